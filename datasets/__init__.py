@@ -1,0 +1,40 @@
+"""Datasets for Neural Playground: toy 2-D sets, 1-D curves, image sets and the user's own CSV points.
+
+Pure numpy (scikit-learn for moons and digits); no torch, no streamlit.
+Look a set up with get(name) and call info.generate(n, noise, rng, **options)
+to get (X, y); generate() never touches global random state, so one seed
+always gives the same arrays.
+"""
+
+from .base import KINDS, TASKS, DatasetError, DatasetInfo
+from .csv_points import load_points_csv
+from .idx import (
+    download_idx,
+    find_idx_files,
+    load_idx_dataset,
+    missing_idx_files,
+    read_idx,
+    resolve_data_dir,
+    stderr_progress,
+    write_idx,
+)
+from .registry import REGISTRY, get, names
+
+__all__ = [
+    "DatasetError",
+    "DatasetInfo",
+    "KINDS",
+    "REGISTRY",
+    "TASKS",
+    "download_idx",
+    "find_idx_files",
+    "get",
+    "load_idx_dataset",
+    "load_points_csv",
+    "missing_idx_files",
+    "names",
+    "read_idx",
+    "resolve_data_dir",
+    "stderr_progress",
+    "write_idx",
+]

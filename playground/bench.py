@@ -1,0 +1,150 @@
+"""`python -m playground bench`: the engine's speed against a plain PyTorch loop, in one run.
+
+For each task it measures epochs/second (and images/second for convnets) of
+  * a plain, hand-written eager PyTorch loop (shuffle, mini-batches, SGD/Adam, one loss
+    evaluation per epoch) on the same model, data and batch size, and
+  * the playground Trainer as the app runs it (history, accuracies and gradient norms every
+    epoch),
+plus the time of one full 2-D snapshot (100x100 decision boundary, every neuron's map,
+gradient norms, activation statistics) and a simulated live loop: frames of 250 ms that
+train, take a snapshot and build every figure the app draws.
+"""
+from __future__ import annotations
+
+import json
+import statistics
+import time
+
+import torch
+
+from playground.spec import DatasetSpec, LayerSpec, OptimizerSpec, Spec
+from playground.train import Trainer, configure_threads, recommended_threads
+
+DEFAULT_TASK = Spec()  # circle, x1 x2, [4, 2] tanh, SGD 0.03, batch 10, 50 % train
+SPIRAL_6x8 = Spec(dataset=DatasetSpec(name="spiral"),
+                  features=("x1", "x2", "x1_sq", "x2_sq", "x1_x2", "sin_x1", "sin_x2"),
+                  layers=tuple(LayerSpec(units=8) for _ in range(6)))
+LENET_DIGITS = Spec(dataset=DatasetSpec(name="digits", n_samples=1797, train_ratio=0.8),
+                    layers=(LayerSpec("conv2d", channels=8, kernel=3, padding=1, activation="relu"),
+                            LayerSpec("maxpool2d", kernel=2),
+                            LayerSpec("conv2d", channels=16, kernel=3, padding=1, activation="relu"),
+                            LayerSpec("maxpool2d", kernel=2),
+                            LayerSpec("flatten"),
+                            LayerSpec("dense", units=32, activation="relu")),
+                    init="kaiming_uniform", optimizer=OptimizerSpec("adam", lr=0.003), batch_size=32)
+
+
+def plain_loop_epochs_per_second(spec: Spec, seconds: float) -> tuple[float, float]:
+    """(epochs/s, samples/s) of a hand-written loop on the model, data and batch size of `spec`."""
+    trainer = Trainer(spec)  # only to build the same model and tensors
+    model, loss_fn = trainer.model, trainer.loss_fn
+    x, y = trainer._x_train, trainer._y_train
+    opt = torch.optim.SGD(model.parameters(), lr=spec.optimizer.lr) if spec.optimizer.name == "sgd" \
+        else torch.optim.Adam(model.parameters(), lr=spec.optimizer.lr)
+    n, bs = len(x), spec.batch_size
+    epochs, start = 0, time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        model.train()
+        perm = torch.randperm(n)
+        for i in range(0, n, bs):
+            idx = perm[i:i + bs]
+            loss = loss_fn(model(x[idx]), y[idx])
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+        model.eval()
+        with torch.no_grad():
+            loss_fn(model(x), y).item()
+        epochs += 1
+    elapsed = time.perf_counter() - start
+    return epochs / elapsed, epochs * n / elapsed
+
+
+def trainer_epochs_per_second(spec: Spec, seconds: float) -> tuple[float, float]:
+    """(epochs/s, samples/s) of the playground Trainer with its per-epoch probes."""
+    trainer = Trainer(spec)
+    start = time.perf_counter()
+    epochs = 0
+    while time.perf_counter() - start < seconds:
+        trainer.train_epochs(1)
+        epochs += 1
+    elapsed = time.perf_counter() - start
+    return epochs / elapsed, epochs * len(trainer._x_train) / elapsed
+
+
+def snapshot_ms(spec: Spec, repeats: int = 20) -> float:
+    """Median time of one full 2-D snapshot (100×100 grid) in milliseconds."""
+    from playground.probes import snapshot
+
+    trainer = Trainer(spec)
+    trainer.train_epochs(2)
+    snapshot(trainer)  # warm-up
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        snapshot(trainer)
+        times.append((time.perf_counter() - t0) * 1000)
+    return statistics.median(times)
+
+
+def live_loop_epochs_per_second(spec: Spec, seconds: float, frame: float = 0.25) -> tuple[float, float]:
+    """Simulated live loop: each frame trains, then takes a snapshot and builds all figures.
+
+    Returns (epochs/s, frames/s). The browser's own drawing happens in another process.
+    """
+    from playground.probes import snapshot
+    from playground.viz.dashboard import build_figures
+
+    trainer = Trainer(spec)
+    start = time.perf_counter()
+    frames = 0
+    while time.perf_counter() - start < seconds:
+        frame_start = time.perf_counter()
+        snap = snapshot(trainer)
+        build_figures(trainer.data, snap)
+        spent = time.perf_counter() - frame_start
+        trainer.train_for(max(0.0, frame - spent))
+        frames += 1
+    elapsed = time.perf_counter() - start
+    return trainer.epoch / elapsed, frames / elapsed
+
+
+def run_bench(quick: bool = False, as_json: bool = False) -> int:
+    """Run every measurement and print a table (or JSON); returns the exit status."""
+    seconds = 1.0 if quick else 4.0
+    results: dict[str, dict] = {}
+    rows = []
+    for label, spec in (("default task (circle, [4,2] tanh, batch 10)", DEFAULT_TASK),
+                        ("6x8 spiral, 7 features", SPIRAL_6x8),
+                        ("LeNet-like convnet, digits 8x8, batch 32", LENET_DIGITS)):
+        probe = Trainer(spec)
+        configure_threads(recommended_threads(probe))
+        threads = torch.get_num_threads()
+        plain_eps, plain_sps = plain_loop_epochs_per_second(spec, seconds)
+        ours_eps, ours_sps = trainer_epochs_per_second(spec, seconds)
+        results[label] = {"threads": threads, "plain_epochs_per_s": round(plain_eps, 1),
+                          "trainer_epochs_per_s": round(ours_eps, 1),
+                          "plain_samples_per_s": round(plain_sps), "trainer_samples_per_s": round(ours_sps),
+                          "ratio": round(ours_eps / plain_eps, 3)}
+        rows.append((label, threads, plain_eps, ours_eps, ours_eps / plain_eps, plain_sps, ours_sps))
+    configure_threads(1)
+    snap = snapshot_ms(SPIRAL_6x8, 5 if quick else 30)
+    results["snapshot_ms_6x8"] = {"median_ms": round(snap, 2)}
+    live = {}
+    for label, spec in (("default task", DEFAULT_TASK), ("6x8 spiral", SPIRAL_6x8)):
+        eps, fps = live_loop_epochs_per_second(spec, seconds)
+        live[label] = (eps, fps)
+        results[f"live_{label}"] = {"epochs_per_s": round(eps, 1), "frames_per_s": round(fps, 2)}
+    if as_json:
+        print(json.dumps(results, indent=2))
+        return 0
+    print(f"torch {torch.__version__}, device cpu, {seconds:.0f} s per measurement\n")
+    print(f"{'task':46} {'thr':>3} {'plain ep/s':>11} {'trainer ep/s':>13} {'ratio':>6} {'plain smp/s':>12} {'trainer smp/s':>14}")
+    for label, threads, pe, te, ratio, ps, ts in rows:
+        print(f"{label:46} {threads:>3} {pe:>11.1f} {te:>13.1f} {ratio:>6.2f} {ps:>12.0f} {ts:>14.0f}")
+    print(f"\none full snapshot, 6x8 spiral net, 100x100 grid: {snap:.1f} ms (median)")
+    for label, (eps, fps) in live.items():
+        print(f"simulated live loop, {label}: {eps:.1f} epochs/s at {fps:.1f} frames/s "
+              f"(train + snapshot + all figures each 250 ms frame)")
+    return 0
+

@@ -1,0 +1,120 @@
+"""From a spec's dataset section to train/test tensors: generate, shuffle, split, featurise.
+
+The raw points (or images) are kept beside the model inputs so the views can draw the data
+in its own coordinates while the network sees the selected features.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+import torch
+
+import datasets
+from playground.features import feature_matrix
+
+CUSTOM = "custom"
+
+
+@dataclass(frozen=True)
+class CustomData:
+    """Points the user uploaded (CSV): raw X (n, 2), labels or targets, and the task."""
+
+    X: np.ndarray
+    y: np.ndarray
+    task: str
+
+    def __hash__(self) -> int:  # arrays are unhashable; identity is enough for the caches
+        return id(self)
+
+
+@dataclass(frozen=True)
+class DataBundle:
+    """Everything the trainer and the views need to know about the data of one spec."""
+
+    name: str
+    kind: str                    # "points", "curve" or "image"
+    task: str                    # "classification" or "regression"
+    n_classes: int               # 1 for regression
+    class_names: tuple[str, ...]
+    raw_train: np.ndarray        # (n, 2) points or (n, 1, H, W) images, as generated
+    raw_test: np.ndarray
+    y_train: np.ndarray          # int64 labels or float32 targets
+    y_test: np.ndarray
+    x_train: np.ndarray          # model inputs: (n, features) or normalised images
+    x_test: np.ndarray
+    input_shape: tuple[int, ...]  # one sample's shape as the model sees it
+    feature_names: tuple[str, ...]
+    mean: float = 0.0            # image normalisation, applied to any new image (e.g. a drawing)
+    std: float = 1.0
+
+    @property
+    def n_outputs(self) -> int:
+        """Output units: one logit for two classes, k for k classes, one value for regression."""
+        return 1 if self.task == "regression" or self.n_classes == 2 else self.n_classes
+
+    def inputs_for_points(self, points: np.ndarray) -> np.ndarray:
+        """Model inputs for raw 2-D points (n, 2), e.g. the decision-boundary grid."""
+        return feature_matrix(points, self.feature_names)
+
+    def tensors(self, device: torch.device) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+        """(x_train, y_train, x_test, y_test) as tensors on `device`."""
+        return tuple(torch.as_tensor(a).to(device) for a in (self.x_train, self.y_train, self.x_test, self.y_test))
+
+
+def dataset_info(name: str) -> datasets.DatasetInfo | None:
+    """The registry entry for `name` (None for uploaded data); SpecError if unknown."""
+    from playground.spec import SpecError
+
+    if name == CUSTOM:
+        return None
+    try:
+        return datasets.get(name)
+    except datasets.DatasetError as exc:
+        raise SpecError("dataset.name", str(exc)) from None
+
+
+def build_data(spec, custom: CustomData | None = None) -> DataBundle:
+    """Generate (or take the uploaded) data for `spec`, split it and compute model inputs."""
+    return _build(spec.dataset, tuple(spec.features), custom)
+
+
+@lru_cache(maxsize=16)
+def _build(ds, features: tuple[str, ...], custom: CustomData | None) -> DataBundle:
+    # Cached on the frozen DatasetSpec: Reset and hyper-parameter changes reuse the same arrays.
+    rng = np.random.default_rng(ds.seed)
+    if ds.name == CUSTOM:
+        if custom is None:
+            raise datasets.DatasetError("the spec uses uploaded data ('custom'), but no CSV was given")
+        X, y, task = custom.X, custom.y, custom.task
+        kind, n_classes = "points", int(y.max()) + 1 if task == "classification" else 1
+        class_names = tuple(str(i) for i in range(n_classes)) if task == "classification" else ()
+    else:
+        info = datasets.get(ds.name)
+        options = {"classes": ds.classes} if "classes" in info.options else {}
+        n = min(ds.n_samples, info.max_n)
+        X, y = info.generate(n, ds.noise, rng, **options)
+        task, kind = info.task, info.kind
+        n_classes = (ds.classes if "classes" in info.options else info.n_classes) if task == "classification" else 1
+        class_names = info.class_names if info.class_names and len(info.class_names) == n_classes \
+            else (tuple(str(i) for i in range(n_classes)) if task == "classification" else ())
+    order = rng.permutation(len(X))
+    X, y = X[order], y[order]
+    n_train = min(max(1, round(len(X) * ds.train_ratio)), len(X) - 1)
+    raw_train, raw_test, y_train, y_test = X[:n_train], X[n_train:], y[:n_train], y[n_train:]
+    y_dtype = np.int64 if task == "classification" else np.float32
+    y_train, y_test = y_train.astype(y_dtype), y_test.astype(y_dtype)
+    mean, std = 0.0, 1.0
+    if kind == "image":
+        if ds.normalize == "standard":
+            # Statistics of the training split only, so the test set stays unseen.
+            mean, std = float(raw_train.mean()), float(raw_train.std()) or 1.0
+        x_train = ((raw_train - mean) / std).astype(np.float32)
+        x_test = ((raw_test - mean) / std).astype(np.float32)
+        input_shape, feature_names = tuple(raw_train.shape[1:]), ()
+    else:
+        x_train, x_test = feature_matrix(raw_train, features), feature_matrix(raw_test, features)
+        input_shape, feature_names = (len(features),), features
+    return DataBundle(ds.name, kind, task, n_classes, tuple(class_names), raw_train, raw_test, y_train, y_test,
+                      x_train, x_test, input_shape, feature_names, mean, std)

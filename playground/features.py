@@ -1,0 +1,27 @@
+"""Input features of the 2-D playground (TensorFlow Playground's x1, x2, x1², ... column)."""
+from __future__ import annotations
+
+from typing import Callable
+
+import numpy as np
+
+FEATURES: dict[str, Callable[[np.ndarray], np.ndarray]] = {
+    "x1": lambda X: X[:, 0],
+    "x2": lambda X: X[:, 1],
+    "x1_sq": lambda X: X[:, 0] ** 2,
+    "x2_sq": lambda X: X[:, 1] ** 2,
+    "x1_x2": lambda X: X[:, 0] * X[:, 1],
+    "sin_x1": lambda X: np.sin(X[:, 0]),
+    "sin_x2": lambda X: np.sin(X[:, 1]),
+}
+
+LABELS = {"x1": "x₁", "x2": "x₂", "x1_sq": "x₁²", "x2_sq": "x₂²", "x1_x2": "x₁·x₂",
+          "sin_x1": "sin(x₁)", "sin_x2": "sin(x₂)"}
+
+# Features that depend on x2: meaningless for the 1-D curve datasets, where x2 is always 0.
+USES_X2 = frozenset({"x2", "x2_sq", "x1_x2", "sin_x2"})
+
+
+def feature_matrix(X: np.ndarray, names: tuple[str, ...] | list[str]) -> np.ndarray:
+    """Stack the named features of raw points X (n, 2) into a float32 (n, len(names)) matrix."""
+    return np.stack([FEATURES[name](X) for name in names], axis=1).astype(np.float32)

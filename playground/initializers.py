@@ -1,0 +1,41 @@
+"""Weight initialisation schemes by name; biases start at zero except under `pytorch_default`."""
+from __future__ import annotations
+
+
+import torch
+from torch import nn
+
+from playground.activations import GAIN_NAME
+
+INITS = ("pytorch_default", "xavier_uniform", "xavier_normal", "kaiming_uniform",
+         "kaiming_normal", "normal", "zeros")
+
+
+def init_weights(layer: nn.Module, scheme: str, activation: str | None) -> None:
+    """Initialise one Linear/Conv/RNN layer's weights in place with `scheme`."""
+    if scheme == "pytorch_default":
+        return
+    nonlinearity = GAIN_NAME.get(activation or "linear", "linear")
+    for name, param in layer.named_parameters(recurse=False):
+        if name.startswith("bias"):
+            nn.init.zeros_(param)
+            continue
+        if scheme == "zeros":
+            nn.init.zeros_(param)
+        elif scheme == "normal":
+            # The "naive" N(0, 1) init: deep nets blow up or vanish with it, which is the point.
+            nn.init.normal_(param, 0.0, 1.0)
+        elif scheme == "xavier_uniform":
+            nn.init.xavier_uniform_(param, gain=nn.init.calculate_gain(nonlinearity, 0.01))
+        elif scheme == "xavier_normal":
+            nn.init.xavier_normal_(param, gain=nn.init.calculate_gain(nonlinearity, 0.01))
+        elif scheme == "kaiming_uniform":
+            kaiming_nl = nonlinearity if nonlinearity in ("relu", "leaky_relu") else "linear"
+            nn.init.kaiming_uniform_(param, a=0.01 if kaiming_nl == "leaky_relu" else 0.0,
+                                     nonlinearity=kaiming_nl)
+        elif scheme == "kaiming_normal":
+            kaiming_nl = nonlinearity if nonlinearity in ("relu", "leaky_relu") else "linear"
+            nn.init.kaiming_normal_(param, a=0.01 if kaiming_nl == "leaky_relu" else 0.0,
+                                    nonlinearity=kaiming_nl)
+        else:  # validated by the spec; a new name must be added above
+            raise ValueError(f"unknown init {scheme!r}")

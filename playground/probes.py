@@ -1,0 +1,164 @@
+"""Forward hooks -> activations, activation gradients and per-layer statistics.
+
+Hooks are registered only for the duration of a probe and removed in `finally`, so training
+itself runs hook-free; the stored tensors are detached copies keyed by `named_children()`
+names ("dense1", "conv2"), so views get plain labels.
+"""
+from __future__ import annotations
+
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Iterator
+
+import numpy as np
+import torch
+from torch import nn
+
+from playground.activations import RELU_LIKE, SATURATING
+
+# 2-D playground plane: TensorFlow Playground draws the input space as [-6, 6]².
+PLANE = 6.0
+SATURATED_MARGIN = 0.03   # |a| within 3 % of a tanh/sigmoid bound counts as saturated
+SATURATED_SHARE = 0.9     # a unit is saturated when that holds for 90 % of the inputs
+
+
+@contextmanager
+def capture_activations(modules: dict[str, nn.Module], detach: bool = True) -> Iterator[dict[str, torch.Tensor]]:
+    """Record each module's forward output by name while the block runs; hooks removed after."""
+    store: dict[str, torch.Tensor] = {}
+
+    def hook(name: str):
+        def fn(_module, _inputs, output):
+            store[name] = output.detach() if detach else output
+        return fn
+
+    handles = [module.register_forward_hook(hook(name)) for name, module in modules.items()]
+    try:
+        yield store
+    finally:
+        for handle in handles:
+            handle.remove()
+
+
+def unit_statistics(acts: torch.Tensor, activation: str | None) -> dict[str, float]:
+    """mean |a|, dead fraction (never positive on the data) and saturated fraction of one layer.
+
+    acts is (n, units) or (n, channels, h, w); a conv channel is one unit.
+    """
+    a = acts.float()
+    if a.dim() == 4:
+        a = a.transpose(0, 1).reshape(a.shape[1], -1).T  # (n * h * w, channels)
+    mean_abs = float(a.abs().mean()) if a.numel() else 0.0
+    dead = float((a.max(dim=0).values <= 0).float().mean()) if activation in RELU_LIKE else 0.0
+    saturated = 0.0
+    if activation in SATURATING:
+        low, high = SATURATING[activation]
+        margin = SATURATED_MARGIN * (high - low)
+        near = (a <= low + margin) | (a >= high - margin)
+        saturated = float((near.float().mean(dim=0) >= SATURATED_SHARE).float().mean())
+    return {"mean_abs": mean_abs, "dead": dead, "saturated": saturated}
+
+
+def grid_points(resolution: int, extent: float = PLANE) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(xs, ys, points) of a resolution² grid over [-extent, extent]²; points[i*g + j] = (xs[j], ys[i])."""
+    xs = np.linspace(-extent, extent, resolution, dtype=np.float32)
+    ys = np.linspace(-extent, extent, resolution, dtype=np.float32)
+    gx, gy = np.meshgrid(xs, ys)
+    return xs, ys, np.stack([gx.ravel(), gy.ravel()], axis=1)
+
+
+@dataclass
+class Snapshot:
+    """Everything the 2-D views draw, for the current weights. Arrays are NumPy."""
+
+    step: int
+    epoch: int
+    task: str
+    kind: str
+    n_classes: int
+    xs: np.ndarray                          # (g,) grid x1 values
+    ys: np.ndarray                          # (g,) grid x2 values
+    output: np.ndarray                      # (g, g): P(class 1), argmax class, or regression value
+    confidence: np.ndarray | None           # (g, g) top-class probability (multi-class only)
+    feature_maps: dict[str, np.ndarray]     # feature name -> (g, g) its value over the plane
+    neuron_maps: dict[str, np.ndarray]      # layer name -> (units, g, g) activations over the plane
+    weights: list[np.ndarray]               # dense weights between columns, (out, in), input side first
+    grad_norms: dict[str, float]            # ‖∂L/∂W‖₂ per weight layer at the last training step
+    activation_grad_norms: dict[str, float]  # ‖∂L/∂a‖₂ per hidden layer on the training set
+    activation_stats: dict[str, dict[str, float]]
+    columns: list[dict] = field(default_factory=list)  # network-diagram columns: name, labels, activation
+    output_maps: np.ndarray | None = None   # (outputs, g, g) each output unit over the plane, in [-1, 1]
+    history: dict[str, list] = field(default_factory=dict)
+    diverged: str | None = None
+
+
+def snapshot(trainer, resolution: int = 100) -> Snapshot:
+    """Probe the trainer's model over the input plane and the training set."""
+    model, data = trainer.model, trainer.data
+    xs, ys, points = grid_points(resolution)
+    g = resolution
+    was_training = model.training
+    model.eval()
+    acts_modules = {name: act for name, act, _ in model.activation_layers()}
+    activation_of = {name: fn for name, _, fn in model.activation_layers()}
+    try:
+        # 1. The plane: output map and every hidden neuron's map, in one forward pass.
+        grid_inputs = torch.as_tensor(data.inputs_for_points(points), device=trainer.device)
+        with torch.inference_mode(), capture_activations(acts_modules) as acts:
+            out = model(grid_inputs)
+        probs = trainer.probabilities(out) if data.task == "classification" else None
+        confidence = None
+        if data.task == "regression":
+            output = out[:, 0]
+        elif data.n_outputs == 1:
+            output = probs[:, 1]
+        else:
+            confidence, output = probs.max(dim=1)
+            confidence = confidence.cpu().numpy().reshape(g, g)
+        neuron_maps = {name: a.T.reshape(a.shape[1], g, g).cpu().numpy() for name, a in acts.items()}
+        feature_maps = {name: grid_inputs[:, i].cpu().numpy().reshape(g, g)
+                        for i, name in enumerate(data.feature_names)}
+        # 2. The training set: activation statistics and ∂L/∂a per layer (autograd.grad leaves
+        #    the parameters' .grad, which the optimiser owns, untouched).
+        x_train = torch.as_tensor(data.x_train, device=trainer.device)
+        y_train = torch.as_tensor(data.y_train, device=trainer.device)
+        with torch.enable_grad(), capture_activations(acts_modules, detach=False) as live:
+            loss = trainer.loss_fn(model(x_train), y_train)
+            names = list(live)
+            grads = torch.autograd.grad(loss, [live[n] for n in names], allow_unused=True) if names else []
+        act_grad_norms = {n: float(gr.norm()) if gr is not None else 0.0 for n, gr in zip(names, grads)}
+        stats = {n: unit_statistics(live[n].detach(), activation_of[n]) for n in names}
+    finally:
+        model.train(was_training)
+    weights = [layer.weight.detach().cpu().numpy() for _, layer in model.weight_layers()
+               if isinstance(layer, nn.Linear)]
+    # Output units drawn on a symmetric scale like the neurons: probabilities p as 2p - 1.
+    if data.task == "regression":
+        output_maps = out.T.reshape(-1, g, g).cpu().numpy()
+    elif data.n_outputs == 1:
+        output_maps = (2 * probs[:, 1:] - 1).T.reshape(1, g, g).cpu().numpy()
+    else:
+        output_maps = (2 * probs - 1).T.reshape(-1, g, g).cpu().numpy()
+    return Snapshot(trainer.step_count, trainer.epoch, data.task, data.kind, data.n_classes, xs, ys,
+                    output.reshape(g, g).cpu().numpy(), confidence, feature_maps, neuron_maps, weights,
+                    dict(trainer.grad_norms), act_grad_norms, stats, network_columns(model, data),
+                    output_maps, trainer.history.as_dict(), trainer.diverged)
+
+
+def network_columns(model, data) -> list[dict]:
+    """The columns of the network diagram: inputs, each hidden dense layer, the output."""
+    from playground.features import LABELS
+
+    columns = [{"name": "input", "labels": [LABELS.get(f, f) for f in data.feature_names], "activation": None}]
+    for s in model.shapes:
+        if s.type == "dense" and s.name != "output":
+            columns.append({"name": s.name, "labels": [f"{s.name}.{k + 1}" for k in range(s.out_shape[0])],
+                            "activation": s.activation})
+    if data.task == "regression":
+        out_labels, out_act = ["ŷ"], "linear"
+    elif data.n_outputs == 1:
+        out_labels, out_act = [f"P({data.class_names[1] if len(data.class_names) > 1 else 1})"], "sigmoid"
+    else:
+        out_labels, out_act = [f"P({c})" for c in data.class_names], "softmax"
+    columns.append({"name": "output", "labels": out_labels, "activation": out_act})
+    return columns

@@ -1,0 +1,307 @@
+"""The trainer: mini-batch steps and epochs on a spec, a bounded history, divergence handling.
+
+Nothing in here is about Streamlit or plots. Listeners (the live UI, probes, the CLI) hook in
+through `add_callback("on_epoch_end", fn)`, as in minGPT's trainer.
+"""
+from __future__ import annotations
+
+import math
+import os
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+import torch
+
+from playground.data import CustomData, DataBundle, build_data
+from playground.losses import resolve_loss
+from playground.model import PlaygroundNet, build_model
+from playground.optimizers import make_optimizer, set_hyperparameters
+from playground.spec import Spec
+
+# Hyper-parameters that change in place, without resetting the weights (TensorFlow
+# Playground lets the learning rate and regularisation move mid-training).
+HOT_FIELDS = ("optimizer", "regularization", "grad_clip", "batch_size")
+EVAL_CHUNK = 4096  # rows per forward pass when evaluating a large set
+
+
+def default_device() -> torch.device:
+    """CUDA when present, else the CPU."""
+    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
+def configure_threads(n: int = 1) -> None:
+    """Set torch's intra-op threads; the tiny playground models run fastest on one thread.
+
+    Measured here: with two threads on two cores, a small model trained several times
+    slower whenever another process (Streamlit, the browser) was busy.
+    """
+    if torch.get_num_threads() != n:
+        torch.set_num_threads(n)
+
+
+def recommended_threads(trainer: "Trainer") -> int:
+    """One thread for the small dense nets (overhead-bound); all cores for convnets (compute-bound)."""
+    if trainer.device.type != "cpu" or trainer.data.kind != "image":
+        return 1
+    return max(1, min(2, os.cpu_count() or 1))
+
+
+@dataclass
+class History:
+    """Per-epoch curves, bounded: past `max_points` every other point is dropped."""
+
+    max_points: int = 1000
+    columns: dict[str, list] = field(default_factory=lambda: defaultdict(list))
+    stride: int = 1          # keep one record in `stride`; doubles at each compaction
+    _seen: int = 0
+
+    def append(self, **values) -> None:
+        """Record one point (all columns at once)."""
+        self._seen += 1
+        if (self._seen - 1) % self.stride:
+            return
+        for key, value in values.items():
+            self.columns[key].append(value)
+        if len(self.columns["epoch"]) > self.max_points:
+            for key in self.columns:
+                self.columns[key] = self.columns[key][::2]
+            self.stride *= 2
+
+    def as_dict(self) -> dict[str, list]:
+        """A copy of the columns (safe to hand to another thread or a view)."""
+        return {key: list(value) for key, value in self.columns.items()}
+
+    def last(self, key: str, default=None):
+        """The most recent value of a column."""
+        column = self.columns.get(key)
+        return column[-1] if column else default
+
+
+class Trainer:
+    """Trains the network of a spec; `reset()` restores the same initial weights from the seed."""
+
+    def __init__(self, spec: Spec, custom: CustomData | None = None, device: torch.device | None = None):
+        self.spec = spec
+        self.custom = custom
+        self.device = device or default_device()
+        self.data: DataBundle = build_data(spec, custom)
+        self._x_train, self._y_train, self._x_test, self._y_test = self.data.tensors(self.device)
+        if self.data.task == "classification" and self.data.n_outputs == 1:
+            # Binary losses want float targets; converting once saves an op per step.
+            self._y_train, self._y_test = self._y_train.float(), self._y_test.float()
+        self._callbacks: dict[str, list[Callable[["Trainer"], None]]] = defaultdict(list)
+        self.reset()
+
+    # -- life cycle ------------------------------------------------------------------
+    def reset(self) -> None:
+        """Initial weights from the seed, fresh optimiser, empty history."""
+        spec = self.spec
+        self.model: PlaygroundNet = build_model(spec.layers, self.data.input_shape, self.data.n_outputs,
+                                                spec.init, seed=spec.seed).to(self.device)
+        self.loss_name, self.loss_fn = resolve_loss(spec.loss, self.data.task, self.data.n_classes)
+        self.optimizer = self._make_optimizer()
+        self._weights = [layer.weight for _, layer in self.model.weight_layers()]
+        self._weight_names = [name for name, _ in self.model.weight_layers()]
+        self._has_batch_norm = any(isinstance(m, torch.nn.modules.batchnorm._BatchNorm) for m in self.model.modules())
+        self._generator = torch.Generator().manual_seed(spec.seed)  # batch order, reproducible
+        self.step_count = 0
+        self.epoch = 0
+        self._batches: list[tuple[torch.Tensor, torch.Tensor]] = []
+        self._cursor = 0
+        self.diverged: str | None = None
+        self.last_batch_loss = math.nan
+        self.grad_norms: dict[str, float] = {name: 0.0 for name in self._weight_names}
+        self.history = History()
+        self.record()
+
+    def add_callback(self, event: str, fn: Callable[["Trainer"], None]) -> None:
+        """Call fn(trainer) on an event: "on_epoch_end" or "on_diverge"."""
+        self._callbacks[event].append(fn)
+
+    def _trigger(self, event: str) -> None:
+        for fn in self._callbacks[event]:
+            fn(self)
+
+    def _make_optimizer(self) -> torch.optim.Optimizer:
+        o = self.spec.optimizer
+        return make_optimizer(o.name, self.model.parameters(), o.lr, o.momentum, o.nesterov)
+
+    def needs_rebuild(self, spec: Spec, custom: CustomData | None = None) -> bool:
+        """True if moving to `spec` changes more than the hot hyper-parameters."""
+        return custom is not self.custom or any(
+            getattr(self.spec, f) != getattr(spec, f) for f in Spec.__dataclass_fields__ if f not in HOT_FIELDS)
+
+    def apply_hot(self, spec: Spec) -> None:
+        """Adopt new hot hyper-parameters (learning rate, regularisation, ...) keeping the weights."""
+        old, self.spec = self.spec, spec
+        if spec.optimizer.name != old.optimizer.name or spec.optimizer.nesterov != old.optimizer.nesterov:
+            self.optimizer = self._make_optimizer()  # a new optimiser keeps the weights, not its state
+        else:
+            set_hyperparameters(self.optimizer, spec.optimizer.lr, spec.optimizer.momentum)
+
+    # -- training ----------------------------------------------------------------------
+    @property
+    def batches_per_epoch(self) -> int:
+        """Mini-batches in one pass over the training set."""
+        return math.ceil(len(self._x_train) / self.spec.batch_size)
+
+    @property
+    def epoch_progress(self) -> float:
+        """How far into the current epoch, 0..1 (for the progress bar)."""
+        return self._cursor / len(self._batches) if self._batches else 0.0
+
+    def _start_epoch(self) -> None:
+        order = torch.randperm(len(self._x_train), generator=self._generator).to(self.device)
+        # One gather per epoch, then views: cheaper than indexing every mini-batch.
+        xs, ys = self._x_train[order], self._y_train[order]
+        bs = self.spec.batch_size
+        self._batches = list(zip(xs.split(bs), ys.split(bs)))
+        if self._has_batch_norm and len(self._batches) > 1 and len(self._batches[-1][0]) == 1:
+            self._batches.pop()  # batch norm cannot normalise a batch of one sample
+        self._cursor = 0
+
+    def _penalty(self) -> torch.Tensor | None:
+        reg = self.spec.regularization
+        if reg.kind == "none" or reg.rate == 0:
+            return None
+        if reg.kind == "l1":
+            return reg.rate * sum(w.abs().sum() for w in self._weights)
+        return reg.rate * sum((w * w).sum() for w in self._weights)
+
+    def train_steps(self, n: int = 1) -> int:
+        """Run up to n mini-batch steps (across epoch ends); returns how many ran."""
+        if self.diverged:
+            return 0
+        model, opt, loss_fn, clip = self.model, self.optimizer, self.loss_fn, self.spec.grad_clip
+        model.train()
+        done = 0
+        while done < n:
+            if self._cursor >= len(self._batches):
+                self._start_epoch()
+            xb, yb = self._batches[self._cursor]
+            loss = loss_fn(model(xb), yb)
+            penalty = self._penalty()
+            opt.zero_grad(set_to_none=True)
+            (loss if penalty is None else loss + penalty).backward()
+            if clip is not None:
+                torch.nn.utils.clip_grad_norm_(model.parameters(), clip)
+            opt.step()
+            self.step_count += 1
+            self._cursor += 1
+            done += 1
+            value = loss.item()
+            self.last_batch_loss = value
+            if not math.isfinite(value):
+                self._diverge(value)
+                break
+            if self._cursor >= len(self._batches):
+                self.epoch += 1
+                self.record()
+                self._trigger("on_epoch_end")
+                if self.diverged:
+                    break
+        return done
+
+    def train_epochs(self, n: int = 1) -> int:
+        """Finish the current epoch and run n - 1 more (n whole epochs from an epoch boundary)."""
+        target = self.epoch + n
+        steps = 0
+        while self.epoch < target and not self.diverged:
+            if self._cursor >= len(self._batches):
+                self._start_epoch()
+            steps += self.train_steps(len(self._batches) - self._cursor)
+        return steps
+
+    def train_for(self, seconds: float, max_epochs: int | None = None) -> int:
+        """Train whole batches until `seconds` have passed (the live loop's frame budget)."""
+        deadline = time.perf_counter() + seconds
+        start_epoch, steps = self.epoch, 0
+        while time.perf_counter() < deadline and not self.diverged:
+            if max_epochs is not None and self.epoch - start_epoch >= max_epochs:
+                break
+            steps += self.train_steps(1)
+        return steps
+
+    def _diverge(self, value: float) -> None:
+        lr = self.spec.optimizer.lr
+        self.diverged = (f"training diverged at step {self.step_count}: the loss became {value}. "
+                         f"Lower the learning rate (now {lr:g}), add gradient clipping or a gentler "
+                         f"initialisation, then press Reset.")
+        self.history.append(**self._history_point(math.nan, math.nan, None, None))
+        self._trigger("on_diverge")
+
+    # -- evaluation --------------------------------------------------------------------
+    @torch.inference_mode()
+    def predict(self, x: torch.Tensor | np.ndarray) -> torch.Tensor:
+        """Model outputs (logits or values) for inputs x, in eval mode, chunked."""
+        x = torch.as_tensor(x, device=self.device)
+        was_training = self.model.training
+        self.model.eval()
+        try:
+            return torch.cat([self.model(chunk) for chunk in x.split(EVAL_CHUNK)]) if len(x) else x
+        finally:
+            self.model.train(was_training)
+
+    def probabilities(self, out: torch.Tensor) -> torch.Tensor:
+        """Class probabilities (n, k) from outputs; for two classes column 1 is P(class 1)."""
+        if self.data.n_outputs == 1:
+            p1 = torch.sigmoid(out[:, 0])
+            return torch.stack([1 - p1, p1], dim=1)
+        return torch.softmax(out, dim=1)
+
+    @torch.inference_mode()
+    def evaluate(self, x: torch.Tensor, y: torch.Tensor) -> tuple[float, float | None]:
+        """(data loss, accuracy or None for regression) on a whole set."""
+        if len(x) == 0:
+            return math.nan, None
+        out = self.predict(x)
+        loss = float(self.loss_fn(out, y))
+        if self.data.task != "classification":
+            return loss, None
+        pred = (out[:, 0] > 0).to(y.dtype) if self.data.n_outputs == 1 else out.argmax(1)
+        return loss, float((pred == y).float().mean())
+
+    def _history_point(self, train_loss, test_loss, train_acc, test_acc) -> dict:
+        return dict(epoch=self.epoch, step=self.step_count, train_loss=train_loss, test_loss=test_loss,
+                    train_accuracy=train_acc, test_accuracy=test_acc,
+                    grad_norms=[self.grad_norms.get(name, 0.0) for name in self._weight_names])
+
+    def record(self) -> None:
+        """Evaluate train/test loss and accuracy and the gradient norms; append to the history."""
+        self.grad_norms = self.weight_grad_norms()
+        train_loss, train_acc = self.evaluate(self._x_train, self._y_train)
+        test_loss, test_acc = self.evaluate(self._x_test, self._y_test)
+        if not (math.isfinite(train_loss) or len(self._x_train) == 0) and not self.diverged:
+            self.diverged = (f"training diverged at step {self.step_count}: the training loss is {train_loss}. "
+                             f"Lower the learning rate (now {self.spec.optimizer.lr:g}), then press Reset.")
+        self.history.append(**self._history_point(train_loss, test_loss, train_acc, test_acc))
+
+    def weight_grad_norms(self) -> dict[str, float]:
+        """‖∂L/∂W‖₂ of each weight layer from its last backward pass, in network order."""
+        grads = [w.grad for w in self._weights]
+        if any(g is None for g in grads):
+            return {name: 0.0 for name in self._weight_names}
+        norms = torch._foreach_norm(grads)  # one call for all layers: the probe must cost little
+        return dict(zip(self._weight_names, torch.stack(norms).tolist()))
+
+    @property
+    def layer_names(self) -> list[str]:
+        """Names of the weight layers, input side first."""
+        return list(self._weight_names)
+
+    def summary(self) -> dict:
+        """The CLI's result: losses, accuracies, gradient norms, divergence."""
+        h = self.history
+        out = {"steps": self.step_count, "epochs": self.epoch,
+               "train_loss": h.last("train_loss"), "test_loss": h.last("test_loss")}
+        if self.data.task == "classification":
+            out["train_accuracy"] = h.last("train_accuracy")
+            out["test_accuracy"] = h.last("test_accuracy")
+        out["grad_norms"] = dict(self.grad_norms)
+        out["diverged"] = bool(self.diverged)
+        if self.diverged:
+            out["message"] = self.diverged
+        return out

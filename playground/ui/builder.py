@@ -1,0 +1,133 @@
+"""Build the network by clicking: add, remove and reorder layers; units, activation, options.
+
+Each hidden layer is a card with its shape and parameter count; dense layers get +/- for
+neurons (number inputs) and an activation, and a popover for dropout / batch norm / skip.
+Conv and pooling layers (image data) get their kernel, stride and padding.
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+
+import streamlit as st
+
+from playground.activations import ACTIVATIONS
+from playground.model import infer_shapes
+from playground.spec import LAYER_TYPES, MAX_LAYERS, MAX_UNITS, LayerSpec, Spec, SpecError
+from playground.ui.controls import layer_changed, layer_key, set_layers
+from playground.ui.state import flash, ss
+
+PER_ROW = 6
+LAYER_TITLES = {"dense": "Dense", "conv2d": "Conv 2-D", "maxpool2d": "Max pool", "avgpool2d": "Avg pool",
+                "flatten": "Flatten", "dropout": "Dropout", "batchnorm": "Batch norm"}
+
+
+def _add_layer() -> None:
+    spec: Spec = ss.spec
+    if len(spec.layers) >= MAX_LAYERS:
+        flash("warning", f"The playground allows at most {MAX_LAYERS} hidden layers.")
+        return
+    kind = ss.get("new_layer_type", "dense")
+    last_dense = next((l for l in reversed(spec.layers) if l.type == "dense"), None)
+    template = {"dense": last_dense or LayerSpec(units=4),
+                "conv2d": LayerSpec("conv2d", channels=8, kernel=3, padding=1, activation="relu"),
+                "maxpool2d": LayerSpec("maxpool2d", kernel=2), "avgpool2d": LayerSpec("avgpool2d", kernel=2),
+                "flatten": LayerSpec("flatten"), "dropout": LayerSpec("dropout", rate=0.25),
+                "batchnorm": LayerSpec("batchnorm")}[kind]
+    layers = list(spec.layers)
+    if kind in ("conv2d", "maxpool2d", "avgpool2d"):
+        # Image layers go before the first flatten / dense layer, where the data still has a shape.
+        at = next((i for i, l in enumerate(layers) if l.type in ("flatten", "dense")), len(layers))
+        layers.insert(at, template)
+    else:
+        layers.append(replace(template, residual=False) if kind == "dense" else template)
+    set_layers(layers)
+
+
+def _remove_layer(i: int | None = None) -> None:
+    layers = list(ss.spec.layers)
+    if not layers:
+        return
+    layers.pop(len(layers) - 1 if i is None else i)
+    set_layers(layers)
+
+
+def _move_layer(i: int, delta: int) -> None:
+    layers = list(ss.spec.layers)
+    j = i + delta
+    if 0 <= j < len(layers):
+        layers[i], layers[j] = layers[j], layers[i]
+        set_layers(layers)
+
+
+def _layer_card(i: int, layer: LayerSpec, shape_text: str, image: bool) -> None:
+    with st.container(border=True, key=f"layer_card_{i}"):
+        st.markdown(f"**{i + 1}. {LAYER_TITLES[layer.type]}**  \n<small>{shape_text}</small>",
+                    unsafe_allow_html=True)
+        if layer.type == "dense":
+            st.number_input("Neurons", key=layer_key(i, "units"), min_value=1, max_value=MAX_UNITS, step=1,
+                            on_change=layer_changed, args=(i, "units"))
+        if layer.type == "conv2d":
+            st.number_input("Channels", key=layer_key(i, "channels"), min_value=1, max_value=128, step=1,
+                            on_change=layer_changed, args=(i, "channels"))
+        if layer.type in ("dense", "conv2d"):
+            st.selectbox("Activation", list(ACTIVATIONS), key=layer_key(i, "activation"),
+                         on_change=layer_changed, args=(i, "activation"))
+        if layer.type in ("conv2d", "maxpool2d", "avgpool2d"):
+            st.number_input("Kernel", key=layer_key(i, "kernel"), min_value=1, max_value=15, step=1,
+                            on_change=layer_changed, args=(i, "kernel"))
+        if layer.type == "dropout":
+            st.slider("Rate", key=layer_key(i, "rate"), min_value=0.0, max_value=0.9, step=0.05,
+                      on_change=layer_changed, args=(i, "rate"))
+        with st.popover("Options", width="stretch"):
+            if layer.type in ("dense", "conv2d"):
+                st.slider("Dropout", key=layer_key(i, "dropout"), min_value=0.0, max_value=0.9, step=0.05,
+                          on_change=layer_changed, args=(i, "dropout"),
+                          help="Randomly zero this fraction of the layer's outputs while training.")
+                st.checkbox("Batch norm", key=layer_key(i, "batch_norm"), on_change=layer_changed, args=(i, "batch_norm"),
+                            help="Normalise the pre-activations over each mini-batch.")
+            if layer.type == "dense":
+                st.checkbox("Skip connection", key=layer_key(i, "residual"), on_change=layer_changed,
+                            args=(i, "residual"), help="Add the layer's input to its output (needs equal widths).")
+            if layer.type == "conv2d":
+                st.number_input("Stride", key=layer_key(i, "stride"), min_value=1, max_value=8, step=1,
+                                on_change=layer_changed, args=(i, "stride"))
+                st.number_input("Padding", key=layer_key(i, "padding"), min_value=0, max_value=7, step=1,
+                                on_change=layer_changed, args=(i, "padding"))
+            if layer.type in ("maxpool2d", "avgpool2d"):
+                st.number_input("Stride", key=layer_key(i, "stride"), min_value=1, max_value=8,
+                                step=1, on_change=layer_changed, args=(i, "stride"))
+            c1, c2, c3 = st.columns(3)
+            c1.button("←", key=f"layer{i}_left", on_click=_move_layer, args=(i, -1), help="Move earlier")
+            c2.button("→", key=f"layer{i}_right", on_click=_move_layer, args=(i, 1), help="Move later")
+            c3.button("✕", key=f"layer{i}_remove", on_click=_remove_layer, args=(i,), help="Remove this layer")
+
+
+def render_builder() -> None:
+    """Draw the layer builder above the network diagram."""
+    spec: Spec = ss.spec
+    runner = ss.runner
+    data = runner.data
+    image = data.kind == "image"
+    try:
+        shapes = infer_shapes(spec.layers, data.input_shape, data.n_outputs)
+    except SpecError as exc:  # should not happen: set_spec refuses such specs
+        st.error(str(exc))
+        shapes = []
+    by_index = {s.index: s for s in shapes if s.index is not None}
+    total = sum(s.params for s in shapes)
+    c1, c2, c3, c4 = st.columns([1.2, 1.2, 1.4, 3], vertical_alignment="bottom")
+    c1.button("Add layer", key="add_layer", on_click=_add_layer, icon=":material/add:", width="stretch")
+    c2.button("Remove layer", key="remove_layer", on_click=_remove_layer, icon=":material/remove:",
+              width="stretch", disabled=not spec.layers)
+    if image:
+        c3.selectbox("New layer type", [t for t in LAYER_TYPES], key="new_layer_type",
+                     format_func=LAYER_TITLES.get)
+    c4.markdown(f"**{len(spec.layers)} hidden layer{'s' if len(spec.layers) != 1 else ''}** · "
+                f"{total:,} parameters · input {'×'.join(map(str, data.input_shape))} → output {data.n_outputs}")
+    for start in range(0, len(spec.layers), PER_ROW):
+        cols = st.columns(PER_ROW, gap="small")
+        for col, i in zip(cols, range(start, min(start + PER_ROW, len(spec.layers)))):
+            s = by_index.get(i)
+            shape_text = (f"→ {'×'.join(map(str, s.out_shape))} · {s.params:,} params" if s else "")
+            with col:
+                _layer_card(i, spec.layers[i], shape_text, image)

@@ -1,0 +1,129 @@
+"""The spec's controls: each widget key maps to a getter and a setter on the Spec.
+
+`sync_widgets(spec)` writes every widget's value from a spec (first load, a shared link, an
+uploaded config); each widget's on_change calls `changed(key)`, which writes the value back
+through `set_spec`. Keys are stable, so tests and the browser can find each control.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any, Callable
+
+import streamlit as st
+
+from playground.spec import LayerSpec, Spec
+from playground.ui.state import set_spec, ss
+
+LEARNING_RATES = [0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0]
+REG_RATES = [0.0, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0]
+BATCH_SIZES = [1, 2, 4, 5, 8, 10, 16, 20, 25, 30, 32, 50, 64, 100, 128, 256]
+
+
+@dataclass(frozen=True)
+class Control:
+    """How one widget reads its value from a Spec and writes it back."""
+
+    get: Callable[[Spec], Any]
+    put: Callable[[Spec, Any], Spec]
+
+
+def _ds(**changes: Any) -> Callable[[Spec, Any], Spec]:
+    (name,) = changes
+    return lambda s, v: replace(s, dataset=replace(s.dataset, **{name: changes[name](v)}))
+
+
+def _opt(name: str) -> Callable[[Spec, Any], Spec]:
+    return lambda s, v: replace(s, optimizer=replace(s.optimizer, **{name: v}))
+
+
+def _reg(name: str) -> Callable[[Spec, Any], Spec]:
+    return lambda s, v: replace(s, regularization=replace(s.regularization, **{name: v}))
+
+
+CONTROLS: dict[str, Control] = {
+    "lr": Control(lambda s: s.optimizer.lr, _opt("lr")),
+    "optimizer": Control(lambda s: s.optimizer.name, _opt("name")),
+    "momentum": Control(lambda s: s.optimizer.momentum, _opt("momentum")),
+    "nesterov": Control(lambda s: s.optimizer.nesterov, _opt("nesterov")),
+    "reg_kind": Control(lambda s: s.regularization.kind, _reg("kind")),
+    "reg_rate": Control(lambda s: s.regularization.rate, _reg("rate")),
+    "batch_size": Control(lambda s: s.batch_size, lambda s, v: replace(s, batch_size=int(v))),
+    "loss": Control(lambda s: s.loss, lambda s, v: replace(s, loss=v)),
+    "init": Control(lambda s: s.init, lambda s, v: replace(s, init=v)),
+    "seed": Control(lambda s: s.seed, lambda s, v: replace(s, seed=int(v))),
+    "grad_clip_on": Control(lambda s: s.grad_clip is not None,
+                            lambda s, v: replace(s, grad_clip=(s.grad_clip or 1.0) if v else None)),
+    "grad_clip": Control(lambda s: s.grad_clip if s.grad_clip is not None else 1.0,
+                         lambda s, v: replace(s, grad_clip=float(v) if s.grad_clip is not None else None)),
+    "noise": Control(lambda s: int(round(s.dataset.noise * 100)), _ds(noise=lambda v: v / 100)),
+    "train_ratio": Control(lambda s: int(round(s.dataset.train_ratio * 100)), _ds(train_ratio=lambda v: v / 100)),
+    "n_samples": Control(lambda s: s.dataset.n_samples, _ds(n_samples=int)),
+    "data_seed": Control(lambda s: s.dataset.seed, _ds(seed=int)),
+    "classes": Control(lambda s: s.dataset.classes, _ds(classes=int)),
+    "normalize": Control(lambda s: s.dataset.normalize, _ds(normalize=str)),
+}
+LAYER_CONTROLS: dict[str, Control] = {
+    "units": Control(lambda l: l.units, lambda l, v: replace(l, units=int(v))),
+    "activation": Control(lambda l: l.activation, lambda l, v: replace(l, activation=v)),
+    "dropout": Control(lambda l: l.dropout, lambda l, v: replace(l, dropout=float(v))),
+    "batch_norm": Control(lambda l: l.batch_norm, lambda l, v: replace(l, batch_norm=bool(v))),
+    "residual": Control(lambda l: l.residual, lambda l, v: replace(l, residual=bool(v))),
+    "channels": Control(lambda l: l.channels, lambda l, v: replace(l, channels=int(v))),
+    "kernel": Control(lambda l: l.kernel, lambda l, v: replace(l, kernel=int(v))),
+    "stride": Control(lambda l: l.stride, lambda l, v: replace(l, stride=int(v))),
+    "padding": Control(lambda l: l.padding, lambda l, v: replace(l, padding=int(v))),
+    "rate": Control(lambda l: l.rate, lambda l, v: replace(l, rate=float(v))),
+}
+
+
+def layer_key(i: int, name: str) -> str:
+    """Widget key of layer i's control `name` (e.g. "layer0_units")."""
+    return f"layer{i}_{name}"
+
+
+def sync_widgets(spec: Spec) -> None:
+    """Write every widget value from `spec` (call before the widgets are drawn, or in a callback)."""
+    for key, control in CONTROLS.items():
+        ss[key] = control.get(spec)
+    for i, layer in enumerate(spec.layers):
+        for name, control in LAYER_CONTROLS.items():
+            ss[layer_key(i, name)] = control.get(layer)
+    for name in ("x1", "x2", "x1_sq", "x2_sq", "x1_x2", "sin_x1", "sin_x2"):
+        ss[f"feature_{name}"] = name in spec.features
+    acts = {layer.activation for layer in spec.layers if layer.type in ("dense", "conv2d")}
+    ss["activation_all"] = acts.pop() if len(acts) == 1 else "mixed"
+
+
+def changed(key: str) -> None:
+    """on_change of a spec widget: write its value into the spec."""
+    set_spec(CONTROLS[key].put(ss.spec, ss[key]))
+
+
+def layer_changed(i: int, name: str) -> None:
+    """on_change of layer i's widget `name`."""
+    layers = list(ss.spec.layers)
+    layers[i] = LAYER_CONTROLS[name].put(layers[i], ss[layer_key(i, name)])
+    set_spec(replace(ss.spec, layers=tuple(layers)))
+
+
+def set_layers(layers: list[LayerSpec]) -> None:
+    """Replace the hidden layers (add / remove / reorder / preset) and refresh their widgets."""
+    set_spec(replace(ss.spec, layers=tuple(layers)), sync=True)
+
+
+def set_all_activations(name: str) -> None:
+    """TensorFlow Playground's single activation control: one function for every layer."""
+    if name == "mixed":
+        return
+    layers = [replace(l, activation=name) if l.type in ("dense", "conv2d") else l for l in ss.spec.layers]
+    set_layers(layers)
+
+
+def widget(fn: Callable, label: str, key: str, **kwargs: Any) -> Any:
+    """Draw a spec widget bound to CONTROLS[key]."""
+    return fn(label, key=key, on_change=changed, args=(key,), **kwargs)
+
+
+def choices_with(current: Any, options: list) -> list:
+    """The option list, plus the current value if a link or config brought another one."""
+    return options if current in options else sorted({*options, current})

@@ -1,0 +1,79 @@
+"""Training curves: train/test loss (and accuracy for classification) over time."""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+
+from ._common import empty_figure, make_figure, to_float_list
+
+LOSS_COLOR = "#2a2f35"
+ACC_COLOR = "#2ca02c"
+
+
+def _loss_range(values: list[float | None]) -> list[float] | None:
+    """Linear y range that a single spike or a blow-up can't squash to a flat line."""
+    a = np.array([v for v in values if v is not None], dtype=float)
+    if not a.size:
+        return None
+    lo, hi, q90 = float(a.min()), float(a.max()), float(np.quantile(a, 0.9))
+    # Clip only when the max is an outlier (>10× the 90th percentile); hover keeps true values.
+    top = hi if hi <= 10 * max(q90, 1e-12) else 10 * q90
+    bottom = min(0.0, lo)
+    pad = 0.05 * (top - bottom) if top > bottom else 1.0
+    return [bottom, top + pad]
+
+
+def loss_curves(
+    history: dict[str, list[float]],
+    x_key: str = "epoch",
+    task: str = "classification",
+) -> go.Figure:
+    """Train/test loss on the left axis, accuracy (classification) on a right % axis."""
+    # Only the keys drawn here: histories may carry other per-step data (e.g. grad norms).
+    wanted = (x_key, "train_loss", "test_loss", "train_accuracy", "test_accuracy")
+    series = {k: to_float_list(history[k]) for k in wanted if history.get(k) is not None}
+    n = max((len(v) for k, v in series.items() if k != x_key), default=0)
+    if n == 0:
+        return empty_figure("No training history yet — press ▶ to train.", title="Loss")
+    x = series.get(x_key) or list(range(n))
+    traces: list[dict] = []
+    loss_vals: list[float | None] = []
+    for key, name, dash in (("train_loss", "train loss", "solid"),
+                            ("test_loss", "test loss", "dash")):
+        if key in series and any(v is not None for v in series[key]):
+            loss_vals += series[key]
+            traces.append(dict(
+                type="scatter", x=x, y=series[key], name=name, mode="lines",
+                line=dict(color=LOSS_COLOR, width=2, dash=dash),
+                hovertemplate="%{y:.4g}", yaxis="y",
+            ))
+    has_acc = False
+    if task == "classification":
+        for key, name, dash in (("train_accuracy", "train acc", "solid"),
+                                ("test_accuracy", "test acc", "dash")):
+            if key in series and any(v is not None for v in series[key]):
+                has_acc = True
+                traces.append(dict(
+                    type="scatter", x=x, y=series[key], name=name, mode="lines",
+                    line=dict(color=ACC_COLOR, width=2, dash=dash),
+                    hovertemplate="%{y:.1%}", yaxis="y2",
+                ))
+    xlabel = {"epoch": "epoch", "step": "step"}.get(x_key, x_key)
+    layout = dict(
+        xaxis=dict(title=dict(text=xlabel), zeroline=False, showspikes=False),
+        yaxis=dict(title=dict(text="loss"), range=_loss_range(loss_vals), zeroline=False,
+                   rangemode="tozero"),
+        hovermode="x unified",
+        legend=dict(orientation="h", x=1.0, xanchor="right", y=1.0, yanchor="bottom",
+                    bgcolor="rgba(0,0,0,0)", font=dict(size=11)),
+    )
+    if has_acc:
+        layout["yaxis2"] = dict(
+            title=dict(text="accuracy"), overlaying="y", side="right", range=[0, 1.02],
+            tickformat=".0%", showgrid=False, zeroline=False,
+            # Explicit ticks: otherwise they sync to the loss grid (19%, 37%, …).
+            tickmode="array", tickvals=[0, 0.25, 0.5, 0.75, 1.0],
+        )
+    return make_figure(traces, layout, title="Loss" + (" & accuracy" if has_acc else ""),
+                       height=300, margin=dict(l=52, r=52 if has_acc else 12, t=56, b=40))

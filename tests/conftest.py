@@ -1,0 +1,15 @@
+"""Shared test set-up: the repo root on sys.path, one torch thread, thread-mode runners for AppTest."""
+import os
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+# App tests run the script in-process; a worker thread avoids spawning a process per test.
+os.environ.setdefault("PLAYGROUND_WORKER", "thread")
+
+import torch  # noqa: E402
+
+torch.set_num_threads(1)

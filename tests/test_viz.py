@@ -1,0 +1,484 @@
+"""Tests for playground.viz: figure structure, colour conventions and pure helpers."""
+
+from __future__ import annotations
+
+import base64
+import io
+import math
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import plotly.graph_objects as go
+import pytest
+from PIL import Image
+
+# without a conftest, pytest puts tests/ rather than the repo root on sys.path
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import playground.viz as V  # noqa: E402
+from playground.viz.colors import hex_to_rgb  # noqa: E402
+
+ORANGE_RGB = hex_to_rgb(V.ORANGE)
+BLUE_RGB = hex_to_rgb(V.BLUE)
+
+
+def decode_png(uri: str) -> Image.Image:
+    """Data URI → PIL image (asserting the prefix)."""
+    prefix = "data:image/png;base64,"
+    assert uri.startswith(prefix)
+    img = Image.open(io.BytesIO(base64.b64decode(uri[len(prefix):])))
+    assert img.format == "PNG"
+    return img
+
+
+def kinds(fig: go.Figure, kind: str) -> list:
+    """Traces tagged with meta.kind == kind."""
+    return [t for t in fig.data if isinstance(t.meta, dict) and t.meta.get("kind") == kind]
+
+
+# ---------------------------------------------------------------- module hygiene
+
+def test_viz_does_not_import_streamlit_or_torch():
+    import subprocess
+
+    code = ("import sys, playground.viz; "
+            "print(any(m.split('.')[0] in ('streamlit', 'torch') for m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         cwd=str(Path(__file__).resolve().parents[1]))
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "False"
+
+
+def test_no_webgl_traces_and_uirevision_everywhere():
+    rng = np.random.default_rng(0)
+    g = np.linspace(-1, 1, 10)
+    X = rng.uniform(-1, 1, (20, 2))
+    y = (X[:, 0] > 0).astype(int)
+    figs = [
+        V.decision_boundary(g, g, rng.random((10, 10)), (X, y), (X, y), "classification", 2),
+        V.curve_fit(g, g, (X, X[:, 0]), None),
+        V.network_diagram(_layers([2, 3, 1]), [np.ones((3, 2)), np.ones((1, 3))]),
+        V.neuron_map(g, g, rng.random((10, 10)), "n"),
+        V.loss_curves({"epoch": [0, 1], "train_loss": [1.0, 0.5], "test_loss": [1.1, 0.6]}),
+        V.gradient_bars(["a", "b"], [1.0, 0.1]),
+        V.gradient_heatmap(["a", "b"], [0, 1], np.ones((2, 2))),
+        V.activation_stats(["a"], [0.1], [0.2], [0.5]),
+        V.image_grid(rng.random((3, 5, 5))),
+        V.feature_maps(rng.random((4, 5, 5)), "conv1"),
+        V.filters(rng.normal(size=(4, 1, 3, 3)), "conv1"),
+        V.dense_activations(rng.normal(size=8), "fc"),
+        V.attribution_overlay(rng.random((5, 5)), rng.normal(size=(5, 5)), "attr"),
+        V.confusion_matrix(np.eye(3, dtype=int), ["a", "b", "c"]),
+        V.misclassified_gallery(rng.random((2, 5, 5)), ["1", "2"], ["2", "1"], [0.9, 0.8]),
+    ]
+    for fig in figs:
+        assert fig.layout.uirevision == "neural-playground"
+        assert fig.layout.template.layout.plot_bgcolor == "white"  # plotly_white, not the default
+        assert all(t.type != "scattergl" for t in fig.data)
+        # Every figure carries a title or at least one axis title / column heading.
+        titled = bool(fig.layout.title.text) or bool(fig.layout.xaxis.title.text) \
+            or bool(fig.layout.annotations)
+        assert titled
+
+
+# ---------------------------------------------------------------- colours
+
+def test_to_rgb_image_maps_ends_and_zero():
+    rgb = V.to_rgb_image(np.array([[-2.0, 0.0, 2.0]]), -2.0, 2.0)
+    assert rgb.shape == (1, 3, 3) and rgb.dtype == np.uint8
+    assert tuple(rgb[0, 0]) == ORANGE_RGB
+    assert tuple(rgb[0, 2]) == BLUE_RGB
+    assert all(c > 225 for c in rgb[0, 1])  # near white
+    # Clipping beyond the range and NaN → neutral.
+    rgb2 = V.to_rgb_image(np.array([[-10.0, 10.0, np.nan]]), -1, 1)
+    assert tuple(rgb2[0, 0]) == ORANGE_RGB and tuple(rgb2[0, 1]) == BLUE_RGB
+    assert tuple(rgb2[0, 2]) == tuple(rgb[0, 1])
+
+
+def test_png_data_uri_roundtrip():
+    rng = np.random.default_rng(1)
+    rgb = rng.integers(0, 256, (7, 5, 3), dtype=np.uint8)
+    img = decode_png(V.png_data_uri(rgb))
+    assert img.size == (5, 7)
+    np.testing.assert_array_equal(np.asarray(img.convert("RGB")), rgb)
+
+
+def test_class_colors():
+    assert V.class_colors(2) == [V.ORANGE, V.BLUE]
+    assert len(set(V.class_colors(5))) == 5
+
+
+# ---------------------------------------------------------------- network diagram
+
+def _layers(sizes: list[int]) -> list[dict]:
+    names = ["input"] + [f"hidden{i}" for i in range(1, len(sizes) - 1)] + ["output"]
+    return [dict(name=n, labels=[f"{n}.{k}" for k in range(s)],
+                 activation=None if n == "input" else "tanh")
+            for n, s in zip(names, sizes)]
+
+
+def _net_2_4_2_1():
+    rng = np.random.default_rng(3)
+    w = [rng.normal(size=(4, 2)), rng.normal(size=(2, 4)), rng.normal(size=(1, 2))]
+    w[0][0, 0] = 5.0  # the unique largest |w|, positive
+    w[1][1, 3] = -0.01  # a tiny negative weight
+    return _layers([2, 4, 2, 1]), w
+
+
+def _node_y(fig: go.Figure) -> dict[tuple[int, int], float]:
+    nodes = kinds(fig, "nodes")
+    assert len(nodes) == 1
+    return {(int(c[0]), int(c[1])): float(yv) for c, yv in zip(nodes[0].customdata, nodes[0].y)}
+
+
+def _segments(trace) -> list[tuple[float, float, float, float]]:
+    """(x0, y0, x1, y1) per link in a gap-separated line trace."""
+    x = np.asarray(trace.x, dtype=float)
+    y = np.asarray(trace.y, dtype=float)
+    assert len(x) % 3 == 0 and np.all(np.isnan(x[2::3]))
+    return list(zip(x[0::3], y[0::3], x[1::3], y[1::3]))
+
+
+def _trace_with_link(fig, layer, src, dst):
+    ypos = _node_y(fig)
+    want = (layer, ypos[(layer, src)], layer + 1, ypos[(layer + 1, dst)])
+    hits = [t for t in kinds(fig, "link") if any(np.allclose(s, want) for s in _segments(t))]
+    assert len(hits) == 1
+    return hits[0]
+
+
+def test_network_nodes_have_customdata():
+    layers, w = _net_2_4_2_1()
+    fig = V.network_diagram(layers, w)
+    ypos = _node_y(fig)
+    assert len(ypos) == 9
+    assert set(ypos) == {(0, 0), (0, 1)} | {(1, k) for k in range(4)} | {(2, 0), (2, 1), (3, 0)}
+    # Hover names layer, neuron and activation.
+    hover = kinds(fig, "nodes")[0].hovertext
+    assert "hidden1.2" in hover[4] and "tanh" in hover[4]
+
+
+def test_network_links_count_colour_and_width():
+    layers, w = _net_2_4_2_1()
+    fig = V.network_diagram(layers, w)
+    links = kinds(fig, "link")
+    assert 1 <= len(links) <= 12
+    assert sum(len(_segments(t)) for t in links) == 8 + 8 + 2
+    pos = _trace_with_link(fig, 0, 0, 0)  # w[0][0, 0] = 5.0
+    neg = _trace_with_link(fig, 1, 3, 1)  # w[1][1, 3] = -0.01
+    assert pos.line.color == V.BLUE
+    assert neg.line.color == V.ORANGE
+    thickest = max(links, key=lambda t: t.line.width)
+    assert thickest is pos
+    assert neg.line.width < pos.line.width
+    # Every link's colour matches its weight's sign.
+    ypos = _node_y(fig)
+    for t in links:
+        for x0, y0, x1, y1 in _segments(t):
+            i = int(round(x0))
+            src = next(k for (li, k), yy in ypos.items() if li == i and yy == y0)
+            dst = next(k for (li, k), yy in ypos.items() if li == i + 1 and yy == y1)
+            assert (w[i][dst, src] >= 0) == (t.line.color == V.BLUE)
+
+
+def test_network_none_weights_and_bad_shape():
+    layers, w = _net_2_4_2_1()
+    fig = V.network_diagram(layers, [w[0], None, w[2]])
+    assert sum(len(_segments(t)) for t in kinds(fig, "link")) == 8 + 2
+    with pytest.raises(ValueError):
+        V.network_diagram(layers, [w[0].T, w[1], w[2]])
+
+
+def test_network_maps_become_images_and_selection():
+    layers, w = _net_2_4_2_1()
+    rng = np.random.default_rng(4)
+    maps = [[rng.normal(size=(20, 20)) for _ in range(n)] for n in (2, 4, 2, 1)]
+    fig = V.network_diagram(layers, w, maps=maps, selected=(1, 2))
+    assert len(fig.layout.images) == 9
+    for im in fig.layout.images:
+        decode_png(im.source)
+        assert im.xref == "x" and im.yref == "y"
+    ypos = _node_y(fig)
+    sel = kinds(fig, "selected")
+    assert len(sel) == 1 and sel[0].x[0] == 1 and sel[0].y[0] == pytest.approx(ypos[(1, 2)])
+    hover = kinds(fig, "nodes")[0].hovertext
+    assert "mean" in hover[0] and "max" in hover[0]
+    assert V.network_diagram(layers, w).layout.images == ()
+
+
+def test_network_wide_and_deep_stays_within_height_cap():
+    sizes = [2] + [64] * 3 + [8] * 7 + [1]
+    layers = _layers(sizes)
+    rng = np.random.default_rng(5)
+    w = [rng.normal(size=(sizes[i + 1], sizes[i])) for i in range(len(sizes) - 1)]
+    maps = [[rng.normal(size=(20, 20)) for _ in range(n)] for n in sizes]
+    fig = V.network_diagram(layers, w, maps=maps)
+    assert 360 <= fig.layout.height <= 900
+    assert len(kinds(fig, "link")) <= 12
+    assert sum(len(_segments(t)) for t in kinds(fig, "link")) == sum(x.size for x in w)
+    assert len(fig.layout.images) == sum(sizes)
+    # Thumbnails in 64-wide columns are smaller than in 8-wide ones.
+    size_of = {round(im.x): im.sizey for im in fig.layout.images}
+    assert size_of[1] < size_of[5]
+    small = V.network_diagram(_layers([2, 3, 1]), [np.ones((3, 2)), np.ones((1, 3))])
+    assert small.layout.height == 360
+
+
+# ---------------------------------------------------------------- decision boundary
+
+def _toy():
+    rng = np.random.default_rng(6)
+    g = np.linspace(-6, 6, 25)
+    xx, yy = np.meshgrid(g, g)
+    z = 1 / (1 + np.exp(-xx))  # P(class 1) grows with x1
+    X = rng.uniform(-6, 6, (40, 2))
+    y = (X[:, 0] > 0).astype(int)
+    return g, z, X, y
+
+
+def test_decision_boundary_binary():
+    g, z, X, y = _toy()
+    fig = V.decision_boundary(g, g, z, (X, y), None, "classification", 2)
+    heat = [t for t in fig.data if t.type == "heatmap"]
+    assert len(heat) == 1
+    np.testing.assert_allclose(np.asarray(heat[0].z, float), z)
+    assert heat[0].zmin == 0 and heat[0].zmax == 1
+    names = [t.name for t in fig.data]
+    assert "train" in names and "test" not in names
+    train = next(t for t in fig.data if t.name == "train" and t.x is not None and len(t.x) == 40)
+    assert [c.lower() for c in train.marker.color] == [
+        (V.BLUE if v else V.ORANGE) for v in y]
+    assert fig.layout.yaxis.scaleanchor == "x"
+    assert fig.layout.xaxis.title.text == "x1" and fig.layout.yaxis.title.text == "x2"
+    assert fig.layout.xaxis.range[0] <= -6 and fig.layout.xaxis.range[1] >= 6
+
+
+def test_decision_boundary_test_points_and_discretize():
+    g, z, X, y = _toy()
+    fig = V.decision_boundary(g, g, z, (X, y), (X[:10], y[:10]), "classification", 2,
+                              discretize=True)
+    test_traces = [t for t in fig.data if t.name == "test" and t.x is not None
+                   and len(t.x) == 10]
+    assert len(test_traces) == 1
+    train = next(t for t in fig.data if t.name == "train" and t.x is not None and len(t.x) == 40)
+    assert test_traces[0].marker.line.color != train.marker.line.color  # distinguishable
+    heat = next(t for t in fig.data if t.type == "heatmap")
+    zz = np.asarray(heat.z, float)
+    assert set(np.unique(zz)) <= {0.0, 1.0}
+    np.testing.assert_array_equal(zz, (z >= 0.5).astype(float))
+
+
+def test_decision_boundary_multiclass_and_regression():
+    g, z, X, _ = _toy()
+    cls = np.clip((z * 3).astype(int), 0, 2)
+    y3 = np.arange(40) % 3
+    fig = V.decision_boundary(g, g, cls, (X, y3), None, "classification", 3, z_conf=z)
+    heat = next(t for t in fig.data if t.type == "heatmap")
+    # The integer part of the encoded z is the class index.
+    np.testing.assert_array_equal(np.floor(np.asarray(heat.z, float)), cls)
+    train = next(t for t in fig.data if t.name == "train" and t.x is not None and len(t.x) == 40)
+    assert len(set(train.marker.color)) == 3
+
+    zr = np.tanh(np.asarray(z) - 0.5)
+    fig = V.decision_boundary(g, g, zr, (X, X[:, 0] / 6), None, "regression", 0)
+    heat = next(t for t in fig.data if t.type == "heatmap")
+    np.testing.assert_allclose(np.asarray(heat.z, float), zr)
+    assert heat.zmin == -heat.zmax  # centred at 0
+
+
+def test_curve_fit():
+    x = np.linspace(-1, 1, 50)
+    X = np.c_[np.linspace(-1, 1, 9), np.zeros(9)]
+    fig = V.curve_fit(x, np.sin(x), (X, X[:, 0] ** 2), (X[:3], X[:3, 0]))
+    names = [t.name for t in fig.data]
+    assert names.count("train") == 1 and names.count("test") == 1 and "network" in names
+    line = fig.data[names.index("network")]
+    np.testing.assert_allclose(np.asarray(line.y, float), np.sin(x))
+    assert fig.layout.xaxis.title.text == "x1" and fig.layout.yaxis.title.text == "y"
+
+
+def test_neuron_map_centred():
+    g = np.linspace(-1, 1, 8)
+    z = np.linspace(-0.2, 0.9, 64).reshape(8, 8)
+    fig = V.neuron_map(g, g, z, "h1.0", train=(np.zeros((3, 2)), np.array([0, 1, 1])))
+    heat = fig.data[0]
+    np.testing.assert_allclose(np.asarray(heat.z, float), z)
+    assert heat.zmin == pytest.approx(-0.9) and heat.zmax == pytest.approx(0.9)
+    assert fig.layout.title.text == "h1.0"
+
+
+# ---------------------------------------------------------------- curves
+
+def test_loss_curves_with_gaps_and_spike():
+    n = 20
+    hist = {"epoch": list(range(n)), "step": list(range(0, 10 * n, 10)),
+            "train_loss": [1 / (i + 1) for i in range(n)],
+            "test_loss": [None] * 3 + [1.2 / (i + 1) for i in range(3, n)],
+            "train_accuracy": [i / n for i in range(n)],
+            "test_accuracy": [float("nan")] * 3 + [i / n for i in range(3, n)]}
+    hist["train_loss"][10] = 1e9  # one blow-up must not flatten the rest
+    fig = V.loss_curves(hist)
+    names = [t.name for t in fig.data]
+    assert names == ["train loss", "test loss", "train acc", "test acc"]
+    assert fig.data[1].y[0] is None and fig.data[3].y[0] is None
+    assert fig.layout.yaxis.range[1] < 100
+    assert fig.layout.yaxis2.tickformat == ".0%"
+    assert fig.layout.hovermode == "x unified"
+    assert fig.layout.legend.orientation == "h"
+    assert list(V.loss_curves(hist, x_key="step").data[0].x) == hist["step"]
+    reg = V.loss_curves({k: hist[k] for k in ("epoch", "train_loss", "test_loss")},
+                        task="regression")
+    assert len(reg.data) == 2 and "yaxis2" not in reg.layout.to_plotly_json()
+    assert len(V.loss_curves({}).data) == 0  # empty history → placeholder
+
+
+# ---------------------------------------------------------------- gradients
+
+def test_flag_gradients():
+    assert V.flag_gradients({"a": 1.0, "b": 1e-4, "c": 5e3}) == {"b": "vanished", "c": "exploded"}
+    assert V.flag_gradients({"a": 1.0, "b": float("nan")}) == {"b": "exploded"}
+    assert V.flag_gradients({"a": 1.0, "b": float("inf")}) == {"b": "exploded"}
+    assert V.flag_gradients({"a": 1.0, "b": 0.0}) == {"b": "vanished"}
+    assert V.flag_gradients({"a": 1.0, "b": 0.5}) == {}
+    assert V.flag_gradients({"a": 1.0, "b": 0.05}, vanish_ratio=0.1) == {"b": "vanished"}
+
+
+def test_gradient_bars():
+    names = ["h1", "h2", "h3", "out"]
+    norms = [1e-7, 0.5, 0.0, float("nan")]
+    flags = V.flag_gradients(dict(zip(names, norms)))
+    fig = V.gradient_bars(names, norms, flags)
+    bar = fig.data[0]
+    assert list(bar.y) == names
+    assert fig.layout.xaxis.type == "log"
+    assert fig.layout.xaxis.title.text == "‖∂L/∂W‖₂ (log)"
+    assert all(v > 0 and math.isfinite(v) for v in bar.x)  # 0/NaN drawn as stubs
+    assert "0" in bar.text[2] and "nan" in bar.text[3]
+    assert "vanished" in bar.text[0] and "exploded" in bar.text[3]
+    colors = list(bar.marker.color)
+    assert colors[0] != colors[1] and colors[3] != colors[1] and colors[0] != colors[3]
+    assert fig.layout.yaxis.autorange == "reversed"  # input side on top
+
+
+def test_gradient_heatmap_log10():
+    norms = np.array([[1e-3, 1e-2, 0.0], [1.0, 10.0, np.nan]])
+    fig = V.gradient_heatmap(["a", "b"], [0, 10, 20], norms)
+    z = np.asarray(fig.data[0].z, float)
+    np.testing.assert_allclose(z[:, :2], np.log10(norms[:, :2]))
+    assert np.isnan(z[0, 2]) and np.isnan(z[1, 2])
+    assert list(fig.data[0].y) == ["a", "b"] and fig.layout.yaxis.autorange == "reversed"
+    assert fig.layout.xaxis.title.text == "step"
+    assert "log₁₀" in fig.data[0].colorbar.title.text
+
+
+def test_activation_stats():
+    fig = V.activation_stats(["h1", "h2"], [0.1, 0.5], [0.0, 0.2], [0.3, 1.5])
+    assert [t.type for t in fig.data] == ["bar", "bar", "scatter"]
+    assert fig.data[2].yaxis == "y2"
+    assert fig.layout.yaxis.tickformat == ".0%" and fig.layout.barmode == "group"
+
+
+# ---------------------------------------------------------------- images
+
+def test_image_grid_tiles():
+    rng = np.random.default_rng(7)
+    imgs = rng.random((64, 1, 6, 5))
+    titles = [f"t{i}" for i in range(64)]
+    fig = V.image_grid(imgs, titles=titles, cols=8, title="grid")
+    z = np.asarray(fig.data[0].z, float)
+    assert np.isfinite(z).sum() == 64 * 6 * 5  # every tile, NaN gutters between
+    assert [a.text for a in fig.layout.annotations] == titles
+    assert fig.layout.yaxis.range[0] > fig.layout.yaxis.range[1]  # image convention
+    # Hover text carries the tile title for each tile pixel.
+    text = np.asarray(fig.data[0].text)
+    assert set(text[np.isfinite(z)]) == set(titles)
+    div = V.image_grid(rng.normal(size=(3, 4, 4)), colorscale="diverging")
+    assert div.data[0].zmin == -div.data[0].zmax
+
+
+def test_feature_maps_and_filters():
+    rng = np.random.default_rng(8)
+    fig = V.feature_maps(rng.random((40, 7, 7)), "conv2", max_channels=32)
+    assert len(fig.layout.annotations) == 32 and fig.layout.annotations[0].text == "ch 0"
+    assert "conv2" in fig.layout.title.text and "40×7×7" in fig.layout.title.text
+    w = rng.normal(size=(6, 3, 3, 3))
+    f1 = V.filters(w, "conv1", in_channel=2)
+    assert len(f1.layout.annotations) == 6 and f1.data[0].zmin == -f1.data[0].zmax
+    z = np.asarray(f1.data[0].z, float)
+    # The tiles hold exactly input channel 2 of every filter (float32 in the figure).
+    np.testing.assert_allclose(np.sort(z[~np.isnan(z)]), np.sort(w[:, 2].ravel()), rtol=1e-5)
+    fm = V.filters(w, "conv1")
+    assert "mean" in fm.layout.title.text
+
+
+def test_dense_activations():
+    p = np.array([0.1, 0.7, 0.2])
+    fig = V.dense_activations(p, "output", ["cat", "dog", "cow"])
+    assert list(fig.data[0].x) == ["cat", "dog", "cow"]
+    assert fig.layout.yaxis.tickformat == ".0%"
+    assert V.dense_activations(np.arange(100.0) - 50, "fc").data[0].type == "heatmap"
+
+
+def test_attribution_overlay():
+    rng = np.random.default_rng(9)
+    fig = V.attribution_overlay(rng.random((8, 8)), rng.normal(size=(8, 8)), "saliency")
+    assert len(fig.data) == 2
+    assert fig.data[1].zmin == -fig.data[1].zmax
+    assert fig.layout.yaxis.scaleanchor == "x"
+    assert fig.layout.yaxis.range[0] > fig.layout.yaxis.range[1]
+
+
+def test_confusion_matrix():
+    cm = np.array([[5, 1, 0], [2, 7, 1], [0, 0, 9]])
+    fig = V.confusion_matrix(cm, ["a", "b", "c"])
+    np.testing.assert_array_equal(np.asarray(fig.data[0].z), cm)
+    assert fig.layout.xaxis.title.text == "predicted" and fig.layout.yaxis.title.text == "true"
+    assert fig.data[0].texttemplate == "%{z}"
+    np.testing.assert_allclose(np.asarray(fig.data[0].customdata)[1], [0.2, 0.7, 0.1])
+    assert "count" in fig.data[0].hovertemplate
+
+
+def test_misclassified_gallery_titles():
+    rng = np.random.default_rng(10)
+    fig = V.misclassified_gallery(rng.random((2, 6, 6)), ["3", "1"], ["8", "7"], [0.97, 0.5])
+    texts = [a.text.replace("<br>", " ") for a in fig.layout.annotations]
+    assert texts == ["true 3 → 8 (97%)", "true 1 → 7 (50%)"]
+    assert len(V.misclassified_gallery(np.zeros((0, 6, 6)), [], [], []).data) == 0
+
+
+# ---------------------------------------------------------------- thumbnails
+
+def test_dataset_thumbnail_size_colour_and_speed():
+    rng = np.random.default_rng(11)
+    X = rng.uniform(-6, 6, (1000, 2))
+    y = (X[:, 0] > 0).astype(int)
+    img = decode_png(V.dataset_thumbnail(X, y, "classification", 2, size=64))
+    assert img.size == (64, 64)
+    arr = np.asarray(img.convert("RGBA")).astype(int)
+    # Left half (x1 < 0) is dominated by orange, right half by blue.
+    def near(px, ref):
+        return (np.abs(px[..., :3] - np.array(ref)).sum(-1) < 60) & (px[..., 3] > 200)
+    assert near(arr[:, :28], ORANGE_RGB).sum() > 10 * max(1, near(arr[:, :28], BLUE_RGB).sum())
+    assert near(arr[:, 36:], BLUE_RGB).sum() > 10 * max(1, near(arr[:, 36:], ORANGE_RGB).sum())
+    times = []
+    for _ in range(7):
+        t0 = time.perf_counter()
+        V.dataset_thumbnail(X, y, "classification", 2)
+        times.append(time.perf_counter() - t0)
+    assert statistics.median(times) < 0.02
+    assert decode_png(V.dataset_thumbnail(X, X[:, 0], "regression", 0, size=32)).size == (32, 32)
+    assert decode_png(V.dataset_thumbnail(X, y % 3, "classification", 3)).size == (64, 64)
+
+
+def test_map_thumbnail():
+    z = np.zeros((20, 20))
+    z[0, :] = 1.0  # grid row 0 = lowest x2 → bottom row of the image
+    img = decode_png(V.map_thumbnail(z, size=20))
+    assert img.size == (20, 20)
+    arr = np.asarray(img.convert("RGB"))
+    assert tuple(arr[-1, 10]) == BLUE_RGB
+    assert all(c > 225 for c in arr[0, 10])
+    assert decode_png(V.map_thumbnail(z, vmax=2.0, size=48)).size == (48, 48)
