@@ -250,9 +250,9 @@ class LiveRunner:
         self.spec, self.custom, self.data = spec, custom, data
         return bool(rebuilt)
 
-    def frame(self, resolution: int = 100) -> tuple[Snapshot, DataBundle]:
-        """A snapshot of the current weights and the data it belongs to."""
-        return self._send("snapshot", resolution), self.data
+    def frame(self, resolution: int = 100, detail: tuple[int, int] | None = None) -> tuple[Snapshot, DataBundle]:
+        """A snapshot of the current weights (with `detail` node's full map) and its data."""
+        return self._send("snapshot", resolution, detail), self.data
 
     def call(self, fn: Callable[..., Any], *args: Any) -> Any:
         """fn(trainer, *args) in the worker; fn must be a module-level function (it is pickled)."""

@@ -20,6 +20,7 @@ from playground.activations import RELU_LIKE, SATURATING
 PLANE = 6.0
 SATURATED_MARGIN = 0.03   # |a| within 3 % of a tanh/sigmoid bound counts as saturated
 SATURATED_SHARE = 0.9     # a unit is saturated when that holds for 90 % of the inputs
+THUMBNAIL_RESOLUTION = 21  # cells per side of the neuron maps the diagram draws (symmetric about 0)
 
 
 @contextmanager
@@ -80,44 +81,81 @@ class Snapshot:
     ys: np.ndarray                          # (g,) grid x2 values
     output: np.ndarray                      # (g, g): P(class 1), argmax class, or regression value
     confidence: np.ndarray | None           # (g, g) top-class probability (multi-class only)
-    feature_maps: dict[str, np.ndarray]     # feature name -> (g, g) its value over the plane
-    neuron_maps: dict[str, np.ndarray]      # layer name -> (units, g, g) activations over the plane
+    feature_maps: dict[str, np.ndarray]     # feature name -> (t, t) its value over the plane (thumbnail grid)
+    neuron_maps: dict[str, np.ndarray]      # layer name -> (units, t, t) activations over the plane
     weights: list[np.ndarray]               # dense weights between columns, (out, in), input side first
     grad_norms: dict[str, float]            # ‖∂L/∂W‖₂ per weight layer at the last training step
     activation_grad_norms: dict[str, float]  # ‖∂L/∂a‖₂ per hidden layer on the training set
     activation_stats: dict[str, dict[str, float]]
     columns: list[dict] = field(default_factory=list)  # network-diagram columns: name, labels, activation
-    output_maps: np.ndarray | None = None   # (outputs, g, g) each output unit over the plane, in [-1, 1]
+    output_maps: np.ndarray | None = None   # (outputs, t, t) each output unit over the plane, in [-1, 1]
+    detail: tuple[int, int] | None = None   # the diagram node (column, node) whose map is in detail_map
+    detail_map: np.ndarray | None = None    # (g, g) that node's map at full resolution
     history: dict[str, list] = field(default_factory=dict)
     diverged: str | None = None
 
 
-def snapshot(trainer, resolution: int = 100) -> Snapshot:
-    """Probe the trainer's model over the input plane and the training set."""
+def _plane_maps(model, data, device, acts_modules, resolution):
+    """Inputs, hidden activations and raw outputs over a resolution² grid of the plane."""
+    _, _, points = grid_points(resolution)
+    inputs = torch.as_tensor(data.inputs_for_points(points), device=device)
+    with torch.inference_mode(), capture_activations(acts_modules) as acts:
+        out = model(inputs)
+    g = resolution
+    features = {name: inputs[:, i].cpu().numpy().reshape(g, g) for i, name in enumerate(data.feature_names)}
+    neurons = {name: a.T.reshape(a.shape[1], g, g).cpu().numpy() for name, a in acts.items()}
+    return features, neurons, out
+
+
+def _output_maps(trainer, out: torch.Tensor, g: int) -> np.ndarray:
+    """Each output unit over the plane on a symmetric scale: probabilities p drawn as 2p - 1."""
+    if trainer.data.task == "regression":
+        return out.T.reshape(-1, g, g).cpu().numpy()
+    probs = trainer.probabilities(out)
+    if trainer.data.n_outputs == 1:
+        probs = probs[:, 1:]
+    return (2 * probs - 1).T.reshape(-1, g, g).cpu().numpy()
+
+
+def snapshot(trainer, resolution: int = 100, detail: tuple[int, int] | None = None) -> Snapshot:
+    """Probe the trainer's model over the input plane and the training set.
+
+    The output is drawn at `resolution`²; every node's map at THUMBNAIL_RESOLUTION² (what the
+    diagram shows, and small enough to send between processes 4 times a second), plus the
+    `detail` node's map at full resolution for the enlarged view.
+    """
     model, data = trainer.model, trainer.data
-    xs, ys, points = grid_points(resolution)
+    xs, ys, _ = grid_points(resolution)
     g = resolution
     was_training = model.training
     model.eval()
     acts_modules = {name: act for name, act, _ in model.activation_layers()}
     activation_of = {name: fn for name, _, fn in model.activation_layers()}
     try:
-        # 1. The plane: output map and every hidden neuron's map, in one forward pass.
-        grid_inputs = torch.as_tensor(data.inputs_for_points(points), device=trainer.device)
-        with torch.inference_mode(), capture_activations(acts_modules) as acts:
-            out = model(grid_inputs)
-        probs = trainer.probabilities(out) if data.task == "classification" else None
+        # 1. The plane: the output at full resolution, every node's map as a thumbnail.
+        full_features, full_neurons, out = _plane_maps(model, data, trainer.device, acts_modules, g)
+        feature_maps, neuron_maps, thumb_out = _plane_maps(model, data, trainer.device, acts_modules,
+                                                           THUMBNAIL_RESOLUTION)
         confidence = None
         if data.task == "regression":
             output = out[:, 0]
         elif data.n_outputs == 1:
-            output = probs[:, 1]
+            output = trainer.probabilities(out)[:, 1]
         else:
-            confidence, output = probs.max(dim=1)
+            confidence, output = trainer.probabilities(out).max(dim=1)
             confidence = confidence.cpu().numpy().reshape(g, g)
-        neuron_maps = {name: a.T.reshape(a.shape[1], g, g).cpu().numpy() for name, a in acts.items()}
-        feature_maps = {name: grid_inputs[:, i].cpu().numpy().reshape(g, g)
-                        for i, name in enumerate(data.feature_names)}
+        columns = network_columns(model, data)
+        detail_map = None
+        if detail is not None and detail[0] < len(columns) and detail[1] < len(columns[detail[0]]["labels"]):
+            col, node = detail
+            if col == 0:
+                detail_map = list(full_features.values())[node]
+            elif col == len(columns) - 1:
+                detail_map = _output_maps(trainer, out, g)[node]
+            else:
+                detail_map = full_neurons[columns[col]["name"]][node]
+        else:
+            detail = None
         # 2. The training set: activation statistics and ∂L/∂a per layer (autograd.grad leaves
         #    the parameters' .grad, which the optimiser owns, untouched).
         x_train = torch.as_tensor(data.x_train, device=trainer.device)
@@ -132,17 +170,11 @@ def snapshot(trainer, resolution: int = 100) -> Snapshot:
         model.train(was_training)
     weights = [layer.weight.detach().cpu().numpy() for _, layer in model.weight_layers()
                if isinstance(layer, nn.Linear)]
-    # Output units drawn on a symmetric scale like the neurons: probabilities p as 2p - 1.
-    if data.task == "regression":
-        output_maps = out.T.reshape(-1, g, g).cpu().numpy()
-    elif data.n_outputs == 1:
-        output_maps = (2 * probs[:, 1:] - 1).T.reshape(1, g, g).cpu().numpy()
-    else:
-        output_maps = (2 * probs - 1).T.reshape(-1, g, g).cpu().numpy()
     return Snapshot(trainer.step_count, trainer.epoch, data.task, data.kind, data.n_classes, xs, ys,
                     output.reshape(g, g).cpu().numpy(), confidence, feature_maps, neuron_maps, weights,
-                    dict(trainer.grad_norms), act_grad_norms, stats, network_columns(model, data),
-                    output_maps, trainer.history.as_dict(), trainer.diverged)
+                    dict(trainer.grad_norms), act_grad_norms, stats, columns,
+                    _output_maps(trainer, thumb_out, THUMBNAIL_RESOLUTION), detail, detail_map,
+                    trainer.history.as_dict(), trainer.diverged)
 
 
 def network_columns(model, data) -> list[dict]:

@@ -13,3 +13,6 @@ os.environ.setdefault("PLAYGROUND_WORKER", "thread")
 import torch  # noqa: E402
 
 torch.set_num_threads(1)
+
+# tests/browser.py is a helper module, importable as `browser` from the tests.
+sys.path.insert(0, str(ROOT / "tests"))

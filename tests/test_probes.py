@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import torch
 
-from playground.probes import capture_activations, grid_points, snapshot, unit_statistics
+from playground.probes import THUMBNAIL_RESOLUTION, capture_activations, grid_points, snapshot, unit_statistics
 from playground.spec import DatasetSpec, LayerSpec, Spec
 from playground.train import Trainer
 
@@ -23,14 +23,14 @@ def _hand_set_trainer():
 
 
 def test_neuron_maps_equal_hand_computed_activations():
-    snap = snapshot(_hand_set_trainer(), resolution=21)
-    xs, ys = snap.xs, snap.ys
+    snap = snapshot(_hand_set_trainer(), resolution=40)
+    xs, ys, _ = grid_points(THUMBNAIL_RESOLUTION)  # the diagram's maps use the thumbnail grid
     gx, gy = np.meshgrid(xs, ys)
     np.testing.assert_allclose(snap.neuron_maps["dense1"][0], np.tanh(gx), atol=1e-6)
     np.testing.assert_allclose(snap.neuron_maps["dense1"][1], np.tanh(gy), atol=1e-6)
     np.testing.assert_allclose(snap.neuron_maps["dense2"][0], np.maximum(0, np.tanh(gx) - np.tanh(gy) + 0.5), atol=1e-6)
     np.testing.assert_allclose(snap.feature_maps["x1"], gx)
-    assert snap.output.shape == (21, 21) and 0 <= snap.output.min() and snap.output.max() <= 1
+    assert snap.output.shape == (40, 40) and 0 <= snap.output.min() and snap.output.max() <= 1
     assert [c["name"] for c in snap.columns] == ["input", "dense1", "dense2", "output"]
     assert [len(c["labels"]) for c in snap.columns] == [2, 2, 1, 1]
     assert [w.shape for w in snap.weights] == [(2, 2), (1, 2), (1, 1)]
@@ -38,12 +38,20 @@ def test_neuron_maps_equal_hand_computed_activations():
 
 def test_output_map_is_the_model_probability():
     trainer = _hand_set_trainer()
-    snap = snapshot(trainer, resolution=11)
+    snap = snapshot(trainer, resolution=11, detail=(3, 0))
     _, _, points = grid_points(11)
     with torch.no_grad():
         p = torch.sigmoid(trainer.model(torch.as_tensor(points))[:, 0]).numpy().reshape(11, 11)
     np.testing.assert_allclose(snap.output, p, atol=1e-6)
-    np.testing.assert_allclose(snap.output_maps[0], 2 * p - 1, atol=1e-6)
+    np.testing.assert_allclose(snap.detail_map, 2 * p - 1, atol=1e-6)  # the output node, full resolution
+    assert snap.output_maps.shape == (1, THUMBNAIL_RESOLUTION, THUMBNAIL_RESOLUTION)
+
+
+def test_detail_map_of_a_hidden_neuron_and_a_missing_one():
+    snap = snapshot(_hand_set_trainer(), resolution=30, detail=(1, 1))
+    xs, ys, _ = grid_points(30)
+    np.testing.assert_allclose(snap.detail_map, np.tanh(np.meshgrid(xs, ys)[1]), atol=1e-6)
+    assert snapshot(_hand_set_trainer(), detail=(1, 5)).detail is None  # no such neuron
 
 
 def test_activation_gradients_match_autograd():
@@ -101,4 +109,4 @@ def test_multiclass_snapshot_has_class_and_confidence():
     snap = snapshot(trainer, resolution=10)
     assert set(np.unique(snap.output)) <= {0, 1, 2}
     assert snap.confidence.shape == (10, 10) and (snap.confidence >= 1 / 3 - 1e-6).all()
-    assert snap.output_maps.shape == (3, 10, 10)
+    assert snap.output_maps.shape == (3, THUMBNAIL_RESOLUTION, THUMBNAIL_RESOLUTION)

@@ -473,6 +473,14 @@ def test_dataset_thumbnail_size_colour_and_speed():
     assert decode_png(V.dataset_thumbnail(X, y % 3, "classification", 3)).size == (64, 64)
 
 
+def test_dataset_thumbnail_curve_sets_draw_y_against_x1():
+    x1 = np.linspace(-6, 6, 200)
+    X = np.c_[x1, np.zeros_like(x1)]  # 1-D set: x2 is constant
+    img = np.asarray(decode_png(V.dataset_thumbnail(X, np.sin(x1), "regression", 1)))
+    rows_used = np.nonzero(img[..., 3].max(axis=1) > 0)[0]
+    assert rows_used.max() - rows_used.min() > 40  # spans the height, not one line of dots
+
+
 def test_map_thumbnail():
     z = np.zeros((20, 20))
     z[0, :] = 1.0  # grid row 0 = lowest x2 → bottom row of the image

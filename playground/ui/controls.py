@@ -90,6 +90,11 @@ def sync_widgets(spec: Spec) -> None:
             ss[layer_key(i, name)] = control.get(layer)
     for name in ("x1", "x2", "x1_sq", "x2_sq", "x1_x2", "sin_x1", "sin_x2"):
         ss[f"feature_{name}"] = name in spec.features
+    sync_activation_all(spec)
+
+
+def sync_activation_all(spec: Spec) -> None:
+    """The toolbar's one-for-all activation shows the common activation, or "mixed"."""
     acts = {layer.activation for layer in spec.layers if layer.type in ("dense", "conv2d")}
     ss["activation_all"] = acts.pop() if len(acts) == 1 else "mixed"
 
@@ -103,7 +108,8 @@ def layer_changed(i: int, name: str) -> None:
     """on_change of layer i's widget `name`."""
     layers = list(ss.spec.layers)
     layers[i] = LAYER_CONTROLS[name].put(layers[i], ss[layer_key(i, name)])
-    set_spec(replace(ss.spec, layers=tuple(layers)))
+    if set_spec(replace(ss.spec, layers=tuple(layers))) and name == "activation":
+        sync_activation_all(ss.spec)
 
 
 def set_layers(layers: list[LayerSpec]) -> None:

@@ -47,15 +47,15 @@ def _metrics(snap, data) -> None:
 
 def render_live(runner: LiveRunner) -> None:
     """One frame of the 2-D playground's views."""
-    snap, data = runner.frame()
+    selected = ss.get("selected")
+    snap, data = runner.frame(detail=selected)
     if snap.diverged:
         st.error(snap.diverged, icon=":material/warning:")
     if runner.status.get("error"):
         st.error(runner.status["error"])
     _metrics(snap, data)
-    selected = ss.get("selected")
-    if selected is not None and selected[0] >= len(snap.columns):
-        selected = ss.selected = None
+    if selected is not None and snap.detail is None:
+        selected = ss.selected = None  # the clicked neuron no longer exists (the network changed)
     left, right = st.columns([1.55, 1], gap="medium")
     with left:
         st.plotly_chart(dashboard.diagram(snap, selected), key="network_chart", on_select=_network_clicked,
@@ -63,7 +63,7 @@ def render_live(runner: LiveRunner) -> None:
         st.caption("Click a neuron to enlarge its map. Links: blue positive, orange negative weights; "
                    "thicker means larger |w|.")
         if selected is not None:
-            enlarged = dashboard.selected_map(snap, data, selected)
+            enlarged = dashboard.selected_map(snap, data)
             if enlarged is not None:
                 c1, c2 = st.columns([5, 1])
                 c1.plotly_chart(enlarged, key="neuron_chart", config={"displayModeBar": False})

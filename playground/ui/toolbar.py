@@ -65,7 +65,7 @@ def _problem_changed() -> None:
     problem = ss["problem"]
     if problem is None or problem == problem_of(ss.spec):
         return
-    from playground.ui.presets import preset_for_problem
+    from playground.presets import preset_for_problem
 
     set_spec(preset_for_problem(ss.spec, problem), custom=None, sync=True)
 

@@ -14,39 +14,23 @@ from .gradients import flag_gradients, gradient_bars, gradient_heatmap
 from .activations import activation_stats
 from .network import network_diagram, neuron_map
 
-THUMBNAIL = 20  # cells per side of a neuron's thumbnail in the diagram
-
-
-def _thumb(z: np.ndarray) -> np.ndarray:
-    step = max(1, z.shape[0] // THUMBNAIL)
-    return z[::step, ::step]
-
-
 def diagram(snap, selected: tuple[int, int] | None = None) -> go.Figure:
     """The network: inputs' and neurons' maps as thumbnails, links by sign and |weight|."""
-    maps = [[_thumb(snap.feature_maps[name]) for name in snap.feature_maps]]
-    maps += [[_thumb(m) for m in snap.neuron_maps[col["name"]]] for col in snap.columns[1:-1]]
-    maps.append([_thumb(m) for m in snap.output_maps])
+    maps = [list(snap.feature_maps.values())]
+    maps += [list(snap.neuron_maps[col["name"]]) for col in snap.columns[1:-1]]
+    maps.append(list(snap.output_maps))
     return network_diagram(snap.columns, snap.weights, maps, selected=selected)
 
 
-def selected_map(snap, data, selected: tuple[int, int]) -> go.Figure | None:
+def selected_map(snap, data) -> go.Figure | None:
     """The enlarged map of the clicked node (input feature, hidden neuron or output)."""
-    col, node = selected
-    if col >= len(snap.columns):
+    if snap.detail is None or snap.detail_map is None:
         return None
+    col, node = snap.detail
     column = snap.columns[col]
-    if node >= len(column["labels"]):
-        return None
-    if col == 0:
-        z = list(snap.feature_maps.values())[node]
-    elif col == len(snap.columns) - 1:
-        z = snap.output_maps[node]
-    else:
-        z = snap.neuron_maps[column["name"]][node]
     label = column["labels"][node]
     act = f" ({column['activation']})" if column.get("activation") else ""
-    return neuron_map(snap.xs, snap.ys, z, f"{label}{act}: activation over the input plane",
+    return neuron_map(snap.xs, snap.ys, snap.detail_map, f"{label}{act}: activation over the input plane",
                       train=(data.raw_train, data.y_train))
 
 
@@ -90,7 +74,7 @@ def build_figures(data, snap, show_test: bool = True, discretize: bool = False,
                "curves": loss_curves(snap.history, "epoch", snap.task), "gradient_bars": bars,
                "gradient_heatmap": heat, "activation_stats": stats_view(snap)}
     if selected is not None:
-        enlarged = selected_map(snap, data, selected)
+        enlarged = selected_map(snap, data)
         if enlarged is not None:
             figures["neuron"] = enlarged
     return figures

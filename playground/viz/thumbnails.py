@@ -24,9 +24,17 @@ def _disk_offsets(radius: float) -> tuple[np.ndarray, np.ndarray]:
 def dataset_thumbnail(
     X: np.ndarray, y: np.ndarray, task: str, n_classes: int, size: int = 64
 ) -> str:
-    """PNG data URI (size×size, transparent background) of the points coloured by class/target."""
-    X = np.asarray(X, dtype=float).reshape(-1, 2)  # (n, 2)
+    """PNG data URI (size×size, transparent background) of the points coloured by class/target.
+
+    1-D sets (x2 constant, e.g. curve-fitting data) are drawn as y against x1 instead,
+    which shows the curve rather than a flat line of dots.
+    """
+    X = np.asarray(X, dtype=float).reshape(len(X), -1)[:, :2]  # (n, 2)
     y = np.asarray(y, dtype=float).reshape(-1)  # (n,)
+    if X.shape[1] == 1 or (len(X) and np.ptp(X[:, 1]) == 0 and task != "classification"):
+        # Curve icon: x1 across, target up, each axis scaled to fill the square.
+        t = finite_abs_max(y)
+        X = np.stack([X[:, 0], y / t * finite_abs_max(X[:, 0])], axis=1)
     big = size * _SUPERSAMPLE
     canvas = np.zeros((big, big, 4), dtype=np.uint8)  # RGBA, transparent
     ok = np.all(np.isfinite(X), axis=1) & np.isfinite(y)

@@ -1,0 +1,90 @@
+"""Helpers for the end-to-end tests: start the app on a free port, drive it in headless Chromium.
+
+The browser is the system Chromium (browser downloads are impossible on these machines):
+PLAYGROUND_CHROMIUM names another binary. Tests skip when none is found, unless
+PLAYGROUND_REQUIRE_BROWSER=1 (as CI sets), where that is a failure.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+ARTIFACTS = ROOT / "tests" / "artifacts"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+READY = '[data-testid="stApp"][data-test-connection-state="CONNECTED"]'
+
+
+def chromium_path() -> str | None:
+    """The Chromium binary to use, or None."""
+    configured = os.environ.get("PLAYGROUND_CHROMIUM")
+    if configured:
+        return configured
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        found = shutil.which(name)
+        if found:
+            return found
+    return None
+
+
+def free_port() -> int:
+    """An unused TCP port on localhost."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def running_app(timeout: float = 60.0):
+    """Start `streamlit run app.py` headless; yield its base URL; stop it afterwards."""
+    port = free_port()
+    env = {**os.environ, "PLAYGROUND_WORKER": "process"}
+    log = open(ARTIFACTS / f"streamlit-{port}.log", "w")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+         "--server.port", str(port), "--browser.gatherUsageStats", "false",
+         "--server.fileWatcherType", "none"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as r:
+                    if r.read().decode().strip() == "ok":
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"the app did not start; see {log.name}")
+            time.sleep(0.3)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+def open_page(browser, url: str, width: int = 1600, height: int = 2000):
+    """A new page at `url`, waited until Streamlit is connected and the first run is drawn."""
+    page = browser.new_page(viewport={"width": width, "height": height})
+    page.goto(url)
+    page.wait_for_selector(READY, timeout=60_000)
+    page.locator('[data-testid="stMetricValue"]').first.wait_for(timeout=60_000)
+    return page
+
+
+def metric(page, label: str) -> str:
+    """The value of the st.metric whose label is `label`."""
+    box = page.locator('[data-testid="stMetric"]').filter(
+        has=page.locator('[data-testid="stMetricLabel"]', has_text=label)).first
+    return box.locator('[data-testid="stMetricValue"]').inner_text()

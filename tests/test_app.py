@@ -1,0 +1,160 @@
+"""App tests: the script driven without a browser (streamlit.testing.v1.AppTest).
+
+AppTest does not fire run_every timers, so training is driven with Step; the runner works
+in a thread here (PLAYGROUND_WORKER=thread, set by conftest) instead of a process.
+"""
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from playground.spec import Spec
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+
+
+def _metric(at, label):
+    return next(m.value for m in at.metric if m.label == label)
+
+
+@pytest.fixture
+def at():
+    app = AppTest.from_file(APP, default_timeout=60).run()
+    assert not app.exception, app.exception
+    yield app
+    app.session_state["runner"].close()
+    assert not app.exception, app.exception  # no test may leave a traceback on the page
+
+
+def test_page_shows_controls_views_and_metrics(at):
+    labels = [b.label for b in at.button]
+    for expected in ("Play", "Step", "Reset", "Add layer", "Remove layer", "Regenerate"):
+        assert expected in labels
+    assert [m.label for m in at.metric][:3] == ["Epoch", "Train loss", "Test loss"]
+    assert _metric(at, "Epoch") == "0"
+    assert at.session_state["spec"] == Spec()
+    assert not at.error
+
+
+def test_step_trains_one_epoch_and_lowers_the_loss(at):
+    before = float(_metric(at, "Train loss"))
+    for _ in range(5):
+        at.button(key="step").click().run()
+    assert _metric(at, "Epoch") == "5"
+    assert float(_metric(at, "Train loss")) < before
+    at.button(key="step_batch").click().run()
+    assert at.session_state["runner"].status["step"] == 5 * 25 + 1
+
+
+def test_reset_restores_the_initial_loss(at):
+    initial = _metric(at, "Train loss")
+    at.button(key="step").click().run()
+    assert _metric(at, "Train loss") != initial
+    at.button(key="reset").click().run()
+    assert _metric(at, "Epoch") == "0" and _metric(at, "Train loss") == initial
+
+
+def test_add_and_remove_layers(at):
+    at.button(key="add_layer").click().run()
+    spec = at.session_state["spec"]
+    assert len(spec.layers) == 3 and spec.layers[2].units == 2
+    assert at.number_input(key="layer2_units").value == 2
+    at.number_input(key="layer2_units").set_value(6).run()
+    assert at.session_state["spec"].layers[2].units == 6
+    assert at.session_state["runner"].data.input_shape == (2,)
+    snap, _ = at.session_state["runner"].frame()
+    assert [len(c["labels"]) for c in snap.columns] == [2, 4, 2, 6, 1]  # the diagram gets the new layer
+    at.button(key="remove_layer").click().run()
+    at.button(key="remove_layer").click().run()
+    assert [l.units for l in at.session_state["spec"].layers] == [4]
+    assert not at.exception
+
+
+def test_change_activation_per_layer_and_for_all(at):
+    at.selectbox(key="layer0_activation").select("relu").run()
+    assert [l.activation for l in at.session_state["spec"].layers] == ["relu", "tanh"]
+    assert at.selectbox(key="activation_all").value == "mixed"
+    at.selectbox(key="activation_all").select("sigmoid").run()
+    assert [l.activation for l in at.session_state["spec"].layers] == ["sigmoid", "sigmoid"]
+    assert at.selectbox(key="layer1_activation").value == "sigmoid"
+
+
+def test_learning_rate_changes_without_reset(at):
+    at.button(key="step").click().run()
+    at.button(key="step").click().run()
+    at.selectbox(key="lr").select(0.3).run()
+    assert at.session_state["spec"].optimizer.lr == 0.3
+    assert _metric(at, "Epoch") == "2"  # kept training state
+    assert at.query_params["optimizer.lr"] in ("0.3", ["0.3"])  # the shareable URL follows
+
+
+def test_bad_query_parameter_shows_a_message_and_the_default(monkeypatch):
+    app = AppTest.from_file(APP, default_timeout=60)
+    app.query_params["optimizer.lr"] = "-5"
+    app.query_params["layers"] = '[{"type":"dense","units":3}]'
+    app.run()
+    try:
+        assert not app.exception
+        assert any("optimizer.lr" in e.value and "default experiment" in e.value for e in app.error)
+        assert app.session_state["spec"] == Spec()
+    finally:
+        app.session_state["runner"].close()
+
+
+def test_shared_link_reproduces_the_experiment():
+    shared = Spec.from_dict({"dataset": {"name": "xor", "noise": 0.1, "seed": 5}, "features": ["x1", "x2", "x1_x2"],
+                             "layers": [{"type": "dense", "units": 5, "activation": "relu"}], "seed": 9})
+    app = AppTest.from_file(APP, default_timeout=60)
+    for key, value in shared.to_query().items():
+        app.query_params[key] = value
+    app.run()
+    try:
+        assert not app.exception and not app.error
+        assert app.session_state["spec"] == shared
+        assert app.checkbox(key="feature_x1_x2").value is True
+        assert app.number_input(key="layer0_units").value == 5
+    finally:
+        app.session_state["runner"].close()
+
+
+def test_impossible_change_is_refused_and_keeps_the_model(at):
+    at.button(key="step").click().run()
+    at.checkbox(key="layer0_residual").check().run()  # 2 inputs -> 4 units: widths differ
+    assert any("skip connection" in e.value for e in at.error)
+    assert at.session_state["spec"] == Spec()
+    assert at.checkbox(key="layer0_residual").value is False
+    assert _metric(at, "Epoch") == "1"  # the trained model is still there
+
+
+def test_dataset_and_feature_controls(at):
+    at.button(key="dataset_spiral").click().run()
+    assert at.session_state["spec"].dataset.name == "spiral"
+    at.checkbox(key="feature_sin_x1").check().run()
+    assert at.session_state["spec"].features == ("x1", "x2", "sin_x1")
+    at.checkbox(key="feature_x1").uncheck().run()
+    at.checkbox(key="feature_x2").uncheck().run()
+    at.checkbox(key="feature_sin_x1").uncheck().run()  # the last feature cannot go
+    assert at.session_state["spec"].features == ("sin_x1",)
+    assert any("at least one input feature" in w.value for w in at.warning)
+    at.slider(key="noise").set_value(30).run()
+    assert at.session_state["spec"].dataset.noise == pytest.approx(0.3)
+
+
+def test_problem_type_regression_and_curve(at):
+    at.segmented_control(key="problem").set_value("regression").run()
+    assert at.session_state["spec"].dataset.name == "plane"
+    at.button(key="dataset_sine").click().run()
+    spec = at.session_state["spec"]
+    assert spec.dataset.name == "sine" and spec.features == ("x1",)
+    assert [m.label for m in at.metric] == ["Epoch", "Train loss", "Test loss"]
+    at.button(key="step").click().run()
+    assert not at.exception
+
+
+def test_play_and_pause(at):
+    at.button(key="play").click().run()
+    runner = at.session_state["runner"]
+    assert runner.playing
+    assert [b.label for b in at.button if b.key == "play"] == ["Pause"]
+    at.button(key="play").click().run()
+    assert not runner.playing

@@ -1,0 +1,104 @@
+"""End-to-end: the real app in headless Chromium, as a user drives it. Screenshots go to tests/artifacts/."""
+from __future__ import annotations
+
+import os
+import re
+import time
+
+import pytest
+
+from browser import ARTIFACTS, CHROMIUM_ARGS, chromium_path, metric, open_page, running_app
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def browser():
+    path = chromium_path()
+    if path is None:
+        if os.environ.get("PLAYGROUND_REQUIRE_BROWSER") == "1":
+            pytest.fail("no Chromium found (install it: apt-get install chromium, or set PLAYGROUND_CHROMIUM)")
+        pytest.skip("no Chromium found; set PLAYGROUND_CHROMIUM to run the end-to-end tests")
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture(scope="module")
+def app_url():
+    with running_app() as url:
+        yield url
+
+
+def _epoch(page) -> int:
+    return int(metric(page, "Epoch").replace(",", ""))
+
+
+def test_play_trains_live_and_pause_stops(browser, app_url):
+    page = open_page(browser, app_url)
+    page.locator(".st-key-network_chart .js-plotly-plot").wait_for(timeout=60_000)
+    start_loss = float(metric(page, "Test loss"))
+    page.get_by_role("button", name="Play").click()
+    deadline = time.monotonic() + 60
+    while _epoch(page) < 30 and time.monotonic() < deadline:
+        time.sleep(0.25)
+    assert _epoch(page) >= 30, "the epoch counter did not advance while playing"
+    page.wait_for_timeout(1500)
+    assert float(metric(page, "Test loss")) < start_loss
+    page.screenshot(path=str(ARTIFACTS / "e2e-playing.png"))
+    page.get_by_role("button", name="Pause").click()
+    page.get_by_role("button", name="Play").wait_for(timeout=10_000)
+    page.wait_for_timeout(1500)
+    stopped = _epoch(page)
+    page.wait_for_timeout(1500)
+    assert _epoch(page) == stopped, "training went on after Pause"
+    page.screenshot(path=str(ARTIFACTS / "e2e-paused.png"))
+    page.close()
+
+
+def test_add_layer_changes_the_diagram(browser, app_url):
+    page = open_page(browser, app_url)
+    diagram = page.locator(".st-key-network_chart .js-plotly-plot")
+    diagram.wait_for(timeout=60_000)
+    assert "dense3" not in diagram.inner_text()
+    page.get_by_role("button", name="Add layer").click()
+    page.locator(".st-key-layer_card_2").wait_for(timeout=30_000)
+    page.wait_for_function("document.querySelector('.st-key-network_chart .js-plotly-plot')"
+                           ".innerText.includes('dense3')", timeout=30_000)
+    assert "3 hidden layers" in page.get_by_text(re.compile(r"\d+ hidden layers")).first.inner_text()
+    assert "layers=" in page.url and page.url.count("dense") == 3  # the link follows
+    page.screenshot(path=str(ARTIFACTS / "e2e-add-layer.png"))
+    page.close()
+
+
+def test_shared_url_opens_the_same_experiment(browser, app_url):
+    from playground.spec import Spec
+
+    shared = Spec.from_dict({"dataset": {"name": "xor", "noise": 0.1}, "features": ["x1", "x2", "x1_x2"],
+                             "layers": [{"type": "dense", "units": 6, "activation": "relu"}],
+                             "optimizer": {"name": "sgd", "lr": 0.1}, "seed": 4})
+    from urllib.parse import urlencode
+
+    page = open_page(browser, f"{app_url}/?{urlencode(shared.to_query())}")
+    page.locator(".st-key-network_chart .js-plotly-plot").wait_for(timeout=60_000)
+    assert page.locator(".st-key-layer0_units input").first.input_value() == "6"
+    assert page.locator(".st-key-layer_card_1").count() == 0
+    assert page.locator(".st-key-dataset_xor button").first.get_attribute("kind") == "primary"
+    assert page.locator(".st-key-feature_x1_x2 input").first.is_checked()
+    assert page.locator(".st-key-lr input").first.input_value().strip() == "0.1"
+    page.screenshot(path=str(ARTIFACTS / "e2e-shared-url.png"))
+    page.close()
+
+
+def test_bad_link_shows_a_message(browser, app_url):
+    page = open_page(browser, f"{app_url}/?optimizer.lr=banana")
+    alert = page.locator('[data-testid="stAlert"]').first
+    alert.wait_for(timeout=30_000)
+    assert "optimizer.lr" in alert.inner_text()
+    assert page.locator('[data-testid="stException"]').count() == 0
+    page.screenshot(path=str(ARTIFACTS / "e2e-bad-link.png"))
+    page.close()
