@@ -151,7 +151,9 @@ class Trainer:
     @property
     def epoch_progress(self) -> float:
         """How far into the current epoch, 0..1 (for the progress bar)."""
-        return self._cursor / len(self._batches) if self._batches else 0.0
+        if not self._batches or self._cursor >= len(self._batches):
+            return 0.0  # between epochs: the next one has not started
+        return self._cursor / len(self._batches)
 
     def _start_epoch(self) -> None:
         order = torch.randperm(len(self._x_train), generator=self._generator).to(self.device)

@@ -141,7 +141,7 @@ def test_dataset_and_feature_controls(at):
 
 
 def test_problem_type_regression_and_curve(at):
-    at.segmented_control(key="problem").set_value("regression").run()
+    at.selectbox(key="problem").select("regression").run()
     assert at.session_state["spec"].dataset.name == "plane"
     at.button(key="dataset_sine").click().run()
     spec = at.session_state["spec"]
@@ -158,3 +158,25 @@ def test_play_and_pause(at):
     assert [b.label for b in at.button if b.key == "play"] == ["Pause"]
     at.button(key="play").click().run()
     assert not runner.playing
+
+
+def test_build_and_step_a_convnet(at):
+    at.selectbox(key="problem").select("image").run()
+    spec = at.session_state["spec"]
+    assert spec.dataset.name == "digits" and [l.type for l in spec.layers][:2] == ["conv2d", "maxpool2d"]
+    at.button(key="step").click().run()
+    assert _metric(at, "Epoch") == "1"
+    assert float(_metric(at, "Test accuracy").rstrip("%")) > 50  # one epoch of the LeNet-like preset
+    for view in ("attribution", "filters", "confusion", "health", "inspect"):
+        at.segmented_control(key="image_view").set_value(view).run()
+        assert not at.exception and not at.error, view
+    # Add a conv layer: it goes before the flatten, where the data still has a shape.
+    at.selectbox(key="new_layer_type").select("conv2d").run()
+    at.button(key="add_layer").click().run()
+    types = [l.type for l in at.session_state["spec"].layers]
+    assert types == ["conv2d", "maxpool2d", "conv2d", "maxpool2d", "conv2d", "flatten", "dense"]
+    # An impossible kernel is refused with the layer's name; the network stays as it was.
+    before = at.session_state["spec"]
+    at.number_input(key="layer4_kernel").set_value(5).run()
+    assert any("layer 5 (conv3)" in e.value and "larger than its 2×2 input" in e.value for e in at.error)
+    assert at.session_state["spec"] == before

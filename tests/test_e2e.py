@@ -102,3 +102,30 @@ def test_bad_link_shows_a_message(browser, app_url):
     assert page.locator('[data-testid="stException"]').count() == 0
     page.screenshot(path=str(ARTIFACTS / "e2e-bad-link.png"))
     page.close()
+
+
+def test_digits_train_live_and_show_feature_maps(browser, app_url):
+    from urllib.parse import urlencode
+
+    from playground.presets import image_spec
+
+    page = open_page(browser, f"{app_url}/?{urlencode(image_spec('digits').to_query())}")
+    page.locator(".st-key-fmap_conv1_chart .js-plotly-plot").wait_for(timeout=60_000)
+    page.get_by_role("button", name="Play").click()
+    deadline = time.monotonic() + 60
+    accuracy = 0.0
+    while time.monotonic() < deadline:
+        text = metric(page, "Test accuracy")
+        accuracy = float(text.rstrip("%")) if text.endswith("%") else 0.0
+        if accuracy >= 90:
+            break
+        time.sleep(0.5)
+    assert accuracy >= 90, f"digits reached only {accuracy}% test accuracy in the browser"
+    assert page.locator(".st-key-fmap_conv2_chart .js-plotly-plot").count() >= 1
+    page.screenshot(path=str(ARTIFACTS / "e2e-digits-feature-maps.png"))
+    page.get_by_text("Attribution", exact=True).first.click()
+    page.locator(".st-key-attr_grad_cam_chart .js-plotly-plot").first.wait_for(timeout=30_000)
+    page.screenshot(path=str(ARTIFACTS / "e2e-digits-attribution.png"))
+    page.get_by_role("button", name="Pause").click()
+    page.get_by_role("button", name="Play").wait_for(timeout=10_000)
+    page.close()

@@ -25,9 +25,24 @@ def _dataset_thumbnail(name: str, noise: float) -> str:
     return dataset_thumbnail(X, y, info.task, info.n_classes, size=72)
 
 
+DOWNLOADABLE = ("mnist", "fashion_mnist")
+# Button labels short enough for a third of the data column.
+SHORT_TITLES = {"circle": "Circle", "xor": "XOR", "gaussian": "Gaussian", "spiral": "Spiral", "moons": "Moons",
+                "blobs": "Blobs", "plane": "Plane", "multi_gaussian": "Gaussians", "sine": "Sine", "step": "Step",
+                "abs": "|x|", "poly": "Cubic", "digits": "Digits", "shapes": "Shapes", "mnist": "MNIST",
+                "fashion_mnist": "Fashion"}
+
+
+def _available(name: str) -> bool:
+    """False for a downloadable set whose files are not on this machine yet."""
+    return name not in DOWNLOADABLE or not datasets.missing_idx_files(name)
+
+
 @st.cache_data(show_spinner=False, max_entries=64)
 def _image_thumbnail(name: str) -> np.ndarray:
     info = datasets.get(name)
+    if not _available(name):
+        return np.full((28, 4 * 28), 40, dtype=np.uint8)  # not downloaded yet: a dark placeholder
     X, _ = info.generate(min(info.default_n, 8), 0.0, np.random.default_rng(0))
     tile = np.concatenate(list(X[:4, 0]), axis=1)  # four samples side by side
     return (np.clip(tile, 0, 1) * 255).astype(np.uint8)
@@ -49,6 +64,9 @@ def _img(uri: str, size: int, title: str = "") -> None:
 def _pick_dataset(name: str) -> None:
     spec: Spec = ss.spec
     info = datasets.get(name)
+    if not _available(name):
+        ss.pending_download = name  # the page downloads it with a progress bar, then switches
+        return
     if info.kind == "image":
         current_is_image = problem_of(spec) == "image"
         new = image_spec(name, spec.layers if current_is_image else image_spec().layers)
@@ -95,6 +113,28 @@ def _feature_toggled(name: str) -> None:
     set_spec(replace(spec, features=tuple(features)))
 
 
+def _download_pending() -> None:
+    """Fetch a requested MNIST-style set with a progress bar; on failure say which files go where."""
+    name = ss.pop("pending_download", None)
+    if name is None:
+        return
+    bar = st.progress(0.0, text=f"Downloading {datasets.get(name).title}…")
+
+    def progress(done: int, total: int) -> None:
+        bar.progress(min(1.0, done / total) if total else 0.0, text=f"Downloading {datasets.get(name).title}: "
+                     f"{done / 1e6:.1f} of {total / 1e6:.1f} MB")
+
+    try:
+        datasets.download_idx(name, progress=progress)
+    except datasets.DatasetError as exc:
+        bar.empty()
+        st.error(str(exc).replace("\n", "  \n"))
+        return
+    bar.empty()
+    _pick_dataset(name)
+    st.rerun()
+
+
 def _dataset_grid(names: list[str], spec: Spec, image: bool) -> None:
     per_row = 3
     for start in range(0, len(names), per_row):
@@ -106,9 +146,9 @@ def _dataset_grid(names: list[str], spec: Spec, image: bool) -> None:
                     st.image(_image_thumbnail(name), width="stretch")
                 else:
                     _img(_dataset_thumbnail(name, spec.dataset.noise), 64, info.description)
-                st.button(info.title, key=f"dataset_{name}", on_click=_pick_dataset, args=(name,),
+                st.button(SHORT_TITLES.get(name, info.title), key=f"dataset_{name}", on_click=_pick_dataset, args=(name,),
                           type="primary" if spec.dataset.name == name else "secondary",
-                          width="stretch", help=info.description)
+                          width="stretch", help=f"{info.title}: {info.description}")
 
 
 def render_data_panel() -> None:
@@ -122,6 +162,7 @@ def render_data_panel() -> None:
     else:
         names = [n for n in datasets.names(task=problem) if datasets.get(n).kind != "image"]
     _dataset_grid(names, spec, image)
+    _download_pending()
     if spec.dataset.name == CUSTOM:
         st.caption(f"Training on your uploaded points ({len(ss.custom.X) if ss.custom else 0} rows).")
     info = datasets.get(spec.dataset.name) if spec.dataset.name != CUSTOM else None

@@ -79,7 +79,7 @@ def render_toolbar() -> None:
     runner: LiveRunner = ss.runner
     spec: Spec = ss.spec
     with st.container(border=True, key="toolbar"):
-        cols = st.columns([0.9, 0.8, 0.9, 0.8, 1.0, 1.1, 1.2, 1.1, 1.0, 1.6], vertical_alignment="bottom")
+        cols = st.columns([0.95, 0.8, 0.95, 0.8, 1.1, 1.1, 1.1, 1.1, 0.9, 1.3], vertical_alignment="bottom")
         playing = runner.playing
         cols[0].button("Pause" if playing else "Play", key="play", type="primary", on_click=_toggle_play,
                        icon=":material/pause:" if playing else ":material/play_arrow:", width="stretch",
@@ -102,5 +102,5 @@ def render_toolbar() -> None:
         widget(cols[8].selectbox, "Reg. rate", "reg_rate", options=choices_with(spec.regularization.rate, REG_RATES),
                format_func=lambda v: f"{v:g}")
         ss["problem"] = problem_of(spec)
-        cols[9].segmented_control("Problem type", list(PROBLEMS), key="problem", format_func=PROBLEMS.get,
-                                  on_change=_problem_changed)
+        cols[9].selectbox("Problem type", list(PROBLEMS), key="problem", format_func=PROBLEMS.get,
+                          on_change=_problem_changed)

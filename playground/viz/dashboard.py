@@ -60,8 +60,13 @@ def gradient_views(snap) -> tuple[go.Figure, go.Figure, dict[str, str]]:
 
 def stats_view(snap) -> go.Figure:
     """Dead / saturated fraction and mean |activation| per hidden layer."""
-    names = list(snap.activation_stats)
-    stats = [snap.activation_stats[n] for n in names]
+    return stats_view_from(snap.activation_stats)
+
+
+def stats_view_from(by_layer: dict[str, dict[str, float]]) -> go.Figure:
+    """The activation-health chart from per-layer statistics (2-D snapshots and image frames)."""
+    names = list(by_layer)
+    stats = [by_layer[n] for n in names]
     return activation_stats(names, [s["dead"] for s in stats], [s["saturated"] for s in stats],
                             [s["mean_abs"] for s in stats])
 
