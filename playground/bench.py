@@ -17,6 +17,7 @@ import time
 
 import torch
 
+from playground.presets import image_spec
 from playground.spec import DatasetSpec, LayerSpec, OptimizerSpec, Spec
 from playground.train import Trainer, configure_threads, recommended_threads
 
@@ -24,14 +25,8 @@ DEFAULT_TASK = Spec()  # circle, x1 x2, [4, 2] tanh, SGD 0.03, batch 10, 50 % tr
 SPIRAL_6x8 = Spec(dataset=DatasetSpec(name="spiral"),
                   features=("x1", "x2", "x1_sq", "x2_sq", "x1_x2", "sin_x1", "sin_x2"),
                   layers=tuple(LayerSpec(units=8) for _ in range(6)))
-LENET_DIGITS = Spec(dataset=DatasetSpec(name="digits", n_samples=1797, train_ratio=0.8),
-                    layers=(LayerSpec("conv2d", channels=8, kernel=3, padding=1, activation="relu"),
-                            LayerSpec("maxpool2d", kernel=2),
-                            LayerSpec("conv2d", channels=16, kernel=3, padding=1, activation="relu"),
-                            LayerSpec("maxpool2d", kernel=2),
-                            LayerSpec("flatten"),
-                            LayerSpec("dense", units=32, activation="relu")),
-                    init="kaiming_uniform", optimizer=OptimizerSpec("adam", lr=0.003), batch_size=32)
+LENET_DIGITS = image_spec("digits")   # the LeNet-like preset: conv8-pool-conv16-pool-dense32, Adam, batch 32
+LENET_SHAPES = image_spec("shapes")   # the same on 28×28 procedural shapes
 
 
 def plain_loop_epochs_per_second(spec: Spec, seconds: float) -> tuple[float, float]:
@@ -87,6 +82,38 @@ def snapshot_ms(spec: Spec, repeats: int = 20) -> float:
     return statistics.median(times)
 
 
+def time_to_accuracy(spec: Spec, target: float, budget: float) -> dict:
+    """Train whole epochs for up to `budget` seconds of CPU; when was `target` test accuracy reached?"""
+    trainer = Trainer(spec)
+    start = time.perf_counter()
+    reached = None
+    while time.perf_counter() - start < budget:
+        trainer.train_epochs(1)
+        if reached is None and trainer.history.last("test_accuracy") >= target:
+            reached = time.perf_counter() - start
+    return {"epochs": trainer.epoch, "seconds": round(time.perf_counter() - start, 2),
+            "test_accuracy": round(trainer.history.last("test_accuracy"), 4),
+            "best_test_accuracy": round(max(a for a in trainer.history.as_dict()["test_accuracy"] if a is not None), 4),
+            f"seconds_to_{target:.0%}": None if reached is None else round(reached, 2)}
+
+
+def image_views_ms(spec: Spec, repeats: int = 20) -> dict:
+    """Median time of the views for one selected image: all feature maps + the three attributions."""
+    from playground.interpret import inspect_image
+
+    trainer = Trainer(spec)
+    trainer.train_epochs(1)
+    inspect_image(trainer, index=0)  # warm-up (imports Captum)
+    times, parts = [], []
+    for i in range(repeats):
+        t0 = time.perf_counter()
+        result = inspect_image(trainer, index=i)
+        times.append((time.perf_counter() - t0) * 1000)
+        parts.append(result.timings)
+    median = {k: round(statistics.median(p[k] for p in parts) * 1000, 2) for k in parts[0]}
+    return {"median_ms": round(statistics.median(times), 2), "parts_ms": median}
+
+
 def live_loop_epochs_per_second(spec: Spec, seconds: float, frame: float = 0.25) -> tuple[float, float]:
     """Simulated live loop: each frame trains, then takes a snapshot and builds all figures.
 
@@ -112,24 +139,26 @@ def live_loop_epochs_per_second(spec: Spec, seconds: float, frame: float = 0.25)
 def run_bench(quick: bool = False, as_json: bool = False) -> int:
     """Run every measurement and print a table (or JSON); returns the exit status."""
     seconds = 1.0 if quick else 4.0
+    configure_threads(1)
     results: dict[str, dict] = {}
     rows = []
     for label, spec in (("default task (circle, [4,2] tanh, batch 10)", DEFAULT_TASK),
                         ("6x8 spiral, 7 features", SPIRAL_6x8),
-                        ("LeNet-like convnet, digits 8x8, batch 32", LENET_DIGITS)):
-        probe = Trainer(spec)
-        configure_threads(recommended_threads(probe))
-        threads = torch.get_num_threads()
+                        ("LeNet-like, digits 8x8, batch 32", LENET_DIGITS),
+                        ("LeNet-like, shapes 28x28, batch 32", LENET_SHAPES)):
         plain_eps, plain_sps = plain_loop_epochs_per_second(spec, seconds)
         ours_eps, ours_sps = trainer_epochs_per_second(spec, seconds)
-        results[label] = {"threads": threads, "plain_epochs_per_s": round(plain_eps, 1),
-                          "trainer_epochs_per_s": round(ours_eps, 1),
+        results[label] = {"plain_epochs_per_s": round(plain_eps, 2), "trainer_epochs_per_s": round(ours_eps, 2),
                           "plain_samples_per_s": round(plain_sps), "trainer_samples_per_s": round(ours_sps),
                           "ratio": round(ours_eps / plain_eps, 3)}
-        rows.append((label, threads, plain_eps, ours_eps, ours_eps / plain_eps, plain_sps, ours_sps))
-    configure_threads(1)
+        rows.append((label, plain_eps, ours_eps, ours_eps / plain_eps, plain_sps, ours_sps))
     snap = snapshot_ms(SPIRAL_6x8, 5 if quick else 30)
     results["snapshot_ms_6x8"] = {"median_ms": round(snap, 2)}
+    accuracy = {"digits": time_to_accuracy(LENET_DIGITS, 0.97, 1.5 if quick else 5.0),
+                "shapes": time_to_accuracy(LENET_SHAPES, 0.95, 3.0 if quick else 30.0)}
+    results["accuracy"] = accuracy
+    views = image_views_ms(LENET_SHAPES, 5 if quick else 30)
+    results["image_views_shapes_28x28"] = views
     live = {}
     for label, spec in (("default task", DEFAULT_TASK), ("6x8 spiral", SPIRAL_6x8)):
         eps, fps = live_loop_epochs_per_second(spec, seconds)
@@ -138,13 +167,18 @@ def run_bench(quick: bool = False, as_json: bool = False) -> int:
     if as_json:
         print(json.dumps(results, indent=2))
         return 0
-    print(f"torch {torch.__version__}, device cpu, {seconds:.0f} s per measurement\n")
-    print(f"{'task':46} {'thr':>3} {'plain ep/s':>11} {'trainer ep/s':>13} {'ratio':>6} {'plain smp/s':>12} {'trainer smp/s':>14}")
-    for label, threads, pe, te, ratio, ps, ts in rows:
-        print(f"{label:46} {threads:>3} {pe:>11.1f} {te:>13.1f} {ratio:>6.2f} {ps:>12.0f} {ts:>14.0f}")
-    print(f"\none full snapshot, 6x8 spiral net, 100x100 grid: {snap:.1f} ms (median)")
+    print(f"torch {torch.__version__}, cpu, 1 intra-op thread, {seconds:.0f} s per measurement\n")
+    print(f"{'task':42} {'plain ep/s':>11} {'trainer ep/s':>13} {'ratio':>6} {'plain smp/s':>12} {'trainer smp/s':>14}")
+    for label, pe, te, ratio, ps, ts in rows:
+        print(f"{label:42} {pe:>11.2f} {te:>13.2f} {ratio:>6.2f} {ps:>12.0f} {ts:>14.0f}")
+    print(f"\none full 2-D snapshot, 6x8 spiral net, 100x100 grid: {snap:.1f} ms (median)")
+    for name, a in accuracy.items():
+        key = [k for k in a if k.startswith("seconds_to_")][0]
+        print(f"{name} (LeNet-like): {a['test_accuracy']:.1%} test accuracy after {a['epochs']} epochs in "
+              f"{a['seconds']:.1f} s (best {a['best_test_accuracy']:.1%}); {key.replace('_', ' ')}: {a[key]}")
+    print(f"views for one image (feature maps + saliency + IG + Grad-CAM), shapes 28x28: "
+          f"{views['median_ms']:.1f} ms median; parts {views['parts_ms']}")
     for label, (eps, fps) in live.items():
         print(f"simulated live loop, {label}: {eps:.1f} epochs/s at {fps:.1f} frames/s "
-              f"(train + snapshot + all figures each 250 ms frame)")
+              f"(one process: train + snapshot + all figures each 250 ms frame)")
     return 0
-

@@ -1,0 +1,16 @@
+"""The benchmark command runs end to end and reports every figure (speed goals are not asserted here)."""
+import json
+
+from playground.cli import main
+
+
+def test_bench_quick_reports_every_measurement(capsys):
+    assert main(["bench", "--quick", "--json"]) == 0
+    results = json.loads(capsys.readouterr().out)
+    for key in ("default task (circle, [4,2] tanh, batch 10)", "6x8 spiral, 7 features",
+                "LeNet-like, digits 8x8, batch 32", "snapshot_ms_6x8", "accuracy", "image_views_shapes_28x28",
+                "live_default task", "live_6x8 spiral"):
+        assert key in results
+    assert results["default task (circle, [4,2] tanh, batch 10)"]["trainer_epochs_per_s"] > 0
+    assert 0 < results["snapshot_ms_6x8"]["median_ms"] < 10_000
+    assert results["accuracy"]["digits"]["epochs"] >= 1
