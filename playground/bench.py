@@ -136,6 +136,52 @@ def live_loop_epochs_per_second(spec: Spec, seconds: float, frame: float = 0.25)
     return trainer.epoch / elapsed, frames / elapsed
 
 
+def browser_live_epochs_per_second(spec: Spec, seconds: float) -> dict:
+    """Live training speed as a user sees it: the real app in headless Chromium, Play pressed.
+
+    Reads the page's Epoch metric over `seconds` while the views refresh. Needs playwright and
+    a Chromium (PLAYGROUND_CHROMIUM or `chromium` on the PATH).
+    """
+    import sys
+    from pathlib import Path
+    from urllib.parse import urlencode
+
+    from playwright.sync_api import sync_playwright
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+    from browser import CHROMIUM_ARGS, chromium_path, metric, open_page, running_app  # the e2e helpers
+
+    path = chromium_path()
+    if path is None:
+        raise RuntimeError("no Chromium found; set PLAYGROUND_CHROMIUM")
+    epoch = lambda page: int(metric(page, "Epoch").replace(",", ""))  # noqa: E731
+    with running_app() as url, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
+        page = open_page(browser, f"{url}/?{urlencode(spec.to_query())}")
+        page.locator(".st-key-network_chart .js-plotly-plot").wait_for(timeout=60_000)
+        page.get_by_role("button", name="Play").click()
+        time.sleep(3)  # let the first frames settle
+        e0, t0 = epoch(page), time.perf_counter()
+        seen = {e0}
+        while time.perf_counter() - t0 < seconds:
+            time.sleep(0.1)
+            seen.add(epoch(page))
+        e1, t1 = epoch(page), time.perf_counter()
+        page.get_by_role("button", name="Pause").click()
+        browser.close()
+    return {"epochs_per_s": round((e1 - e0) / (t1 - t0), 1),
+            "distinct_epoch_readings_per_s": round(len(seen) / (t1 - t0), 1)}
+
+
+def run_browser_bench(seconds: float = 15.0) -> int:
+    """`bench --browser`: live epochs/s in the real app for the default task and the 6x8 spiral."""
+    for label, spec in (("default task", DEFAULT_TASK), ("6x8 spiral, 7 features", SPIRAL_6x8)):
+        result = browser_live_epochs_per_second(spec, seconds)
+        print(f"live in headless Chromium, {label}: {result['epochs_per_s']:.1f} epochs/s; the Epoch counter "
+              f"changed on screen {result['distinct_epoch_readings_per_s']:.1f} times/s (read every 0.1 s)")
+    return 0
+
+
 def run_bench(quick: bool = False, as_json: bool = False) -> int:
     """Run every measurement and print a table (or JSON); returns the exit status."""
     seconds = 1.0 if quick else 4.0

@@ -34,6 +34,8 @@ def _parser() -> argparse.ArgumentParser:
     bench = sub.add_parser("bench", help="measure trainer vs plain PyTorch, and snapshot time")
     bench.add_argument("--quick", action="store_true", help="shorter runs (for smoke tests)")
     bench.add_argument("--json", action="store_true", help="print the figures as JSON")
+    bench.add_argument("--browser", action="store_true",
+                       help="measure live training in the real app in headless Chromium (needs playwright)")
     return parser
 
 
@@ -97,6 +99,11 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "train":
         return train_command(args)
-    from playground.bench import run_bench
+    from playground.bench import run_bench, run_browser_bench
 
+    if args.browser:
+        try:
+            return run_browser_bench(5.0 if args.quick else 15.0)
+        except (ImportError, RuntimeError) as exc:
+            return _fail(f"the browser benchmark needs playwright and Chromium: {exc}")
     return run_bench(quick=args.quick, as_json=args.json)

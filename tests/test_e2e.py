@@ -129,3 +129,40 @@ def test_digits_train_live_and_show_feature_maps(browser, app_url):
     page.get_by_role("button", name="Pause").click()
     page.get_by_role("button", name="Play").wait_for(timeout=10_000)
     page.close()
+
+
+def test_two_tabs_are_two_experiments(browser, app_url):
+    first = open_page(browser, app_url)
+    second = open_page(browser, app_url)
+    first.get_by_role("button", name="Play").click()
+    deadline = time.monotonic() + 30
+    while _epoch(first) < 10 and time.monotonic() < deadline:
+        time.sleep(0.25)
+    assert _epoch(first) >= 10
+    assert _epoch(second) == 0, "training in one tab moved the other"
+    second.get_by_role("button", name="Add layer").click()
+    second.locator(".st-key-layer_card_2").wait_for(timeout=30_000)
+    assert first.locator(".st-key-layer_card_2").count() == 0
+    first.get_by_role("button", name="Pause").click()
+    first.close()
+    second.close()
+
+
+def test_clicking_a_neuron_enlarges_its_map(browser, app_url):
+    page = open_page(browser, app_url)
+    chart = page.locator(".st-key-network_chart .js-plotly-plot").first
+    chart.wait_for(timeout=60_000)
+    page.wait_for_timeout(1000)
+    # The hidden neurons' markers: the nodes trace carries customdata [layer, node].
+    box = page.evaluate("""() => {
+        const gd = document.querySelector('.st-key-network_chart .js-plotly-plot');
+        const i = gd.data.findIndex(t => t.customdata && t.customdata.length && t.meta && t.meta.kind === 'nodes');
+        const t = gd.data[i]; const k = t.customdata.findIndex(c => c[0] === 1);
+        const xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis, r = gd.getBoundingClientRect();
+        return {x: r.left + xa._offset + xa.l2p(t.x[k]), y: r.top + ya._offset + ya.l2p(t.y[k])};
+    }""")
+    page.mouse.click(box["x"], box["y"])
+    page.locator(".st-key-neuron_chart .js-plotly-plot").first.wait_for(timeout=30_000)
+    assert "dense1.1" in page.locator(".st-key-neuron_chart").first.inner_text()
+    page.screenshot(path=str(ARTIFACTS / "e2e-neuron-enlarged.png"))
+    page.close()

@@ -27,7 +27,7 @@ def _dataset_thumbnail(name: str, noise: float) -> str:
 
 DOWNLOADABLE = ("mnist", "fashion_mnist")
 # Button labels short enough for a third of the data column.
-SHORT_TITLES = {"circle": "Circle", "xor": "XOR", "gaussian": "Gaussian", "spiral": "Spiral", "moons": "Moons",
+SHORT_TITLES = {"circle": "Circle", "xor": "XOR", "gaussian": "Gauss", "spiral": "Spiral", "moons": "Moons",
                 "blobs": "Blobs", "plane": "Plane", "multi_gaussian": "Gaussians", "sine": "Sine", "step": "Step",
                 "abs": "|x|", "poly": "Cubic", "digits": "Digits", "shapes": "Shapes", "mnist": "MNIST",
                 "fashion_mnist": "Fashion"}

@@ -1,21 +1,66 @@
-"""Output-space views for 2-D toy data: the decision boundary heatmap and 1-D curve fits.
+"""Output-space views for 2-D toy data: the decision boundary map and 1-D curve fits.
 
 Grid convention (shared with network.py and thumbnails.py): z[i, j] is the value
 at y = ys[i], x = xs[j], i.e. row index grows with x2.
+
+Maps over the input plane are drawn as one server-rendered PNG (a layout image in data
+coordinates) under the points, not as a smoothed heatmap trace: plotly.js re-interpolates
+and re-encodes a zsmooth="best" heatmap on the main thread on every redraw, which costs
+more than everything else in the figure. A coarse, invisible heatmap on top keeps the
+hover values and carries the colour bar.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import plotly.graph_objects as go
+from PIL import Image
 
 from ._common import finite_abs_max, make_figure
-from .colors import BLUE, DARK, DIVERGING, class_colors, mix
+from .colors import BLUE, DARK, DIVERGING, class_colors, diverging_rgb, hex_to_rgb, mix, png_data_uri
 
 Points = tuple[np.ndarray, np.ndarray]  # (X (n, 2), y (n,))
 
 # The background is faded (as in TF Playground) so same-coloured points stand out.
 BG_OPACITY = 0.7
+# Pixels per side of a map's background image: about the plot area's size (324 px at the
+# figures' heights), so the browser barely rescales it; smooth maps are interpolated in
+# value space first, which keeps orange → white → blue transitions free of muddy mixes.
+BG_PIXELS = 300
+HOVER_CELLS = 25  # about this many cells per side in the invisible hover heatmap
+
+
+def _resample(z: np.ndarray, smooth: bool, pixels: int = BG_PIXELS) -> np.ndarray:
+    """(h, w) grid (row 0 = lowest x2) → image-ordered float32 map (row 0 = top) of
+    `pixels` columns: bilinear if smooth, else nearest (crisp cells, as zsmooth=False)."""
+    a = np.ascontiguousarray(np.flipud(np.asarray(z, dtype=np.float32)))
+    h, w = a.shape
+    size = (pixels, max(1, round(pixels * h / w)))
+    mode = Image.Resampling.BILINEAR if smooth else Image.Resampling.NEAREST
+    return np.asarray(Image.fromarray(a, "F").resize(size, mode))
+
+
+def plane_image(rgb: np.ndarray, xs: np.ndarray, ys: np.ndarray) -> dict:
+    """Layout image of an (h, w, 3) picture (row 0 = top) covering the grid's cells exactly."""
+    x0, x1 = _cell_edges(xs)
+    y0, y1 = _cell_edges(ys)
+    return dict(source=png_data_uri(rgb), xref="x", yref="y", x=x0, y=y1, sizex=x1 - x0,
+                sizey=y1 - y0, xanchor="left", yanchor="top", sizing="stretch", layer="below")
+
+
+def hover_grid(xs: np.ndarray, ys: np.ndarray, *grids: np.ndarray) -> tuple:
+    """(xs, ys, *grids) thinned to about HOVER_CELLS per side, for an invisible hover heatmap."""
+    xs, ys = np.asarray(xs, dtype=float), np.asarray(ys, dtype=float)
+    sx = max(1, -(-len(xs) // HOVER_CELLS))
+    sy = max(1, -(-len(ys) // HOVER_CELLS))
+    ix, iy = slice(sx // 2, None, sx), slice(sy // 2, None, sy)
+    return (xs[ix], ys[iy], *[np.asarray(g)[iy, ix] for g in grids])
+
+
+def hover_heatmap(xs, ys, z, **kw) -> dict:
+    """Invisible coarse heatmap: hover values (and a colour bar, if asked) over a map image."""
+    hx, hy, hz = hover_grid(xs, ys, z)
+    return dict(type="heatmap", x=hx, y=hy, z=hz, opacity=0, zsmooth=False, **kw)
 
 
 def _cell_edges(v: np.ndarray) -> list[float]:
@@ -88,11 +133,12 @@ def _legend_proxy(kind: str) -> dict:
                       meta=dict(kind="legend"))
 
 
-def _multiclass_heatmap(xs, ys, z, z_conf, n_classes, discretize) -> dict:
-    """Class-coloured heatmap whose colour fades toward white as confidence drops.
+def _multiclass_layers(xs, ys, z, z_conf, n_classes, discretize) -> tuple[np.ndarray, dict]:
+    """Class-coloured map whose colour fades toward white as confidence drops: the RGB
+    background (crisp cells) and an invisible hover heatmap.
 
-    One heatmap with a piecewise colourscale: class c occupies [c, c+1) of z, and
-    the fractional part encodes confidence (light → saturated).
+    The colours are those of a piecewise colourscale over z in [0, k): class c occupies
+    [c, c+1), light → saturated, and the fractional part encodes confidence.
     """
     k = max(int(n_classes), 2)
     cls = np.clip(np.nan_to_num(np.asarray(z, dtype=float)), 0, k - 1).round().astype(int)
@@ -104,18 +150,24 @@ def _multiclass_heatmap(xs, ys, z, z_conf, n_classes, discretize) -> dict:
         conf = np.clip(np.nan_to_num(conf, nan=0.0), 0.0, 1.0)
     zz = cls + 0.02 + 0.96 * conf  # (g, g), stays inside [c, c+1)
     palette = class_colors(k)
-    scale: list[list] = []
-    for c in range(k):
-        scale.append([c / k, mix(palette[c], "#ffffff", 0.85)])
-        scale.append([(c + 1) / k, palette[c]])
+    full = np.array([hex_to_rgb(c) for c in palette], float)  # (k, 3)
+    light = np.array([hex_to_rgb(mix(c, "#ffffff", 0.85)) for c in palette], float)
+    frac = (zz - cls)[..., None]
+    rgb = light[cls] + (full[cls] - light[cls]) * frac  # (g, g, 3)
+    rgb = np.round(rgb * BG_OPACITY + 255.0 * (1.0 - BG_OPACITY)).astype(np.uint8)
+    h, w = cls.shape
+    img = Image.fromarray(np.ascontiguousarray(rgb[::-1])).resize(
+        (BG_PIXELS, max(1, round(BG_PIXELS * h / w))), Image.Resampling.NEAREST)
     custom = np.stack([cls, np.asarray(z_conf, float) if z_conf is not None
                        else np.full(cls.shape, np.nan)], axis=-1)  # (g, g, 2)
-    return dict(type="heatmap",
-        x=xs, y=ys, z=zz, zmin=0, zmax=k, colorscale=scale, showscale=False,
-        customdata=custom, name="output", zsmooth=False, opacity=BG_OPACITY,
+    hx, hy, hz, hc = hover_grid(xs, ys, zz, custom)
+    hover = dict(type="heatmap",
+        x=hx, y=hy, z=hz, zmin=0, zmax=k, showscale=False, customdata=hc, name="output",
+        opacity=0, zsmooth=False,
         hovertemplate="x1 %{x:.2f}<br>x2 %{y:.2f}<br>class %{customdata[0]}"
                       "<br>confidence %{customdata[1]:.0%}<extra></extra>",
     )
+    return np.asarray(img), hover
 
 
 def decision_boundary(
@@ -130,20 +182,25 @@ def decision_boundary(
     title: str = "Output",
     z_conf: np.ndarray | None = None,
 ) -> go.Figure:
-    """Network output over the input plane with train/test points on top."""
+    """Network output over the input plane with train/test points on top.
+
+    The map is a background image (layout.images[0]); the heatmap trace (name "output")
+    is an invisible, coarse copy for hover values and the colour bar.
+    """
     xs = np.asarray(xs, dtype=float)
     ys = np.asarray(ys, dtype=float)
     z = np.asarray(z, dtype=float)  # (g, g): z[i, j] at (xs[j], ys[i])
     traces: list[dict] = []
     vmax = 1.0
     if task == "classification" and n_classes > 2:
-        traces.append(_multiclass_heatmap(xs, ys, z, z_conf, n_classes, discretize))
+        rgb, hover = _multiclass_layers(xs, ys, z, z_conf, n_classes, discretize)
+        traces.append(hover)
     elif task == "classification":
         zz = (z >= 0.5).astype(float) if discretize else z
-        traces.append(dict(
-            type="heatmap", x=xs, y=ys, z=zz, zmin=0, zmax=1, colorscale=DIVERGING, name="output",
-            # Smooth interpolation looks like TF Playground; a thresholded map must stay crisp.
-            zsmooth=False if discretize else "best", opacity=BG_OPACITY,
+        # Smooth interpolation looks like TF Playground; a thresholded map must stay crisp.
+        rgb = diverging_rgb(_resample(zz, smooth=not discretize), 0.0, 1.0, BG_OPACITY)
+        traces.append(hover_heatmap(
+            xs, ys, zz, zmin=0, zmax=1, colorscale=DIVERGING, name="output",
             showscale=not discretize,
             colorbar=dict(thickness=10, len=0.75, tickvals=[0, 0.5, 1],
                           ticktext=["0", "0.5", "1"], title=dict(text="P(1)", side="right")),
@@ -153,9 +210,9 @@ def decision_boundary(
         vmax = finite_abs_max(z, train[1], test[1] if test is not None else None)
         vmax = max(vmax, 1.0)  # targets live in about [-1, 1]; don't over-saturate small outputs
         zz = np.where(z >= 0, vmax, -vmax) if discretize else z
-        traces.append(dict(
-            type="heatmap", x=xs, y=ys, z=zz, zmin=-vmax, zmax=vmax, colorscale=DIVERGING,
-            name="output", zsmooth=False if discretize else "best", opacity=BG_OPACITY,
+        rgb = diverging_rgb(_resample(zz, smooth=not discretize), -vmax, vmax, BG_OPACITY)
+        traces.append(hover_heatmap(
+            xs, ys, zz, zmin=-vmax, zmax=vmax, colorscale=DIVERGING, name="output",
             colorbar=dict(thickness=10, len=0.75, title=dict(text="ŷ", side="right")),
             hovertemplate="x1 %{x:.2f}<br>x2 %{y:.2f}<br>output %{z:.3f}<extra></extra>",
         ))
@@ -167,6 +224,7 @@ def decision_boundary(
                                    showlegend=False))
         traces.append(_legend_proxy("test"))
     layout = dict(
+        images=[plane_image(rgb, xs, ys)],
         xaxis=dict(title=dict(text="x1"), range=_cell_edges(xs), constrain="domain",
                    showgrid=False, zeroline=False, ticks="outside"),
         yaxis=dict(title=dict(text="x2"), range=_cell_edges(ys), scaleanchor="x", scaleratio=1,

@@ -7,6 +7,7 @@ is blue, zero is a near-white grey. More than two classes use plotly's D3 palett
 from __future__ import annotations
 
 import base64
+import functools
 import io
 
 import numpy as np
@@ -76,6 +77,31 @@ def to_rgb_image(values: np.ndarray, vmin: float, vmax: float) -> np.ndarray:
     frac = (pos - lo)[..., None]
     rgb = _ANCHORS[lo] * (1.0 - frac) + _ANCHORS[lo + 1] * frac
     return np.round(rgb).astype(np.uint8)
+
+
+_LUT_SIZE = 2048  # steps of the diverging lookup table (< 0.25 of an RGB unit apart)
+
+
+@functools.lru_cache(maxsize=8)
+def _diverging_lut(opacity: float) -> np.ndarray:
+    """(_LUT_SIZE, 3) uint8: the diverging scale over [0, 1], laid over white at `opacity`."""
+    t = np.linspace(0.0, 1.0, _LUT_SIZE)[None, :]
+    rgb = to_rgb_image(t, 0.0, 1.0)[0].astype(float)
+    return np.round(rgb * opacity + 255.0 * (1.0 - opacity)).astype(np.uint8)
+
+
+def diverging_rgb(values: np.ndarray, vmin: float, vmax: float, opacity: float = 1.0) -> np.ndarray:
+    """Like `to_rgb_image`, through a lookup table (several times faster on big images),
+    optionally as seen at `opacity` over a white background. Non-finite values become neutral."""
+    v = np.asarray(values, dtype=np.float32)
+    span = float(vmax) - float(vmin)
+    lut = _diverging_lut(round(float(opacity), 4))
+    if not np.isfinite(span) or span <= 0:
+        return np.broadcast_to(lut[_LUT_SIZE // 2], v.shape + (3,)).copy()
+    t = (v - np.float32(vmin)) * np.float32((_LUT_SIZE - 1) / span)
+    t[~np.isfinite(t)] = (_LUT_SIZE - 1) / 2  # NaN / ±inf → neutral, as in to_rgb_image
+    idx = np.clip(t + 0.5, 0, _LUT_SIZE - 1).astype(np.intp)
+    return lut[idx]
 
 
 def png_data_uri(rgb: np.ndarray) -> str:

@@ -49,7 +49,8 @@ def output_view(snap, data, show_test: bool = True, discretize: bool = False) ->
 def gradient_views(snap) -> tuple[go.Figure, go.Figure, dict[str, str]]:
     """Live bar chart and layers × time heatmap of ‖∂L/∂W‖₂, and the flagged layers."""
     names = list(snap.grad_norms)
-    flags = flag_gradients(snap.grad_norms)
+    # Before the first backward pass there are no gradients yet: nothing has vanished.
+    flags = flag_gradients(snap.grad_norms) if snap.step > 0 else {}
     bars = gradient_bars(names, [snap.grad_norms[n] for n in names], flags)
     columns = snap.history.get("grad_norms", [])
     steps = snap.history.get("step", [])

@@ -12,13 +12,13 @@ import re
 
 import numpy as np
 import plotly.graph_objects as go
+from PIL import Image
 
 from ._common import finite_abs_max, fmt, make_figure
-from .boundary import _cell_edges, _is_classes, points_trace
-from .colors import BLUE, DARK, DIVERGING, ORANGE, png_data_uri
-from .thumbnails import map_rgb
+from .boundary import _cell_edges, _is_classes, _resample, hover_heatmap, plane_image, points_trace
+from .colors import BLUE, DARK, DIVERGING, ORANGE, diverging_rgb, png_data_uri
 
-N_BINS = 6  # link width buckets per sign → at most 12 link traces
+N_BINS = 6  # link width buckets per sign → at most 12 link shapes
 _BASE_WIDTHS = [0.6, 1.1, 1.7, 2.4, 3.2, 4.2]  # px, thinnest → thickest bucket
 _BASE_OPACITY = [0.30, 0.40, 0.50, 0.62, 0.74, 0.86]
 _ASSUMED_WIDTH = 520  # px; only used to keep nodes from colliding horizontally
@@ -46,12 +46,45 @@ def _column_title(layer: dict, n: int, compact: int) -> str:
     return f"<b>{head}</b><br>{n}<br>{act}"
 
 
-def _framed(rgb: np.ndarray) -> np.ndarray:
-    """Pad an (h, w, 3) image with a 1-px grey frame → (h+2, w+2, 3)."""
-    out = np.empty((rgb.shape[0] + 2, rgb.shape[1] + 2, 3), np.uint8)
-    out[:] = _FRAME
-    out[1:-1, 1:-1] = rgb
-    return out
+THUMB_SCALE = 2  # thumbnail strips are drawn at 2 px per CSS px: crisp on HiDPI screens too
+
+
+def _thumbnail_strip(col_maps: list, ys: list[float], size: float, plot_h: float,
+                     vmax: float | None) -> np.ndarray | None:
+    """(H, W, 4) RGBA strip, H = plot_h·THUMB_SCALE, with each map framed and pasted at its
+    node's centre (ys in plot pixels, 0 = bottom); transparent elsewhere. None if no map."""
+    s = THUMB_SCALE
+    px = max(2 * s + 1, int(round(size * s)))  # thumbnail side, frame included
+    inner = px - 2 * s
+    height = int(round(plot_h * s))
+    strip = np.zeros((height, px, 4), np.uint8)
+    drawn = False
+    for z, yc in zip(col_maps, ys):
+        if z is None:
+            continue
+        z = np.asarray(z, dtype=np.float32)
+        v = float(vmax) if vmax else finite_abs_max(z)
+        # Value-space bilinear resize, then colour: blue/orange edges stay clean.
+        zi = np.asarray(Image.fromarray(np.ascontiguousarray(z[::-1]), "F")
+                        .resize((inner, inner), Image.Resampling.BILINEAR))
+        top = int(round((plot_h - yc) * s - px / 2))
+        lo, hi = max(top, 0), min(top + px, height)
+        if hi <= lo:
+            continue
+        tile = np.empty((px, px, 4), np.uint8)
+        tile[..., :3] = _FRAME
+        tile[..., 3] = 255
+        tile[s:-s, s:-s, :3] = diverging_rgb(zi, -v, v)
+        strip[lo:hi] = tile[lo - top:hi - top]
+        drawn = True
+    return strip if drawn else None
+
+
+def link_segments(shape) -> list[tuple[float, float, float, float]]:
+    """(x0, y0, x1, y1) per link of a link shape (name "link+<bin>" / "link-<bin>")."""
+    path = shape["path"] if isinstance(shape, dict) else shape.path
+    nums = [float(t) for t in re.findall(r"-?[0-9.]+(?:e-?[0-9]+)?", path)]
+    return [tuple(nums[k:k + 4]) for k in range(0, len(nums), 4)]
 
 
 def _map_stats(z: np.ndarray | None) -> str:
@@ -75,8 +108,10 @@ def network_diagram(
 ) -> go.Figure:
     """Left→right network diagram: weighted links, neuron squares / map thumbnails.
 
-    Traces carry meta={"kind": "link" | "nodes" | "selected"}; link traces hold
-    [start, end, NaN] triples per weight. Node customdata is [layer_index, node_index].
+    Links are layout shapes named "link+<bin>" / "link-<bin>" (sign, |w| bucket), one
+    "M x0,y0 L x1,y1" path per weight (see link_segments). Thumbnails are one layout image
+    per column (a transparent strip, see _thumbnail_strip). Traces carry
+    meta={"kind": "nodes" | "selected"}; node customdata is [layer_index, node_index].
     Map colour range (symmetric about 0): `vmax` if given; otherwise the input
     column uses each feature's own max |v| (features have different units, e.g.
     x1 vs x1²), and every other column shares one max |v| per column so that
@@ -101,13 +136,15 @@ def network_diagram(
     traces: list[dict] = []
 
     # ---- links: bucket by sign × |w| so a dense net is ≤ 12 SVG paths, not thousands.
+    # Each bucket is one layout shape (an "M x,y L x,y" path per link), not a scatter
+    # trace: plotly.js draws a gap-separated line trace several times slower.
     finite_w = [np.asarray(w, float) for w in weights if w is not None]
     wmax = finite_abs_max(*finite_w, default=1.0)
     n_links_max = max([w.size for w in finite_w] or [1])
     # Thin and fade links for dense pairs, otherwise 64×64 links become a solid block.
     density = 1.0 if n_links_max <= 64 else (0.6 if n_links_max <= 512 else 0.35)
-    segs: dict[tuple[int, int], tuple[list, list]] = {
-        (s, b): ([], []) for s in (1, -1) for b in range(N_BINS)}
+    segs: dict[tuple[int, int], list[np.ndarray]] = {
+        (s, b): [] for s in (1, -1) for b in range(N_BINS)}
     for i, w in enumerate(weights):
         if w is None or i + 1 >= n_cols:
             continue
@@ -123,26 +160,21 @@ def network_diagram(
         y_dst = np.asarray(ypos[i + 1])[dst]
         for key in set(zip(sign.tolist(), bins.tolist())):
             m = (sign == key[0]) & (bins == key[1])
-            cnt = int(m.sum())
-            # (cnt, 3) rows of [start, end, gap]: the NaN gap breaks the path between links.
-            # NumPy float arrays with NaN (not lists with None) keep plotly.py validation
-            # fast: a 12-column, 64-wide net has ~10k links.
-            xs_ = np.full((cnt, 3), np.nan)
-            xs_[:, 0], xs_[:, 1] = i, i + 1
-            ys_ = np.full((cnt, 3), np.nan)
-            ys_[:, 0], ys_[:, 1] = y_src[m], y_dst[m]
-            segs[key][0].append(xs_.ravel())
-            segs[key][1].append(ys_.ravel())
-    for (sign, b), (xs_, ys_) in segs.items():
-        if not xs_:
+            seg = np.empty((int(m.sum()), 4))  # rows of (x0, y0, x1, y1)
+            seg[:, 0], seg[:, 1], seg[:, 2], seg[:, 3] = i, y_src[m], i + 1, y_dst[m]
+            segs[key].append(seg)
+    shapes: list[dict] = []
+    for (sign, b), parts in segs.items():
+        if not parts:
             continue
-        traces.append(dict(
-            type="scatter", x=np.concatenate(xs_), y=np.concatenate(ys_), mode="lines",
-            connectgaps=False, hoverinfo="skip", showlegend=False,
-            name=f"w{'+' if sign > 0 else '−'} bin {b}",
+        seg = np.concatenate(parts)
+        # y is in pixels: 0.01 px is exact enough; one %-format call keeps 10k links fast.
+        path = ("M%d,%.2fL%d,%.2f" * len(seg)) % tuple(seg.ravel().tolist())
+        shapes.append(dict(
+            type="path", path=path, xref="x", yref="y", layer="below",
+            name=f"link{'+' if sign > 0 else '-'}{b}",  # link<sign><bin>: see link_segments()
             line=dict(color=BLUE if sign > 0 else ORANGE, width=_BASE_WIDTHS[b] * density),
             opacity=_BASE_OPACITY[b] * (0.35 + 0.65 * density),
-            meta=dict(kind="link", sign=sign, bin=b),
         ))
 
     # ---- nodes: one marker trace so a click's customdata names (layer, node).
@@ -190,30 +222,31 @@ def network_diagram(
                 meta=dict(kind="selected"),
             ))
 
-    # ---- thumbnails as layout images (raster PNGs: cheap, and no WebGL needed).
+    # ---- thumbnails: one transparent PNG strip per column, each node's framed map pasted at
+    # its pixel position (y is in plot pixels). A handful of images instead of one per node.
     images: list[dict] = []
     if maps is not None:
         for i, col_maps in enumerate(maps[:n_cols]):
             if col_maps is None:
                 continue
             col_v = vmax if vmax else (None if i == 0 else finite_abs_max(*col_maps))
-            for k, z in enumerate(list(col_maps)[:counts[i]]):
-                if z is None:
-                    continue
-                uri = png_data_uri(_framed(map_rgb(z, col_v)))
-                images.append(dict(
-                    source=uri, xref="x", yref="y", x=i, y=ypos[i][k],
-                    sizex=0.8, sizey=size[i], xanchor="center", yanchor="middle",
-                    # "contain" keeps thumbnails square even when columns are narrow.
-                    sizing="contain", layer="above",
-                ))
+            strip = _thumbnail_strip(list(col_maps)[:counts[i]], ypos[i], size[i], plot_h, col_v)
+            if strip is None:
+                continue
+            images.append(dict(
+                source=png_data_uri(strip), xref="x", yref="y", x=i, y=plot_h,
+                # The strip is exactly plot_h tall; a box far wider than it makes "contain"
+                # scale it to plot_h, i.e. 1:1 in y whatever the figure's width.
+                sizex=n_cols, sizey=plot_h, xanchor="center", yanchor="top",
+                sizing="contain", layer="above", name=f"thumbnails {i}",
+            ))
     annotations = [dict(
         x=i, y=1.0, xref="x", yref="paper", yanchor="bottom", showarrow=False,
         text=_column_title(layer, counts[i], compact), align="center",
         font=dict(size=12 if compact == 0 else 10, color=DARK),
     ) for i, layer in enumerate(layers)]
     layout = dict(
-        images=images, annotations=annotations,
+        images=images, annotations=annotations, shapes=shapes,
         xaxis=dict(visible=False, range=[-0.5, n_cols - 0.5], fixedrange=True),
         yaxis=dict(visible=False, range=[0, plot_h], fixedrange=True),
         dragmode=False, hovermode="closest", showlegend=False, plot_bgcolor="rgba(0,0,0,0)",
@@ -233,9 +266,10 @@ def neuron_map(
     ys = np.asarray(ys, dtype=float)
     z = np.asarray(z, dtype=float)  # (g, g): z[i, j] at (xs[j], ys[i])
     v = finite_abs_max(z)
-    traces = [dict(
-        type="heatmap", x=xs, y=ys, z=z, zmin=-v, zmax=v,
-        colorscale=DIVERGING, zsmooth="best", name="activation",
+    # The map is a background image; the invisible coarse heatmap gives hover and colour bar.
+    image = plane_image(diverging_rgb(_resample(z, smooth=True), -v, v), xs, ys)
+    traces = [hover_heatmap(
+        xs, ys, z, zmin=-v, zmax=v, colorscale=DIVERGING, name="activation",
         colorbar=dict(thickness=10, len=0.8, title=dict(text="act.", side="right")),
         hovertemplate="x1 %{x:.2f}<br>x2 %{y:.2f}<br>activation %{z:.3f}<extra></extra>",
     )]
@@ -248,6 +282,7 @@ def neuron_map(
         pts["marker"].update(size=6, line=dict(color=DARK, width=0.8))
         traces.append(pts)
     layout = dict(
+        images=[image],
         xaxis=dict(title=dict(text="x1"), range=_cell_edges(xs), constrain="domain",
                    showgrid=False, zeroline=False, ticks="outside"),
         yaxis=dict(title=dict(text="x2"), range=_cell_edges(ys), scaleanchor="x", scaleratio=1,
