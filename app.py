@@ -10,6 +10,7 @@ st.set_page_config(page_title="Neural Playground", page_icon=":material/hub:", l
 from playground.train import configure_threads  # noqa: E402
 from playground.ui.builder import render_builder  # noqa: E402
 from playground.ui.data_panel import render_data_panel  # noqa: E402
+from playground.ui.image_panel import render_image_selector  # noqa: E402
 from playground.ui.legend import render_header, render_legend  # noqa: E402
 from playground.ui.live_view import live_fragment  # noqa: E402
 from playground.ui.sidebar import render_sidebar  # noqa: E402
@@ -27,6 +28,7 @@ with data_col:
     render_data_panel()
 with main_col:
     render_builder()
+    render_image_selector()
     live_fragment()
 render_legend()
 write_url(ss.spec)

@@ -166,3 +166,27 @@ def test_clicking_a_neuron_enlarges_its_map(browser, app_url):
     assert "dense1.1" in page.locator(".st-key-neuron_chart").first.inner_text()
     page.screenshot(path=str(ARTIFACTS / "e2e-neuron-enlarged.png"))
     page.close()
+
+
+def test_draw_a_digit_and_see_its_prediction(browser, app_url):
+    from urllib.parse import urlencode
+
+    from playground.presets import image_spec
+
+    page = open_page(browser, f"{app_url}/?{urlencode(image_spec('digits').to_query())}")
+    page.locator(".st-key-fmap_conv1_chart .js-plotly-plot").wait_for(timeout=60_000)
+    page.get_by_text("my drawing").click()
+    canvas = page.locator(".st-key-draw_canvas canvas").first
+    canvas.wait_for(timeout=30_000)
+    box = canvas.bounding_box()
+    page.mouse.move(box["x"] + box["width"] * 0.5, box["y"] + box["height"] * 0.15)
+    page.mouse.down()
+    for i in range(1, 11):  # a vertical stroke: a "1"
+        page.mouse.move(box["x"] + box["width"] * 0.5, box["y"] + box["height"] * (0.15 + 0.07 * i))
+    page.mouse.up()
+    title = page.locator(".st-key-selected_image_chart").first
+    page.wait_for_function("document.querySelector('.st-key-selected_image_chart')"
+                           "?.innerText.includes('your image')", timeout=30_000)
+    assert "predicted" in title.inner_text()
+    page.screenshot(path=str(ARTIFACTS / "e2e-drawing.png"))
+    page.close()

@@ -20,6 +20,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import playground.viz as V  # noqa: E402
 from playground.viz.colors import hex_to_rgb  # noqa: E402
+from playground.viz.boundary import BG_OPACITY  # noqa: E402
+from playground.viz.network import link_segments  # noqa: E402
 
 ORANGE_RGB = hex_to_rgb(V.ORANGE)
 BLUE_RGB = hex_to_rgb(V.BLUE)
@@ -134,18 +136,23 @@ def _node_y(fig: go.Figure) -> dict[tuple[int, int], float]:
     return {(int(c[0]), int(c[1])): float(yv) for c, yv in zip(nodes[0].customdata, nodes[0].y)}
 
 
-def _segments(trace) -> list[tuple[float, float, float, float]]:
-    """(x0, y0, x1, y1) per link in a gap-separated line trace."""
-    x = np.asarray(trace.x, dtype=float)
-    y = np.asarray(trace.y, dtype=float)
-    assert len(x) % 3 == 0 and np.all(np.isnan(x[2::3]))
-    return list(zip(x[0::3], y[0::3], x[1::3], y[1::3]))
+def links(fig: go.Figure) -> list:
+    """The link shapes (one SVG path per sign × |w| bucket), named "link+<bin>" / "link-<bin>"."""
+    return [sh for sh in fig.layout.shapes if (sh.name or "").startswith("link")]
+
+
+def _segments(shape) -> list[tuple[float, float, float, float]]:
+    """(x0, y0, x1, y1) per link in a link shape's "M x0,y0 L x1,y1 …" path."""
+    segs = link_segments(shape)
+    assert all(len(s) == 4 for s in segs)
+    assert shape.path.count("M") == shape.path.count("L") == len(segs)
+    return segs
 
 
 def _trace_with_link(fig, layer, src, dst):
     ypos = _node_y(fig)
     want = (layer, ypos[(layer, src)], layer + 1, ypos[(layer + 1, dst)])
-    hits = [t for t in kinds(fig, "link") if any(np.allclose(s, want) for s in _segments(t))]
+    hits = [t for t in links(fig) if any(np.allclose(s, want, atol=0.01) for s in _segments(t))]
     assert len(hits) == 1
     return hits[0]
 
@@ -164,49 +171,95 @@ def test_network_nodes_have_customdata():
 def test_network_links_count_colour_and_width():
     layers, w = _net_2_4_2_1()
     fig = V.network_diagram(layers, w)
-    links = kinds(fig, "link")
-    assert 1 <= len(links) <= 12
-    assert sum(len(_segments(t)) for t in links) == 8 + 8 + 2
+    shapes = links(fig)
+    assert 1 <= len(shapes) <= 12
+    assert not kinds(fig, "link")  # links are shapes, not traces
+    assert sum(len(_segments(t)) for t in shapes) == 8 + 8 + 2
     pos = _trace_with_link(fig, 0, 0, 0)  # w[0][0, 0] = 5.0
     neg = _trace_with_link(fig, 1, 3, 1)  # w[1][1, 3] = -0.01
     assert pos.line.color == V.BLUE
     assert neg.line.color == V.ORANGE
-    thickest = max(links, key=lambda t: t.line.width)
+    thickest = max(shapes, key=lambda t: t.line.width)
     assert thickest is pos
     assert neg.line.width < pos.line.width
     # Every link's colour matches its weight's sign.
     ypos = _node_y(fig)
-    for t in links:
+    for t in shapes:
         for x0, y0, x1, y1 in _segments(t):
             i = int(round(x0))
-            src = next(k for (li, k), yy in ypos.items() if li == i and yy == y0)
-            dst = next(k for (li, k), yy in ypos.items() if li == i + 1 and yy == y1)
+            src = next(k for (li, k), yy in ypos.items() if li == i and abs(yy - y0) < 0.01)
+            dst = next(k for (li, k), yy in ypos.items() if li == i + 1 and abs(yy - y1) < 0.01)
             assert (w[i][dst, src] >= 0) == (t.line.color == V.BLUE)
 
 
 def test_network_none_weights_and_bad_shape():
     layers, w = _net_2_4_2_1()
     fig = V.network_diagram(layers, [w[0], None, w[2]])
-    assert sum(len(_segments(t)) for t in kinds(fig, "link")) == 8 + 2
+    assert sum(len(_segments(t)) for t in links(fig)) == 8 + 2
     with pytest.raises(ValueError):
         V.network_diagram(layers, [w[0].T, w[1], w[2]])
 
 
-def test_network_maps_become_images_and_selection():
+def _strip_pixel(fig, layer: int, y: float) -> tuple[int, int, int, int]:
+    """RGBA of column `layer`'s thumbnail strip at plot-pixel height y, centre column
+    (transparent outside the strip, which is cropped to its thumbnails)."""
+    im = next(im for im in fig.layout.images if im.x == layer)
+    rgba = np.asarray(decode_png(im.source).convert("RGBA"))
+    scale = rgba.shape[0] / im.sizey  # strip pixels per plot pixel
+    row = int((im.y - y) * scale)  # the strip's top edge is at im.y
+    if not 0 <= row < rgba.shape[0]:
+        return (0, 0, 0, 0)
+    return tuple(int(c) for c in rgba[row, rgba.shape[1] // 2])
+
+
+def test_network_maps_become_one_strip_per_column_and_selection():
     layers, w = _net_2_4_2_1()
     rng = np.random.default_rng(4)
     maps = [[rng.normal(size=(20, 20)) for _ in range(n)] for n in (2, 4, 2, 1)]
     fig = V.network_diagram(layers, w, maps=maps, selected=(1, 2))
-    assert len(fig.layout.images) == 9
+    assert len(fig.layout.images) == 4  # one transparent strip per column, not one per node
     for im in fig.layout.images:
         decode_png(im.source)
-        assert im.xref == "x" and im.yref == "y"
+        assert im.xref == "x" and im.yref == "y" and im.layer == "above"
     ypos = _node_y(fig)
     sel = kinds(fig, "selected")
     assert len(sel) == 1 and sel[0].x[0] == 1 and sel[0].y[0] == pytest.approx(ypos[(1, 2)])
     hover = kinds(fig, "nodes")[0].hovertext
     assert "mean" in hover[0] and "max" in hover[0]
     assert V.network_diagram(layers, w).layout.images == ()
+
+
+def test_network_strip_shows_each_nodes_map_at_its_position():
+    layers, w = _net_2_4_2_1()
+    # Node k of column 1 is all +1 (blue) or all -1 (orange); the others alternate too.
+    sign = lambda i, k: 1.0 if (i + k) % 2 == 0 else -1.0  # noqa: E731
+    maps = [[np.full((21, 21), sign(i, k)) for k in range(n)] for i, n in enumerate((2, 4, 2, 1))]
+    maps[2][1] = None  # a node without a map leaves its spot transparent
+    fig = V.network_diagram(layers, w, maps=maps)
+    for (i, k), y in _node_y(fig).items():
+        r, g, b, a = _strip_pixel(fig, i, y)
+        if maps[i][k] is None:
+            assert a == 0
+            continue
+        assert a == 255
+        assert (r, g, b) == (BLUE_RGB if sign(i, k) > 0 else ORANGE_RGB), (i, k)
+    # Between two nodes of a column the strip is transparent (links show through).
+    ypos = _node_y(fig)
+    assert _strip_pixel(fig, 1, (ypos[(1, 0)] + ypos[(1, 1)]) / 2)[3] == 0
+
+
+def test_network_thumbnail_is_the_map_upright():
+    layers, w = _net_2_4_2_1()
+    z = np.zeros((21, 21))
+    z[-3:, :] = 1.0  # high x2 (last grid rows) is positive: blue at the top of the thumbnail
+    z[:3, :] = -1.0
+    maps = [[z, z], [z] * 4, [z] * 2, [z]]
+    fig = V.network_diagram(layers, w, maps=maps, vmax=1.0)
+    y = _node_y(fig)[(3, 0)]
+    im = next(im for im in fig.layout.images if im.x == 3)
+    half = (im.sizey - 2) / 2  # thumbnail half-size, frame excluded
+    assert _strip_pixel(fig, 3, y + half - 1)[:3] == BLUE_RGB
+    assert _strip_pixel(fig, 3, y - half + 1)[:3] == ORANGE_RGB
 
 
 def test_network_wide_and_deep_stays_within_height_cap():
@@ -217,11 +270,11 @@ def test_network_wide_and_deep_stays_within_height_cap():
     maps = [[rng.normal(size=(20, 20)) for _ in range(n)] for n in sizes]
     fig = V.network_diagram(layers, w, maps=maps)
     assert 360 <= fig.layout.height <= 900
-    assert len(kinds(fig, "link")) <= 12
-    assert sum(len(_segments(t)) for t in kinds(fig, "link")) == sum(x.size for x in w)
-    assert len(fig.layout.images) == sum(sizes)
-    # Thumbnails in 64-wide columns are smaller than in 8-wide ones.
-    size_of = {round(im.x): im.sizey for im in fig.layout.images}
+    assert len(links(fig)) <= 12
+    assert sum(len(_segments(t)) for t in links(fig)) == sum(x.size for x in w)
+    assert len(fig.layout.images) == len(sizes)
+    # Thumbnails in 64-wide columns are smaller (narrower strips) than in 8-wide ones.
+    size_of = {round(im.x): decode_png(im.source).size[0] for im in fig.layout.images}
     assert size_of[1] < size_of[5]
     small = V.network_diagram(_layers([2, 3, 1]), [np.ones((3, 2)), np.ones((1, 3))])
     assert small.layout.height == 360
@@ -239,13 +292,58 @@ def _toy():
     return g, z, X, y
 
 
+def decode_image(uri: str) -> np.ndarray:
+    """PNG or JPEG data URI → (h, w, 3) uint8 array."""
+    head, data = uri.split(",", 1)
+    assert head in ("data:image/png;base64", "data:image/jpeg;base64")
+    return np.asarray(Image.open(io.BytesIO(base64.b64decode(data))).convert("RGB"))
+
+
+def _background(fig: go.Figure) -> np.ndarray:
+    """The map drawn under the points: one layout image covering the axis ranges exactly."""
+    assert len(fig.layout.images) == 1
+    im = fig.layout.images[0]
+    assert (im.xref, im.yref, im.layer, im.sizing) == ("x", "y", "below", "stretch")
+    assert (im.xanchor, im.yanchor) == ("left", "top")
+    assert im.x == pytest.approx(fig.layout.xaxis.range[0])
+    assert im.x + im.sizex == pytest.approx(fig.layout.xaxis.range[1])
+    assert im.y == pytest.approx(fig.layout.yaxis.range[1])  # row 0 = top = largest x2
+    assert im.y - im.sizey == pytest.approx(fig.layout.yaxis.range[0])
+    return decode_image(im.source)
+
+
+def _hover(fig: go.Figure):
+    """The invisible, coarse hover heatmap over the background image."""
+    heat = [t for t in fig.data if t.type == "heatmap"]
+    assert len(heat) == 1 and heat[0].opacity == 0
+    return heat[0]
+
+
+def _faded(rgb: tuple[int, int, int]) -> np.ndarray:
+    """A colour as seen under the map's opacity over white."""
+    return np.asarray(rgb) * BG_OPACITY + 255 * (1 - BG_OPACITY)
+
+
 def test_decision_boundary_binary():
     g, z, X, y = _toy()
     fig = V.decision_boundary(g, g, z, (X, y), None, "classification", 2)
-    heat = [t for t in fig.data if t.type == "heatmap"]
-    assert len(heat) == 1
-    np.testing.assert_allclose(np.asarray(heat[0].z, float), z)
-    assert heat[0].zmin == 0 and heat[0].zmax == 1
+    heat = _hover(fig)
+    assert heat.zmin == 0 and heat.zmax == 1 and heat.showscale is not False
+    assert heat.colorbar.title.text == "P(1)"
+    assert "P(class 1)" in heat.hovertemplate
+    # The hover grid samples the map: every hover cell holds z at its own centre.
+    hx, hy, hz = (np.asarray(a, float) for a in (heat.x, heat.y, heat.z))
+    for i in range(len(hy)):
+        for j in range(len(hx)):
+            assert hz[i, j] == pytest.approx(z[np.argmin(abs(g - hy[i])), np.argmin(abs(g - hx[j]))])
+    img = _background(fig).astype(float)
+    h, w, _ = img.shape
+    assert w >= 200 and h == w  # fine enough that the browser barely rescales it
+    # z grows with x1: orange at the left, blue at the right, the faded TF colours.
+    np.testing.assert_allclose(img[h // 2, 1], _faded(ORANGE_RGB), atol=6)
+    np.testing.assert_allclose(img[h // 2, -2], _faded(BLUE_RGB), atol=6)
+    # Smooth: z varies gradually, so neighbouring pixels differ by little (no blocks).
+    assert np.abs(np.diff(img[h // 2], axis=0)).max() < 12
     names = [t.name for t in fig.data]
     assert "train" in names and "test" not in names
     train = next(t for t in fig.data if t.name == "train" and t.x is not None and len(t.x) == 40)
@@ -254,6 +352,16 @@ def test_decision_boundary_binary():
     assert fig.layout.yaxis.scaleanchor == "x"
     assert fig.layout.xaxis.title.text == "x1" and fig.layout.yaxis.title.text == "x2"
     assert fig.layout.xaxis.range[0] <= -6 and fig.layout.xaxis.range[1] >= 6
+
+
+def test_decision_boundary_image_is_upright():
+    g, _, X, y = _toy()
+    gx, gy = np.meshgrid(g, g)
+    z = (gy > 0).astype(float)  # class 1 (blue) wherever x2 > 0
+    img = _background(V.decision_boundary(g, g, z, (X, y), None, "classification", 2))
+    h, w, _ = img.shape
+    np.testing.assert_allclose(img[2, w // 2], _faded(BLUE_RGB), atol=6)  # top row = high x2
+    np.testing.assert_allclose(img[-3, w // 2], _faded(ORANGE_RGB), atol=6)
 
 
 def test_decision_boundary_test_points_and_discretize():
@@ -265,10 +373,21 @@ def test_decision_boundary_test_points_and_discretize():
     assert len(test_traces) == 1
     train = next(t for t in fig.data if t.name == "train" and t.x is not None and len(t.x) == 40)
     assert test_traces[0].marker.line.color != train.marker.line.color  # distinguishable
-    heat = next(t for t in fig.data if t.type == "heatmap")
+    heat = _hover(fig)
     zz = np.asarray(heat.z, float)
     assert set(np.unique(zz)) <= {0.0, 1.0}
-    np.testing.assert_array_equal(zz, (z >= 0.5).astype(float))
+    assert heat.showscale is False
+    # The thresholded map is crisp: exactly two colours, and lossless (PNG).
+    assert fig.layout.images[0].source.startswith("data:image/png")
+    img = _background(fig)
+    colours = {tuple(c) for c in img.reshape(-1, 3)}
+    assert colours == {tuple(np.round(_faded(ORANGE_RGB)).astype(int)),
+                       tuple(np.round(_faded(BLUE_RGB)).astype(int))}
+    # … and its boundary sits where z crosses 0.5 (x1 = 0 here: z = sigmoid(x1)).
+    h, w, _ = img.shape
+    row = img[h // 2]
+    flip = np.nonzero(np.any(row[1:] != row[:-1], axis=1))[0]
+    assert len(flip) == 1 and abs(flip[0] + 1 - w / 2) <= w / len(g)
 
 
 def test_decision_boundary_multiclass_and_regression():
@@ -276,17 +395,51 @@ def test_decision_boundary_multiclass_and_regression():
     cls = np.clip((z * 3).astype(int), 0, 2)
     y3 = np.arange(40) % 3
     fig = V.decision_boundary(g, g, cls, (X, y3), None, "classification", 3, z_conf=z)
-    heat = next(t for t in fig.data if t.type == "heatmap")
-    # The integer part of the encoded z is the class index.
-    np.testing.assert_array_equal(np.floor(np.asarray(heat.z, float)), cls)
+    heat = _hover(fig)
+    # The integer part of the encoded z is the class index; hover names class and confidence.
+    hx, hy, hz = (np.asarray(a, float) for a in (heat.x, heat.y, heat.z))
+    jx = [int(np.argmin(abs(g - v))) for v in hx]
+    iy = [int(np.argmin(abs(g - v))) for v in hy]
+    np.testing.assert_array_equal(np.floor(hz), cls[np.ix_(iy, jx)])
+    custom = np.asarray(heat.customdata, float)
+    np.testing.assert_array_equal(custom[..., 0], cls[np.ix_(iy, jx)])
+    np.testing.assert_allclose(custom[..., 1], z[np.ix_(iy, jx)])
     train = next(t for t in fig.data if t.name == "train" and t.x is not None and len(t.x) == 40)
     assert len(set(train.marker.color)) == 3
+    # Background: each class's colour where it is predicted, lighter where less confident.
+    img = _background(fig).astype(float)
+    h, w, _ = img.shape
+    palette = [np.asarray(hex_to_rgb(c), float) for c in V.class_colors(3)]
+    left, right = img[h // 2, 1], img[h // 2, -2]  # class 0 (z ≈ 0) and class 2 (z ≈ 1)
+    dist = lambda a, c: np.abs(a - _faded(tuple(c))).sum()  # noqa: E731
+    assert min(range(3), key=lambda c: dist(left, palette[c])) == 0
+    assert min(range(3), key=lambda c: dist(right, palette[c])) == 2
 
     zr = np.tanh(np.asarray(z) - 0.5)
     fig = V.decision_boundary(g, g, zr, (X, X[:, 0] / 6), None, "regression", 0)
-    heat = next(t for t in fig.data if t.type == "heatmap")
-    np.testing.assert_allclose(np.asarray(heat.z, float), zr)
+    heat = _hover(fig)
+    hx, hy, hz = (np.asarray(a, float) for a in (heat.x, heat.y, heat.z))
+    jx = [int(np.argmin(abs(g - v))) for v in hx]
+    iy = [int(np.argmin(abs(g - v))) for v in hy]
+    np.testing.assert_allclose(hz, zr[np.ix_(iy, jx)])
     assert heat.zmin == -heat.zmax  # centred at 0
+    assert heat.colorbar.title.text == "ŷ"
+    img = _background(fig).astype(float)
+    # zr < 0 on the left (orange side), > 0 on the right, at most ±0.46 of vmax = 1.
+    assert img[img.shape[0] // 2, 1, 2] < img[img.shape[0] // 2, -2, 2]
+
+
+def test_background_is_fast_enough_for_live_frames():
+    g = np.linspace(-6, 6, 100)
+    z = 1 / (1 + np.exp(-np.add.outer(g, g)))
+    X = np.zeros((0, 2))
+    V.decision_boundary(g, g, z, (X, np.zeros(0)), None, "classification", 2)
+    times = []
+    for _ in range(5):
+        t0 = time.perf_counter()
+        V.decision_boundary(g, g, z, (X, np.zeros(0)), None, "classification", 2)
+        times.append(time.perf_counter() - t0)
+    assert statistics.median(times) < 0.05  # ~5 ms here; the old smooth heatmap ~4 ms
 
 
 def test_curve_fit():
@@ -304,10 +457,15 @@ def test_neuron_map_centred():
     g = np.linspace(-1, 1, 8)
     z = np.linspace(-0.2, 0.9, 64).reshape(8, 8)
     fig = V.neuron_map(g, g, z, "h1.0", train=(np.zeros((3, 2)), np.array([0, 1, 1])))
-    heat = fig.data[0]
-    np.testing.assert_allclose(np.asarray(heat.z, float), z)
+    heat = _hover(fig)
+    np.testing.assert_allclose(np.asarray(heat.z, float), z)  # 8 cells: all of them
     assert heat.zmin == pytest.approx(-0.9) and heat.zmax == pytest.approx(0.9)
     assert fig.layout.title.text == "h1.0"
+    img = _background(fig).astype(float)
+    # z grows along rows (x2) to +0.9 = full blue at the top; -0.2 is pale orange at the bottom.
+    np.testing.assert_allclose(img[1, -2], BLUE_RGB, atol=6)
+    bottom = img[-2, 1]
+    assert bottom[0] > bottom[2] and bottom.min() > 150
 
 
 # ---------------------------------------------------------------- curves

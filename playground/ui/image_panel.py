@@ -58,17 +58,56 @@ def _uploaded_image() -> None:
     if pixels.mean() > 0.5:  # dark strokes on white paper: invert to the data's white-on-black
         pixels = 1.0 - pixels
     ss.user_image = pixels
+    ss.image_source = "upload"
 
 
-def _selector(data) -> tuple[int, np.ndarray | None]:
-    n_test = len(data.x_test)
-    c1, c2 = st.columns([1, 1.6], vertical_alignment="bottom")
-    index = c1.number_input("Test image #", min_value=0, max_value=max(0, n_test - 1), step=1, key="image_index",
-                            help="Which test image the activation and attribution views show.")
-    c2.file_uploader("…or your own image", type=["png", "jpg", "jpeg", "bmp", "gif"], key="upload_image",
-                     on_change=_uploaded_image, help="Resized to the model's input and shown white on black.")
-    st.segmented_control("View", list(VIEWS), format_func=VIEWS.get, key="image_view", default="inspect")
-    return int(index), ss.get("user_image") if ss.get("upload_image") is not None else None
+def _drawn() -> None:
+    pixels = getattr(ss.get("draw_canvas"), "pixels", None)
+    ss.pop("user_image", None)
+    if pixels:
+        h, w = ss.runner.data.input_shape[-2:]
+        ss.user_image = np.asarray(pixels, dtype=np.float32).reshape(h, w)
+        ss.image_source = "drawing"
+
+
+def _source_changed() -> None:
+    ss.pop("user_image", None)
+
+
+def render_image_selector() -> None:
+    """Which image the views explain: a test image, a drawing or an upload (outside the live fragment,
+    so the drawing survives the refreshes)."""
+    data = ss.runner.data
+    if data.kind != "image":
+        return
+    h, w = data.input_shape[-2:]
+    with st.container(border=True, key="image_selector"):
+        c1, c2, c3 = st.columns([1, 1.1, 1.4], vertical_alignment="top")
+        with c1:
+            st.radio("Explain", ["test", "drawing", "upload"], key="image_source", on_change=_source_changed,
+                     format_func={"test": "a test image", "drawing": "my drawing", "upload": "an uploaded image"}.get)
+        source = ss.get("image_source", "test")
+        with c2:
+            if source == "test":
+                st.number_input("Test image #", min_value=0, max_value=max(0, len(data.x_test) - 1), step=1,
+                                key="image_index", help="Which test image the activation and attribution views show.")
+            elif source == "upload":
+                st.file_uploader("Image file", type=["png", "jpg", "jpeg", "bmp", "gif"], key="upload_image",
+                                 on_change=_uploaded_image, help="Resized to the model's input; shown white on black.")
+        with c3:
+            if source == "drawing":
+                st.caption(f"Draw (white on black); it is scaled to {w}×{h}.")
+                from playground.ui.draw_canvas import draw_canvas
+
+                draw_canvas(h, w, key="draw_canvas", on_change=_drawn)
+        st.segmented_control("View", list(VIEWS), format_func=VIEWS.get, key="image_view", default="inspect")
+
+
+def _selection(data) -> tuple[int, np.ndarray | None]:
+    source = ss.get("image_source", "test")
+    if source != "test" and ss.get("user_image") is not None:
+        return 0, ss.user_image
+    return int(ss.get("image_index", 0) or 0), None
 
 
 def _metrics(frame, data) -> None:
@@ -89,6 +128,8 @@ def _inspection(frame, data) -> None:
     if ins is None:
         st.info("The test set is empty.")
         return
+    if ss.get("image_source", "test") != "test" and ss.get("user_image") is None:
+        st.info("Draw a digit or upload an image above; until then the views show test image 0.")
     names = list(data.class_names)
     truth = f"true {names[ins.label]} · " if ins.label is not None else "your image · "
     c1, c2 = st.columns([1, 2.2])
@@ -151,7 +192,7 @@ def _confusion(frame, data) -> None:
 def render_image_live(runner: LiveRunner) -> None:
     """One frame of the image views."""
     data = runner.data
-    index, user_image = _selector(data)
+    index, user_image = _selection(data)
     view = ss.get("image_view") or "inspect"
     panels = {"inspect": ("inspect",), "attribution": ("inspect", "attribution"), "filters": ("filters",),
               "confusion": ("confusion",), "health": ()}[view]

@@ -17,7 +17,8 @@ import plotly.graph_objects as go
 from PIL import Image
 
 from ._common import finite_abs_max, make_figure
-from .colors import BLUE, DARK, DIVERGING, class_colors, diverging_rgb, hex_to_rgb, mix, png_data_uri
+from .colors import (BLUE, DARK, DIVERGING, class_colors, diverging_rgb, hex_to_rgb, jpeg_data_uri,
+                     mix, png_data_uri)
 
 Points = tuple[np.ndarray, np.ndarray]  # (X (n, 2), y (n,))
 
@@ -40,11 +41,15 @@ def _resample(z: np.ndarray, smooth: bool, pixels: int = BG_PIXELS) -> np.ndarra
     return np.asarray(Image.fromarray(a, "F").resize(size, mode))
 
 
-def plane_image(rgb: np.ndarray, xs: np.ndarray, ys: np.ndarray) -> dict:
-    """Layout image of an (h, w, 3) picture (row 0 = top) covering the grid's cells exactly."""
+def plane_image(rgb: np.ndarray, xs: np.ndarray, ys: np.ndarray, smooth: bool = True) -> dict:
+    """Layout image of an (h, w, 3) picture (row 0 = top) covering the grid's cells exactly.
+
+    Smooth maps go as JPEG (fast to encode, visually lossless at this quality); crisp,
+    blocky ones as PNG, which is exact and small for them.
+    """
     x0, x1 = _cell_edges(xs)
     y0, y1 = _cell_edges(ys)
-    return dict(source=png_data_uri(rgb), xref="x", yref="y", x=x0, y=y1, sizex=x1 - x0,
+    return dict(source=jpeg_data_uri(rgb) if smooth else png_data_uri(rgb), xref="x", yref="y", x=x0, y=y1, sizex=x1 - x0,
                 sizey=y1 - y0, xanchor="left", yanchor="top", sizing="stretch", layer="below")
 
 
@@ -192,7 +197,8 @@ def decision_boundary(
     z = np.asarray(z, dtype=float)  # (g, g): z[i, j] at (xs[j], ys[i])
     traces: list[dict] = []
     vmax = 1.0
-    if task == "classification" and n_classes > 2:
+    multiclass = task == "classification" and n_classes > 2
+    if multiclass:
         rgb, hover = _multiclass_layers(xs, ys, z, z_conf, n_classes, discretize)
         traces.append(hover)
     elif task == "classification":
@@ -224,7 +230,7 @@ def decision_boundary(
                                    showlegend=False))
         traces.append(_legend_proxy("test"))
     layout = dict(
-        images=[plane_image(rgb, xs, ys)],
+        images=[plane_image(rgb, xs, ys, smooth=not (discretize or multiclass))],
         xaxis=dict(title=dict(text="x1"), range=_cell_edges(xs), constrain="domain",
                    showgrid=False, zeroline=False, ticks="outside"),
         yaxis=dict(title=dict(text="x2"), range=_cell_edges(ys), scaleanchor="x", scaleratio=1,

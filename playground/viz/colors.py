@@ -111,3 +111,15 @@ def png_data_uri(rgb: np.ndarray) -> str:
     # compress_level 1: these images are tiny and encoded on every live refresh.
     Image.fromarray(arr).save(buf, format="PNG", compress_level=1)
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def jpeg_data_uri(rgb: np.ndarray, quality: int = 95) -> str:
+    """Encode an (h, w, 3) uint8 array as a 'data:image/jpeg;base64,…' URI.
+
+    For smooth, opaque pictures (interpolated maps): ~10× faster to encode than PNG and a
+    quarter of the size, with errors of a couple of RGB units (no chroma subsampling).
+    """
+    arr = np.ascontiguousarray(np.asarray(rgb, dtype=np.uint8))
+    buf = io.BytesIO()
+    Image.fromarray(arr).save(buf, format="JPEG", quality=quality, subsampling=0)
+    return "data:image/jpeg;base64," + base64.b64encode(buf.getvalue()).decode("ascii")

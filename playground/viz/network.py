@@ -46,38 +46,34 @@ def _column_title(layer: dict, n: int, compact: int) -> str:
     return f"<b>{head}</b><br>{n}<br>{act}"
 
 
-THUMB_SCALE = 2  # thumbnail strips are drawn at 2 px per CSS px: crisp on HiDPI screens too
+THUMB_SCALE = 1  # strip pixels per CSS pixel (2 would be crisper on HiDPI, at 4× the PNG work)
 
 
 def _thumbnail_strip(col_maps: list, ys: list[float], size: float, plot_h: float,
-                     vmax: float | None) -> np.ndarray | None:
-    """(H, W, 4) RGBA strip, H = plot_h·THUMB_SCALE, with each map framed and pasted at its
-    node's centre (ys in plot pixels, 0 = bottom); transparent elsewhere. None if no map."""
+                     vmax: float | None) -> tuple[np.ndarray, float] | None:
+    """One column's thumbnails as a transparent RGBA strip: each map framed and pasted at
+    its node's centre (ys in plot pixels, 0 = bottom). Returns (strip, y of its top edge),
+    the strip cropped to the thumbnails' extent; None if the column has no map."""
     s = THUMB_SCALE
+    items = [(np.asarray(z, dtype=np.float32), yc) for z, yc in zip(col_maps, ys) if z is not None]
+    if not items:
+        return None
     px = max(2 * s + 1, int(round(size * s)))  # thumbnail side, frame included
     inner = px - 2 * s
-    height = int(round(plot_h * s))
-    strip = np.zeros((height, px, 4), np.uint8)
-    drawn = False
-    for z, yc in zip(col_maps, ys):
-        if z is None:
-            continue
-        z = np.asarray(z, dtype=np.float32)
-        v = float(vmax) if vmax else finite_abs_max(z)
-        # Value-space bilinear resize, then colour: blue/orange edges stay clean.
-        zi = np.asarray(Image.fromarray(np.ascontiguousarray(z[::-1]), "F")
-                        .resize((inner, inner), Image.Resampling.BILINEAR))
-        top = int(round((plot_h - yc) * s - px / 2))
-        lo, hi = max(top, 0), min(top + px, height)
-        if hi <= lo:
-            continue
-        tile = np.empty((px, px, 4), np.uint8)
-        tile[..., :3] = _FRAME
-        tile[..., 3] = 255
-        tile[s:-s, s:-s, :3] = diverging_rgb(zi, -v, v)
-        strip[lo:hi] = tile[lo - top:hi - top]
-        drawn = True
-    return strip if drawn else None
+    tops = [int(round((plot_h - yc) * s - px / 2)) for _, yc in items]  # image rows, 0 = top
+    t0 = min(tops)
+    strip = np.zeros((max(tops) + px - t0, px, 4), np.uint8)
+    # Value-space bilinear resize of each map scaled to [-1, 1], then one colour lookup.
+    scaled = np.stack([np.asarray(Image.fromarray(np.ascontiguousarray(z[::-1] / np.float32(
+        float(vmax) if vmax else finite_abs_max(z))), "F").resize((inner, inner), Image.Resampling.BILINEAR))
+        for z, _ in items])
+    rgb = diverging_rgb(scaled, -1.0, 1.0)  # (n, inner, inner, 3)
+    for k, top in enumerate(tops):
+        r = top - t0
+        strip[r:r + px, :, :3] = _FRAME
+        strip[r:r + px, :, 3] = 255
+        strip[r + s:r + px - s, s:px - s, :3] = rgb[k]
+    return strip, plot_h - t0 / s
 
 
 def link_segments(shape) -> list[tuple[float, float, float, float]]:
@@ -233,11 +229,12 @@ def network_diagram(
             strip = _thumbnail_strip(list(col_maps)[:counts[i]], ypos[i], size[i], plot_h, col_v)
             if strip is None:
                 continue
+            rgba, top = strip
             images.append(dict(
-                source=png_data_uri(strip), xref="x", yref="y", x=i, y=plot_h,
-                # The strip is exactly plot_h tall; a box far wider than it makes "contain"
-                # scale it to plot_h, i.e. 1:1 in y whatever the figure's width.
-                sizex=n_cols, sizey=plot_h, xanchor="center", yanchor="top",
+                source=png_data_uri(rgba), xref="x", yref="y", x=i, y=top,
+                # A box far wider than the strip makes "contain" scale it to its exact pixel
+                # height, i.e. 1:1 in y (plot pixels) whatever the figure's width.
+                sizex=n_cols, sizey=rgba.shape[0] / THUMB_SCALE, xanchor="center", yanchor="top",
                 sizing="contain", layer="above", name=f"thumbnails {i}",
             ))
     annotations = [dict(
