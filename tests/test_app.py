@@ -180,3 +180,13 @@ def test_build_and_step_a_convnet(at):
     at.number_input(key="layer4_kernel").set_value(5).run()
     assert any("layer 5 (conv3)" in e.value and "larger than its 2×2 input" in e.value for e in at.error)
     assert at.session_state["spec"] == before
+
+
+def test_image_presets(at):
+    at.selectbox(key="problem").select("image").run()
+    at.selectbox(key="image_preset").select("Small MLP").run()
+    assert [l.type for l in at.session_state["spec"].layers] == ["dense"]
+    at.button(key="step").click().run()
+    assert _metric(at, "Epoch") == "1" and not at.error
+    at.selectbox(key="image_preset").select("LeNet-like convnet").run()
+    assert [l.type for l in at.session_state["spec"].layers][0] == "conv2d"

@@ -102,6 +102,14 @@ def _layer_card(i: int, layer: LayerSpec, shape_text: str, image: bool) -> None:
             c3.button("✕", key=f"layer{i}_remove", on_click=_remove_layer, args=(i,), help="Remove this layer")
 
 
+def _preset_chosen() -> None:
+    from playground.presets import IMAGE_PRESETS
+
+    name = ss.get("image_preset")
+    if name in IMAGE_PRESETS:
+        set_layers(list(IMAGE_PRESETS[name]))
+
+
 def render_builder() -> None:
     """Draw the layer builder above the network diagram."""
     spec: Spec = ss.spec
@@ -120,8 +128,12 @@ def render_builder() -> None:
     c2.button("Remove layer", key="remove_layer", on_click=_remove_layer, icon=":material/remove:",
               width="stretch", disabled=not spec.layers)
     if image:
+        from playground.presets import IMAGE_PRESETS
+
         c3.selectbox("New layer type", [t for t in LAYER_TYPES], key="new_layer_type",
                      format_func=LAYER_TITLES.get)
+        c4.selectbox("Start from a preset", list(IMAGE_PRESETS), index=None, key="image_preset",
+                     placeholder="LeNet-like convnet or small MLP…", on_change=_preset_chosen)
     c4.markdown(f"**{len(spec.layers)} hidden layer{'s' if len(spec.layers) != 1 else ''}** · "
                 f"{total:,} parameters · input {'×'.join(map(str, data.input_shape))} → output {data.n_outputs}")
     for start in range(0, len(spec.layers), PER_ROW):
