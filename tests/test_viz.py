@@ -86,6 +86,20 @@ def test_no_webgl_traces_and_uirevision_everywhere():
         assert titled
 
 
+def test_long_hex_colour_lists_skip_plotly_validation_but_not_checking():
+    from playground.viz._common import make_figure
+
+    colours = [V.ORANGE, V.BLUE] * 20
+    fig = make_figure([dict(type="scatter", x=list(range(40)), y=list(range(40)), mode="markers",
+                            marker=dict(color=colours, size=7))])
+    assert list(fig.data[0].marker.color) == colours and fig.data[0].marker.size == 7
+    assert fig.to_plotly_json()["data"][0]["marker"]["color"] == colours
+    # Anything but '#rrggbb' strings goes through plotly's own validation as before.
+    with pytest.raises(ValueError):
+        make_figure([dict(type="scatter", x=[0] * 40, y=[0] * 40,
+                          marker=dict(color=["#f59322"] * 39 + ["not a colour"]))])
+
+
 # ---------------------------------------------------------------- colours
 
 def test_to_rgb_image_maps_ends_and_zero():
@@ -98,6 +112,24 @@ def test_to_rgb_image_maps_ends_and_zero():
     rgb2 = V.to_rgb_image(np.array([[-10.0, 10.0, np.nan]]), -1, 1)
     assert tuple(rgb2[0, 0]) == ORANGE_RGB and tuple(rgb2[0, 1]) == BLUE_RGB
     assert tuple(rgb2[0, 2]) == tuple(rgb[0, 1])
+
+
+def test_diverging_rgb_matches_to_rgb_image():
+    from playground.viz.colors import diverging_rgb
+
+    rng = np.random.default_rng(2)
+    z = rng.normal(size=(40, 30)) * 2
+    z[0, :5] = [np.nan, np.inf, -np.inf, 1e300, -1e300]
+    want = V.to_rgb_image(z, -1.5, 1.5).astype(int)
+    assert np.abs(diverging_rgb(z, -1.5, 1.5).astype(int) - want).max() <= 1
+    z32 = z.copy()
+    z32[0, 3:5] = [1e30, -1e30]  # float32 input: huge (finite) values clip to the ends too
+    z32 = z32.astype(np.float32)
+    assert np.abs(diverging_rgb(z32, -1.5, 1.5).astype(int) - want).max() <= 1
+    assert tuple(diverging_rgb(np.array([[-9.0]]), -1, 1)[0, 0]) == ORANGE_RGB
+    # At an opacity, the colour as seen over white.
+    faded = diverging_rgb(np.array([[1.0]]), -1, 1, opacity=0.7)[0, 0].astype(float)
+    np.testing.assert_allclose(faded, np.asarray(BLUE_RGB) * 0.7 + 255 * 0.3, atol=0.5)
 
 
 def test_png_data_uri_roundtrip():
@@ -335,7 +367,8 @@ def test_decision_boundary_binary():
     hx, hy, hz = (np.asarray(a, float) for a in (heat.x, heat.y, heat.z))
     for i in range(len(hy)):
         for j in range(len(hx)):
-            assert hz[i, j] == pytest.approx(z[np.argmin(abs(g - hy[i])), np.argmin(abs(g - hx[j]))])
+            nearest = z[np.argmin(abs(g - hy[i])), np.argmin(abs(g - hx[j]))]
+            assert hz[i, j] == pytest.approx(nearest)
     img = _background(fig).astype(float)
     h, w, _ = img.shape
     assert w >= 200 and h == w  # fine enough that the browser barely rescales it

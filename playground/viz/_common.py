@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import json
 import math
+import re
 from typing import Any, Iterable
 
 import numpy as np
@@ -16,6 +17,17 @@ import plotly.io as pio
 UIREVISION = "neural-playground"
 
 FONT = dict(family="Inter, Segoe UI, Helvetica, Arial, sans-serif", size=12)
+
+# Margins. Streamlit mounts a new chart (Plotly.newPlot) for every changed figure, i.e. on
+# every live frame. When a margin is too small for what sits in it (tick labels, axis
+# titles, a colour bar, a wrapped legend), plotly.js's automargin grows it and draws the
+# whole figure again: two or three full draws per frame. So each live figure reserves the
+# margins its decorations need as the app shows them (Streamlit's plotly theme, headless
+# Chromium's fonts, windows 1280-1920 px wide; measured, plus 2 px), which are the margins
+# automargin used to end up with. Automargin stays on as the safety net for unusual labels
+# or narrow windows. Colour bars sit a fixed pixel gap right of the plot (x=1, xpad) rather
+# than plotly's default 2 % of the width, so the margin they need is width-independent.
+CB_XPAD = 10  # px between the plot area and a colour bar (plotly's default xpad)
 
 
 @functools.lru_cache(maxsize=1)
@@ -73,9 +85,47 @@ def make_figure(
     if height is not None:
         base["height"] = int(height)
     base.update(layout or {})
+    data, colour_lists = _split_colour_lists(data)
     fig = go.Figure(data=data, layout=base)
     _apply_template(fig)
+    for i, colours in colour_lists:
+        _set_unvalidated(fig.data[i].marker, "color", colours)
     return fig
+
+
+_HEX_COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
+
+
+def _split_colour_lists(data: list) -> tuple[list, list[tuple[int, list[str]]]]:
+    """Take long per-point lists of '#rrggbb' marker colours out of the trace dicts.
+
+    plotly.py validates such a list one colour at a time (~11 µs each: ~3 ms for a
+    250-point scatter, several per live frame); these are checked here with one regex
+    each and set afterwards without plotly's validation. Input dicts are not modified.
+    """
+    out, lists = [], []
+    for i, trace in enumerate(data):
+        marker = trace.get("marker") if isinstance(trace, dict) else None
+        colours = marker.get("color") if isinstance(marker, dict) else None
+        if (isinstance(colours, (list, tuple)) and len(colours) > 16
+                and all(isinstance(c, str) and _HEX_COLOUR.fullmatch(c) for c in colours)):
+            trace = dict(trace, marker={k: v for k, v in marker.items() if k != "color"})
+            lists.append((i, list(colours)))
+        out.append(trace)
+    return out, lists
+
+
+def _set_unvalidated(obj: Any, prop: str, value: Any) -> None:
+    """obj[prop] = value without plotly.py's validation (value already checked)."""
+    if not hasattr(obj, "_validate"):
+        obj[prop] = value
+        return
+    previous = obj._validate
+    obj._validate = False
+    try:
+        obj[prop] = value
+    finally:
+        obj._validate = previous
 
 
 def empty_figure(message: str, title: str | None = None, height: int = 240) -> go.Figure:

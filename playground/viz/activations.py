@@ -43,5 +43,6 @@ def activation_stats(
         legend=dict(orientation="h", x=1.0, xanchor="right", y=1.0, yanchor="bottom",
                     bgcolor="rgba(0,0,0,0)", font=dict(size=11)),
     )
+    # Margins reserved for both axes' titles and ticks (see the margins note in _common.py).
     return make_figure(traces, layout, title="Activation health", height=300,
-                       margin=dict(l=52, r=52, t=56, b=44))
+                       margin=dict(l=88, r=74, t=81, b=68))

@@ -3,11 +3,12 @@
 Grid convention (shared with network.py and thumbnails.py): z[i, j] is the value
 at y = ys[i], x = xs[j], i.e. row index grows with x2.
 
-Maps over the input plane are drawn as one server-rendered PNG (a layout image in data
-coordinates) under the points, not as a smoothed heatmap trace: plotly.js re-interpolates
-and re-encodes a zsmooth="best" heatmap on the main thread on every redraw, which costs
-more than everything else in the figure. A coarse, invisible heatmap on top keeps the
-hover values and carries the colour bar.
+Maps over the input plane are drawn as one server-rendered image (a layout image in data
+coordinates; JPEG for smooth maps, PNG for crisp ones) under the points, not as a smoothed
+heatmap trace: plotly.js re-interpolates a zsmooth="best" heatmap pixel by pixel and
+PNG-encodes it on the main thread on every draw, which cost more than everything else in
+the figure. A coarse, invisible heatmap on top keeps the hover values and carries the
+colour bar.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import numpy as np
 import plotly.graph_objects as go
 from PIL import Image
 
-from ._common import finite_abs_max, make_figure
+from ._common import CB_XPAD, finite_abs_max, make_figure
 from .colors import (BLUE, DARK, DIVERGING, class_colors, diverging_rgb, hex_to_rgb, jpeg_data_uri,
                      mix, png_data_uri)
 
@@ -24,8 +25,8 @@ Points = tuple[np.ndarray, np.ndarray]  # (X (n, 2), y (n,))
 
 # The background is faded (as in TF Playground) so same-coloured points stand out.
 BG_OPACITY = 0.7
-# Pixels per side of a map's background image: about the plot area's size (324 px at the
-# figures' heights), so the browser barely rescales it; smooth maps are interpolated in
+# Pixels per side of a map's background image: about the plot area's size (~270-320 px at
+# the figures' heights), so the browser barely rescales it; smooth maps are interpolated in
 # value space first, which keeps orange → white → blue transitions free of muddy mixes.
 BG_PIXELS = 300
 HOVER_CELLS = 25  # about this many cells per side in the invisible hover heatmap
@@ -49,8 +50,9 @@ def plane_image(rgb: np.ndarray, xs: np.ndarray, ys: np.ndarray, smooth: bool = 
     """
     x0, x1 = _cell_edges(xs)
     y0, y1 = _cell_edges(ys)
-    return dict(source=jpeg_data_uri(rgb) if smooth else png_data_uri(rgb), xref="x", yref="y", x=x0, y=y1, sizex=x1 - x0,
-                sizey=y1 - y0, xanchor="left", yanchor="top", sizing="stretch", layer="below")
+    return dict(source=jpeg_data_uri(rgb) if smooth else png_data_uri(rgb), xref="x", yref="y",
+                x=x0, y=y1, sizex=x1 - x0, sizey=y1 - y0, xanchor="left", yanchor="top",
+                sizing="stretch", layer="below")
 
 
 def hover_grid(xs: np.ndarray, ys: np.ndarray, *grids: np.ndarray) -> tuple:
@@ -208,7 +210,7 @@ def decision_boundary(
         traces.append(hover_heatmap(
             xs, ys, zz, zmin=0, zmax=1, colorscale=DIVERGING, name="output",
             showscale=not discretize,
-            colorbar=dict(thickness=10, len=0.75, tickvals=[0, 0.5, 1],
+            colorbar=dict(thickness=10, len=0.75, x=1.0, xpad=CB_XPAD, tickvals=[0, 0.5, 1],
                           ticktext=["0", "0.5", "1"], title=dict(text="P(1)", side="right")),
             hovertemplate="x1 %{x:.2f}<br>x2 %{y:.2f}<br>P(class 1) %{z:.3f}<extra></extra>",
         ))
@@ -219,7 +221,8 @@ def decision_boundary(
         rgb = diverging_rgb(_resample(zz, smooth=not discretize), -vmax, vmax, BG_OPACITY)
         traces.append(hover_heatmap(
             xs, ys, zz, zmin=-vmax, zmax=vmax, colorscale=DIVERGING, name="output",
-            colorbar=dict(thickness=10, len=0.75, title=dict(text="ŷ", side="right")),
+            colorbar=dict(thickness=10, len=0.75, x=1.0, xpad=CB_XPAD,
+                          title=dict(text="ŷ", side="right")),
             hovertemplate="x1 %{x:.2f}<br>x2 %{y:.2f}<br>output %{z:.3f}<extra></extra>",
         ))
     traces.append(points_trace(train[0], train[1], "train", task, n_classes, vmax,
@@ -240,8 +243,11 @@ def decision_boundary(
                     bgcolor="rgba(0,0,0,0)", itemsizing="constant"),
         hovermode="closest",
     )
+    # Margins reserved for the axes and colour bar (see the margins note in _common.py); l also
+    # fits the y labels when a narrow column makes the square plot width-bound.
+    has_bar = any(t.get("type") == "heatmap" and t.get("showscale") is not False for t in traces)
     return make_figure(traces, layout, title=title, height=420,
-                       margin=dict(l=44, r=8, t=56, b=40))
+                       margin=dict(l=78, r=82 if has_bar else 8, t=56, b=75))
 
 
 def curve_fit(
@@ -271,5 +277,6 @@ def curve_fit(
                     bgcolor="rgba(0,0,0,0)"),
         hovermode="closest",
     )
+    # Margins reserved for the axes (see the margins note in _common.py).
     return make_figure(traces, layout, title=title, height=360,
-                       margin=dict(l=48, r=8, t=56, b=40))
+                       margin=dict(l=81, r=18, t=56, b=68))

@@ -93,15 +93,25 @@ def _diverging_lut(opacity: float) -> np.ndarray:
 def diverging_rgb(values: np.ndarray, vmin: float, vmax: float, opacity: float = 1.0) -> np.ndarray:
     """Like `to_rgb_image`, through a lookup table (several times faster on big images),
     optionally as seen at `opacity` over a white background. Non-finite values become neutral."""
-    v = np.asarray(values, dtype=np.float32)
-    span = float(vmax) - float(vmin)
+    v = np.asarray(values)
+    if v.dtype.kind != "f":
+        v = v.astype(float)
     lut = _diverging_lut(round(float(opacity), 4))
+    span = float(vmax) - float(vmin)
     if not np.isfinite(span) or span <= 0:
         return np.broadcast_to(lut[_LUT_SIZE // 2], v.shape + (3,)).copy()
-    t = (v - np.float32(vmin)) * np.float32((_LUT_SIZE - 1) / span)
-    t[~np.isfinite(t)] = (_LUT_SIZE - 1) / 2  # NaN / ±inf → neutral, as in to_rgb_image
-    idx = np.clip(t + 0.5, 0, _LUT_SIZE - 1).astype(np.intp)
-    return lut[idx]
+    scale = (_LUT_SIZE - 1) / span
+    with np.errstate(over="ignore", invalid="ignore"):
+        t = v * v.dtype.type(scale)  # LUT position + 0.5, so that truncation rounds
+        t += v.dtype.type(0.5 - float(vmin) * scale)
+    # Huge values that overflowed: clip them below; NaN / ±inf inputs → neutral.
+    np.nan_to_num(t, copy=False, nan=0.0, posinf=_LUT_SIZE - 1, neginf=0.0)
+    np.clip(t, 0, _LUT_SIZE - 1, out=t)
+    idx = t.astype(np.int32)
+    bad = ~np.isfinite(v)
+    if bad.any():
+        idx[bad] = _LUT_SIZE // 2
+    return lut.take(idx, axis=0)
 
 
 def png_data_uri(rgb: np.ndarray) -> str:

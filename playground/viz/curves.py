@@ -75,5 +75,6 @@ def loss_curves(
             # Explicit ticks: otherwise they sync to the loss grid (19%, 37%, …).
             tickmode="array", tickvals=[0, 0.25, 0.5, 0.75, 1.0],
         )
+    # Margins reserved for both axes and the legend (see the margins note in _common.py).
     return make_figure(traces, layout, title="Loss" + (" & accuracy" if has_acc else ""),
-                       height=300, margin=dict(l=52, r=52 if has_acc else 12, t=56, b=40))
+                       height=300, margin=dict(l=73, r=88 if has_acc else 18, t=62, b=68))

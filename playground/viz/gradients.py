@@ -9,7 +9,7 @@ import math
 import numpy as np
 import plotly.graph_objects as go
 
-from ._common import empty_figure, fmt, make_figure
+from ._common import CB_XPAD, empty_figure, fmt, make_figure
 from .colors import BLUE, EXPLODED, VANISHED
 
 
@@ -81,8 +81,9 @@ def gradient_bars(
         showlegend=False, bargap=0.25,
     )
     height = int(min(720, max(220, 26 * len(names) + 90)))
+    # Margins reserved for layer names and the axis title (see the margins note in _common.py).
     return make_figure([bar], layout, title="Gradient norm per layer", height=height,
-                       margin=dict(l=8, r=16, t=40, b=44))
+                       margin=dict(l=62, r=16, t=40, b=71))
 
 
 def gradient_heatmap(
@@ -105,12 +106,15 @@ def gradient_heatmap(
     heat = dict(
         type="heatmap", x=steps, y=list(names), z=z, colorscale="Viridis",
         customdata=norms, hoverongaps=True,
-        colorbar=dict(thickness=10, title=dict(text="log₁₀ ‖∂L/∂W‖", side="right")),
+        colorbar=dict(thickness=10, x=1.0, xpad=CB_XPAD,
+                      title=dict(text="log₁₀ ‖∂L/∂W‖", side="right")),
         hovertemplate="<b>%{y}</b><br>step %{x}<br>‖∂L/∂W‖₂ %{customdata:.3e}"
                       "<br>log₁₀ %{z:.2f}<extra></extra>",
     )
     layout = dict(xaxis=dict(title=dict(text="step")),
                   yaxis=dict(autorange="reversed", type="category", automargin=True))
     height = int(min(720, max(220, 22 * len(names) + 100)))
+    # Margins reserved for layer names, the axis title and the colour bar (see the margins
+    # note in _common.py).
     return make_figure([heat], layout, title="Gradient norms over time", height=height,
-                       margin=dict(l=8, r=8, t=40, b=44))
+                       margin=dict(l=62, r=90, t=40, b=68))

@@ -14,7 +14,7 @@ import numpy as np
 import plotly.graph_objects as go
 from PIL import Image
 
-from ._common import finite_abs_max, fmt, make_figure
+from ._common import CB_XPAD, finite_abs_max, fmt, make_figure
 from .boundary import _cell_edges, _is_classes, _resample, hover_heatmap, plane_image, points_trace
 from .colors import BLUE, DARK, DIVERGING, ORANGE, diverging_rgb, png_data_uri
 
@@ -63,11 +63,14 @@ def _thumbnail_strip(col_maps: list, ys: list[float], size: float, plot_h: float
     tops = [int(round((plot_h - yc) * s - px / 2)) for _, yc in items]  # image rows, 0 = top
     t0 = min(tops)
     strip = np.zeros((max(tops) + px - t0, px, 4), np.uint8)
-    # Value-space bilinear resize of each map scaled to [-1, 1], then one colour lookup.
-    scaled = np.stack([np.asarray(Image.fromarray(np.ascontiguousarray(z[::-1] / np.float32(
-        float(vmax) if vmax else finite_abs_max(z))), "F").resize((inner, inner), Image.Resampling.BILINEAR))
-        for z, _ in items])
-    rgb = diverging_rgb(scaled, -1.0, 1.0)  # (n, inner, inner, 3)
+    # Each map scaled to [-1, 1] and resized bilinearly in value space (x2 up), then one
+    # colour lookup for the column: blue/orange edges stay clean.
+    def resized(z: np.ndarray) -> np.ndarray:
+        unit = z[::-1] / np.float32(float(vmax) if vmax else finite_abs_max(z))
+        img = Image.fromarray(np.ascontiguousarray(unit, dtype=np.float32), "F")
+        return np.asarray(img.resize((inner, inner), Image.Resampling.BILINEAR))
+
+    rgb = diverging_rgb(np.stack([resized(z) for z, _ in items]), -1.0, 1.0)  # (n, inner, inner, 3)
     for k, top in enumerate(tops):
         r = top - t0
         strip[r:r + px, :, :3] = _FRAME
@@ -267,7 +270,8 @@ def neuron_map(
     image = plane_image(diverging_rgb(_resample(z, smooth=True), -v, v), xs, ys)
     traces = [hover_heatmap(
         xs, ys, z, zmin=-v, zmax=v, colorscale=DIVERGING, name="activation",
-        colorbar=dict(thickness=10, len=0.8, title=dict(text="act.", side="right")),
+        colorbar=dict(thickness=10, len=0.8, x=1.0, xpad=CB_XPAD,
+                      title=dict(text="act.", side="right")),
         hovertemplate="x1 %{x:.2f}<br>x2 %{y:.2f}<br>activation %{z:.3f}<extra></extra>",
     )]
     if train is not None:
@@ -286,5 +290,6 @@ def neuron_map(
                    constrain="domain", showgrid=False, zeroline=False, ticks="outside"),
         showlegend=False, hovermode="closest",
     )
+    # Margins reserved for the axes and colour bar (see the margins note in _common.py).
     return make_figure(traces, layout, title=title, height=380,
-                       margin=dict(l=44, r=8, t=40, b=40))
+                       margin=dict(l=76, r=74, t=40, b=75))
