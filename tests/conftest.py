@@ -9,6 +9,8 @@ if str(ROOT) not in sys.path:
 
 # App tests run the script in-process; a worker thread avoids spawning a process per test.
 os.environ.setdefault("PLAYGROUND_WORKER", "thread")
+# Every figure the tests build goes through plotly's full validation (the app skips it for speed).
+os.environ.setdefault("PLAYGROUND_VALIDATE_FIGURES", "1")
 
 import torch  # noqa: E402
 

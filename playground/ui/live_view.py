@@ -14,6 +14,11 @@ from playground.ui.state import ss
 from playground.viz import dashboard
 
 FRAME_SECONDS = 0.25
+# The gradient-flow and activation-health row is rebuilt on every SLOW_EVERY-th frame while
+# playing (once a second). Streamlit remounts a Plotly chart whenever its figure changes, and
+# on a 2-core machine those remounts took CPU from the training process; an unchanged figure
+# keeps its element. The main views (metrics, network, output, curves) refresh every frame.
+SLOW_EVERY = 4
 
 
 def _fmt(value: float | None, percent: bool = False) -> str:
@@ -79,7 +84,12 @@ def render_live(runner: LiveRunner) -> None:
         st.plotly_chart(dashboard.loss_curves(snap.history, "epoch", snap.task), key="curves_chart",
                         config={"displayModeBar": False})
     st.markdown("##### Gradient flow and activation health")
-    bars, heat, flags = dashboard.gradient_views(snap)
+    ss.frame_count = ss.get("frame_count", 0) + 1
+    cached = ss.get("slow_figures")
+    if not runner.playing or cached is None or ss.frame_count % SLOW_EVERY == 0 or cached[0] != id(data):
+        bars, heat, flags = dashboard.gradient_views(snap)
+        cached = ss.slow_figures = (id(data), bars, heat, flags, dashboard.stats_view(snap))
+    _, bars, heat, flags, stats = cached
     if flags:
         said = ", ".join(f"{name} ({flag})" for name, flag in flags.items())
         st.warning(f"Gradient trouble: {said}. Vanished means ‖∂L/∂W‖ is over 1000× below the largest layer's; "
@@ -87,7 +97,7 @@ def render_live(runner: LiveRunner) -> None:
     c1, c2, c3 = st.columns([1, 1.4, 1])
     c1.plotly_chart(bars, key="gradient_bars_chart", config={"displayModeBar": False})
     c2.plotly_chart(heat, key="gradient_heatmap_chart", config={"displayModeBar": False})
-    c3.plotly_chart(dashboard.stats_view(snap), key="activation_stats_chart", config={"displayModeBar": False})
+    c3.plotly_chart(stats, key="activation_stats_chart", config={"displayModeBar": False})
 
 
 def live_fragment() -> None:
