@@ -83,15 +83,21 @@ def spiral(n: int, noise: float, rng: np.random.Generator) -> tuple[np.ndarray, 
     return _points(x, y), label
 
 
-@checked
-def plane(n: int, noise: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    """TF regressPlane: target (x1 + x2) / 10, i.e. [-10, 10] mapped to [-1, 1]."""
+def _noisy_square(n: int, noise: float, rng: np.random.Generator):
+    """TF's regression sampling: points uniform in [-6, 6]², and the noisy copy the target is read at."""
     radius = 6.0
     x = round_f32(rng.uniform(-radius, radius, n))
     y = round_f32(rng.uniform(-radius, radius, n))
     nx = rng.uniform(-radius, radius, n) * noise
     ny = rng.uniform(-radius, radius, n) * noise
-    target = ((x + nx) + (y + ny)) / 10
+    return x, y, x + nx, y + ny
+
+
+@checked
+def plane(n: int, noise: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """TF regressPlane: target (x1 + x2) / 10, i.e. [-10, 10] mapped to [-1, 1]."""
+    x, y, x_noisy, y_noisy = _noisy_square(n, noise, rng)
+    target = (x_noisy + y_noisy) / 10
     return _points(x, y), target.astype(np.float32)
 
 
@@ -108,10 +114,6 @@ def regress_gaussian_label(x: np.ndarray, y: np.ndarray) -> np.ndarray:
 @checked
 def multi_gaussian(n: int, noise: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """TF regressGaussian: six +/-1 bumps of radius 2 on a 3x2 grid, 0 between them."""
-    radius = 6.0
-    x = round_f32(rng.uniform(-radius, radius, n))
-    y = round_f32(rng.uniform(-radius, radius, n))
-    nx = rng.uniform(-radius, radius, n) * noise
-    ny = rng.uniform(-radius, radius, n) * noise
-    target = regress_gaussian_label(x + nx, y + ny)
+    x, y, x_noisy, y_noisy = _noisy_square(n, noise, rng)
+    target = regress_gaussian_label(x_noisy, y_noisy)
     return _points(x, y), target.astype(np.float32)

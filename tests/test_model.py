@@ -2,15 +2,11 @@
 import pytest
 import torch
 
+from playground.presets import LENET_LIKE
 from playground.model import MAX_PARAMETERS, build_model, count_parameters, infer_shapes
 from playground.spec import LayerSpec, SpecError
 
-LENET = (LayerSpec("conv2d", channels=8, kernel=3, stride=1, padding=1, activation="relu"),
-         LayerSpec("maxpool2d", kernel=2),
-         LayerSpec("conv2d", channels=16, kernel=3, stride=1, padding=1, activation="relu"),
-         LayerSpec("maxpool2d", kernel=2),
-         LayerSpec("flatten"),
-         LayerSpec("dense", units=32, activation="relu"))
+LENET = LENET_LIKE  # the preset the app offers, checked by hand below
 
 
 def _forward_shapes(model, x):
