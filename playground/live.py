@@ -28,7 +28,6 @@ from playground.train import Trainer, configure_threads, recommended_threads
 
 SLICE_SECONDS = 0.02      # training between two looks at the command pipe / lock
 IDLE_PAUSE = 15.0         # pause when no frame asked for a snapshot for this long (a closed tab)
-IDLE_EXIT = 900.0         # a worker process with no command for this long exits
 _MAIN_SWAP = threading.Lock()
 
 
@@ -105,7 +104,9 @@ def _worker_main(conn, spec: Spec, custom: CustomData | None) -> None:
         conn.send(("error", exc, None))
         return
     conn.send(("ok", None, session.status()))
-    last_command = time.monotonic()
+    # The worker lives as long as its tab's runner: it ends on "close" (sent when the runner is
+    # garbage-collected with its session) or when the pipe breaks (the app went away). It never
+    # times out on its own, so a paused, trained model is still there when the user returns.
     while True:
         if conn.poll(0 if session.playing else 0.5):
             try:
@@ -114,7 +115,6 @@ def _worker_main(conn, spec: Spec, custom: CustomData | None) -> None:
                 return  # the app went away
             if command == "close":
                 return
-            last_command = time.monotonic()
             try:
                 result = session.handle(command, *args)
                 conn.send(("ok", result, session.status()))
@@ -122,8 +122,6 @@ def _worker_main(conn, spec: Spec, custom: CustomData | None) -> None:
                 conn.send(("error", exc, session.status()))
         elif session.playing:
             session.tick()
-        elif time.monotonic() - last_command > IDLE_EXIT:
-            return
 
 
 class LiveRunner:
