@@ -143,7 +143,8 @@ def _dataset_grid(names: list[str], spec: Spec, image: bool) -> None:
             info = datasets.get(name)
             with col:
                 if image:
-                    st.image(_image_thumbnail(name), width="stretch")
+                    st.image(_image_thumbnail(name), width="stretch",
+                             caption=None if _available(name) else "not downloaded yet")
                 else:
                     _img(_dataset_thumbnail(name, spec.dataset.noise), 64, info.description)
                 st.button(SHORT_TITLES.get(name, info.title), key=f"dataset_{name}", on_click=_pick_dataset, args=(name,),
