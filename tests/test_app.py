@@ -190,3 +190,25 @@ def test_image_presets(at):
     assert _metric(at, "Epoch") == "1" and not at.error
     at.selectbox(key="image_preset").select("LeNet-like convnet").run()
     assert [l.type for l in at.session_state["spec"].layers][0] == "conv2d"
+
+
+def test_divergence_is_said_plainly_and_reset_recovers():
+    spec = Spec.from_dict({"dataset": {"name": "plane"}, "init": "normal", "optimizer": {"lr": 10},
+                           "layers": [{"type": "dense", "units": 8, "activation": "relu"}] * 4})
+    app = AppTest.from_file(APP, default_timeout=60)
+    for key, value in spec.to_query().items():
+        app.query_params[key] = value
+    app.run()
+    try:
+        app.session_state["runner"].step_epochs(20)
+        app.run()
+        assert any(e.value.startswith("training diverged at step") for e in app.error)
+        app.button(key="play").click().run()
+        assert any("diverged" in w.value for w in app.warning)  # Play refuses until Reset
+        assert not app.session_state["runner"].playing
+        app.button(key="reset").click().run()
+        assert not any("diverged" in e.value for e in app.error)
+        assert _metric(app, "Epoch") == "0"
+        assert not app.exception
+    finally:
+        app.session_state["runner"].close()
