@@ -25,7 +25,7 @@ VIEWS = {"inspect": "Activations", "attribution": "Attribution", "filters": "Fil
          "confusion": "Confusion matrix", "health": "Gradients & health"}
 METHOD_TITLES = {"saliency": "Saliency |∂y/∂x|", "integrated_gradients": "Integrated gradients",
                  "grad_cam": "Grad-CAM (last conv layer)"}
-CHART = {"config": {"displayModeBar": False}}
+CHART = {"config": {"displayModeBar": False}}  # the image views mostly stay put between frames
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
