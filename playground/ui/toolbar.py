@@ -30,13 +30,18 @@ def problem_of(spec: Spec) -> str:
     return "image" if info.kind == "image" else info.task
 
 
-def _toggle_play() -> None:
+def _set_playing(play: bool) -> None:
+    """Play or Pause: the button carries the state it was drawn for, not a toggle.
+
+    A click that reaches the server twice (it can, when a live frame reruns at the same
+    moment) then still pauses, where a toggle would pause and play again.
+    """
     runner: LiveRunner = ss.runner
-    if runner.playing:
+    if not play:
         runner.pause()
     elif runner.status.get("diverged"):
         flash("warning", "Training has diverged: press Reset (or lower the learning rate, then Reset) first.")
-    else:
+    elif not runner.playing:
         runner.play()
 
 
@@ -81,7 +86,8 @@ def render_toolbar() -> None:
     with st.container(border=True, key="toolbar"):
         cols = st.columns([0.95, 0.8, 0.95, 0.8, 1.1, 1.1, 1.1, 1.1, 0.9, 1.3], vertical_alignment="bottom")
         playing = runner.playing
-        cols[0].button("Pause" if playing else "Play", key="play", type="primary", on_click=_toggle_play,
+        cols[0].button("Pause" if playing else "Play", key="play", type="primary", on_click=_set_playing,
+                       args=(not playing,),
                        icon=":material/pause:" if playing else ":material/play_arrow:", width="stretch",
                        help="Train continuously; the views refresh several times a second.")
         cols[1].button("Step", key="step", on_click=_step_epoch, width="stretch",
