@@ -21,8 +21,10 @@ LAYER_TITLES = {"dense": "Dense", "conv2d": "Conv 2-D", "maxpool2d": "Max pool",
                 "flatten": "Flatten", "dropout": "Dropout", "batchnorm": "Batch norm"}
 
 
-def _add_layer() -> None:
+def _add_layer(drawn_with: int) -> None:
     spec: Spec = ss.spec
+    if len(spec.layers) != drawn_with:
+        return  # the same click arriving twice (a live frame reran meanwhile): add one layer, not two
     if len(spec.layers) >= MAX_LAYERS:
         flash("warning", f"The playground allows at most {MAX_LAYERS} hidden layers.")
         return
@@ -43,10 +45,10 @@ def _add_layer() -> None:
     set_layers(layers)
 
 
-def _remove_layer(i: int | None = None) -> None:
+def _remove_layer(i: int | None = None, drawn_with: int | None = None) -> None:
     layers = list(ss.spec.layers)
-    if not layers:
-        return
+    if not layers or (drawn_with is not None and len(layers) != drawn_with):
+        return  # a doubled click removes one layer, not two
     layers.pop(len(layers) - 1 if i is None else i)
     set_layers(layers)
 
@@ -99,7 +101,8 @@ def _layer_card(i: int, layer: LayerSpec, shape_text: str, image: bool) -> None:
             c1, c2, c3 = st.columns(3)
             c1.button("←", key=f"layer{i}_left", on_click=_move_layer, args=(i, -1), help="Move earlier")
             c2.button("→", key=f"layer{i}_right", on_click=_move_layer, args=(i, 1), help="Move later")
-            c3.button("✕", key=f"layer{i}_remove", on_click=_remove_layer, args=(i,), help="Remove this layer")
+            c3.button("✕", key=f"layer{i}_remove", on_click=_remove_layer, args=(i, len(ss.spec.layers)),
+                      help="Remove this layer")
 
 
 def _preset_chosen() -> None:
@@ -124,9 +127,10 @@ def render_builder() -> None:
     by_index = {s.index: s for s in shapes if s.index is not None}
     total = sum(s.params for s in shapes)
     c1, c2, c3, c4 = st.columns([1.2, 1.2, 1.4, 3], vertical_alignment="bottom")
-    c1.button("Add layer", key="add_layer", on_click=_add_layer, icon=":material/add:", width="stretch")
-    c2.button("Remove layer", key="remove_layer", on_click=_remove_layer, icon=":material/remove:",
-              width="stretch", disabled=not spec.layers)
+    c1.button("Add layer", key="add_layer", on_click=_add_layer, args=(len(spec.layers),), icon=":material/add:",
+              width="stretch")
+    c2.button("Remove layer", key="remove_layer", on_click=_remove_layer, args=(None, len(spec.layers)),
+              icon=":material/remove:", width="stretch", disabled=not spec.layers)
     if image:
         from playground.presets import IMAGE_PRESETS
 
