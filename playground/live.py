@@ -214,11 +214,6 @@ class LiveRunner:
         """The latest status reply: epoch, step, diverged, error, playing."""
         return dict(self._status)
 
-    def refresh(self) -> dict[str, Any]:
-        """Ask the worker for its status now."""
-        self._send("status")
-        return self.status
-
     def play(self) -> None:
         """Start (or resume) training in the background."""
         self._send("play")

@@ -297,11 +297,6 @@ class Trainer:
         norms = torch._foreach_norm(grads)  # one call for all layers: the probe must cost little
         return dict(zip(self._weight_names, torch.stack(norms).tolist()))
 
-    @property
-    def layer_names(self) -> list[str]:
-        """Names of the weight layers, input side first."""
-        return list(self._weight_names)
-
     def summary(self) -> dict:
         """The CLI's result: losses, accuracies, gradient norms, divergence."""
         h = self.history

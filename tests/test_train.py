@@ -163,3 +163,18 @@ def test_batch_norm_with_a_last_batch_of_one_does_not_crash():
     trainer = Trainer(spec)  # 21 training points: batches of 20 and 1
     trainer.train_epochs(3)
     assert trainer.epoch == 3 and not trainer.diverged
+
+
+def test_callbacks_hear_every_epoch_and_divergence():
+    trainer = Trainer(Spec())
+    seen = []
+    trainer.add_callback("on_epoch_end", lambda t: seen.append(t.epoch))
+    trainer.train_epochs(3)
+    assert seen == [1, 2, 3]
+    spec = replace(Spec(), dataset=DatasetSpec("plane"), init="normal", optimizer=OptimizerSpec(lr=10.0),
+                   layers=tuple(LayerSpec(units=8, activation="relu") for _ in range(4)))
+    diverging = Trainer(spec)
+    told = []
+    diverging.add_callback("on_diverge", lambda t: told.append(t.diverged))
+    diverging.train_epochs(20)
+    assert len(told) == 1 and told[0].startswith("training diverged")
