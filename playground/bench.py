@@ -18,8 +18,8 @@ import time
 import torch
 
 from playground.presets import image_spec
-from playground.spec import DatasetSpec, LayerSpec, OptimizerSpec, Spec
-from playground.train import Trainer, configure_threads, recommended_threads
+from playground.spec import DatasetSpec, LayerSpec, Spec
+from playground.train import Trainer, configure_threads
 
 DEFAULT_TASK = Spec()  # circle, x1 x2, [4, 2] tanh, SGD 0.03, batch 10, 50 % train
 SPIRAL_6x8 = Spec(dataset=DatasetSpec(name="spiral"),

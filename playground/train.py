@@ -6,7 +6,6 @@ through `add_callback("on_epoch_end", fn)`, as in minGPT's trainer.
 from __future__ import annotations
 
 import math
-import os
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field

@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any, Callable
 
-import streamlit as st
 
 from playground.spec import LayerSpec, Spec
 from playground.ui.state import set_spec, ss
