@@ -36,6 +36,32 @@ def test_one_step_matches_plain_pytorch():
             assert torch.allclose(p_ref - 0.03 * p_ref.grad, p, atol=1e-7)
 
 
+@pytest.mark.parametrize("name,momentum,nesterov", [
+    ("sgd", 0.9, True), ("adam", 0.0, False), ("adamw", 0.0, False), ("rmsprop", 0.5, False),
+    ("adagrad", 0.0, False)])
+def test_each_optimizer_matches_plain_torch_optim_over_several_steps(name, momentum, nesterov):
+    # The trainer calls the optimiser's step without torch's profiler wrapper: the updates
+    # must still be exactly those of a plain loop with the standard torch.optim step.
+    spec = replace(Spec(), optimizer=OptimizerSpec(name=name, lr=0.01, momentum=momentum, nesterov=nesterov))
+    trainer = Trainer(spec)
+    reference = copy.deepcopy(trainer.model)
+    from playground.optimizers import make_optimizer
+    opt = make_optimizer(name, reference.parameters(), 0.01, momentum, nesterov)
+    batches = [b for b in zip(*(t.split(spec.batch_size) for t in _epoch_order(trainer)))][:5]
+    for xb, yb in batches:
+        opt.zero_grad()
+        F.binary_cross_entropy_with_logits(reference(xb).squeeze(1), yb).backward()
+        opt.step()
+    trainer.train_steps(len(batches))
+    for p_ref, p in zip(reference.parameters(), trainer.model.parameters()):
+        assert torch.allclose(p_ref, p, atol=1e-6), name
+
+
+def _epoch_order(trainer):
+    order = torch.randperm(len(trainer._x_train), generator=torch.Generator().manual_seed(trainer.spec.seed))
+    return trainer._x_train[order], trainer._y_train[order]
+
+
 def test_l2_and_l1_penalties_add_their_gradients():
     for kind, extra in (("l2", lambda w: 2 * 0.1 * w), ("l1", lambda w: 0.1 * torch.sign(w))):
         spec = replace(Spec(), regularization=RegularizationSpec(kind, 0.1))
