@@ -158,7 +158,7 @@ def browser_live_epochs_per_second(spec: Spec, seconds: float, viewport: tuple[i
     with running_app() as url, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
         page = open_page(browser, f"{url}/?{urlencode(spec.to_query())}", *viewport)
-        page.locator(".st-key-network_chart .js-plotly-plot").wait_for(timeout=60_000)
+        page.locator(".st-key-live_board [data-chart=network_chart] .js-plotly-plot").wait_for(timeout=60_000)
         page.get_by_role("button", name="Play").click()
         time.sleep(3)  # let the first frames settle
         e0, t0 = epoch(page), time.perf_counter()

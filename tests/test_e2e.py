@@ -40,7 +40,7 @@ def _epoch(page) -> int:
 
 def test_play_trains_live_and_pause_stops(browser, app_url):
     page = open_page(browser, app_url)
-    page.locator(".st-key-network_chart .js-plotly-plot").wait_for(timeout=60_000)
+    page.locator(".st-key-live_board [data-chart=network_chart] .js-plotly-plot").wait_for(timeout=60_000)
     start_loss = float(metric(page, "Test loss"))
     page.get_by_role("button", name="Play").click()
     deadline = time.monotonic() + 60
@@ -62,12 +62,12 @@ def test_play_trains_live_and_pause_stops(browser, app_url):
 
 def test_add_layer_changes_the_diagram(browser, app_url):
     page = open_page(browser, app_url)
-    diagram = page.locator(".st-key-network_chart .js-plotly-plot")
+    diagram = page.locator(".st-key-live_board [data-chart=network_chart] .js-plotly-plot")
     diagram.wait_for(timeout=60_000)
     assert "dense3" not in diagram.inner_text()
     page.get_by_role("button", name="Add layer").click()
     page.locator(".st-key-layer_card_2").wait_for(timeout=30_000)
-    page.wait_for_function("document.querySelector('.st-key-network_chart .js-plotly-plot')"
+    page.wait_for_function("document.querySelector('.st-key-live_board [data-chart=network_chart] .js-plotly-plot')"
                            ".innerText.includes('dense3')", timeout=30_000)
     assert "3 hidden layers" in page.get_by_text(re.compile(r"\d+ hidden layers")).first.inner_text()
     assert "layers=" in page.url and page.url.count("dense") == 3  # the link follows
@@ -84,7 +84,7 @@ def test_shared_url_opens_the_same_experiment(browser, app_url):
     from urllib.parse import urlencode
 
     page = open_page(browser, f"{app_url}/?{urlencode(shared.to_query())}")
-    page.locator(".st-key-network_chart .js-plotly-plot").wait_for(timeout=60_000)
+    page.locator(".st-key-live_board [data-chart=network_chart] .js-plotly-plot").wait_for(timeout=60_000)
     assert page.locator(".st-key-layer0_units input").first.input_value() == "6"
     assert page.locator(".st-key-layer_card_1").count() == 0
     assert page.locator(".st-key-dataset_xor button").first.get_attribute("kind") == "primary"
@@ -151,21 +151,29 @@ def test_two_tabs_are_two_experiments(browser, app_url):
 
 def test_clicking_a_neuron_enlarges_its_map(browser, app_url):
     page = open_page(browser, app_url)
-    chart = page.locator(".st-key-network_chart .js-plotly-plot").first
+    chart = page.locator(".st-key-live_board [data-chart=network_chart] .js-plotly-plot").first
     chart.wait_for(timeout=60_000)
     page.wait_for_timeout(1000)
     # The hidden neurons' markers: the nodes trace carries customdata [layer, node].
     box = page.evaluate("""() => {
-        const gd = document.querySelector('.st-key-network_chart .js-plotly-plot');
+        const gd = document.querySelector('.st-key-live_board [data-chart=network_chart] .js-plotly-plot');
         const i = gd.data.findIndex(t => t.customdata && t.customdata.length && t.meta && t.meta.kind === 'nodes');
         const t = gd.data[i]; const k = t.customdata.findIndex(c => c[0] === 1);
         const xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis, r = gd.getBoundingClientRect();
         return {x: r.left + xa._offset + xa.l2p(t.x[k]), y: r.top + ya._offset + ya.l2p(t.y[k])};
     }""")
     page.mouse.click(box["x"], box["y"])
-    page.locator(".st-key-neuron_chart .js-plotly-plot").first.wait_for(timeout=30_000)
-    assert "dense1.1" in page.locator(".st-key-neuron_chart").first.inner_text()
+    page.locator(".st-key-live_board [data-chart=neuron_chart] .js-plotly-plot").first.wait_for(timeout=30_000)
+    assert "dense1.1" in page.locator(".st-key-live_board [data-chart=neuron_chart]").first.inner_text()
     page.screenshot(path=str(ARTIFACTS / "e2e-neuron-enlarged.png"))
+    page.locator(".st-key-live_board [data-button=close_neuron]").first.click()
+    page.locator(".st-key-live_board [data-chart=neuron_chart]").first.wait_for(state="detached", timeout=30_000)
+    # The board's own toggles reach Python: "Show test data" adds the test points to the output.
+    output = ".st-key-live_board [data-chart=output_chart] .js-plotly-plot"
+    assert page.evaluate(f"document.querySelector('{output}').data.every(t => t.name !== 'test')")
+    page.locator(".st-key-live_board [data-toggle=show_test]").first.check()
+    page.wait_for_function(f"document.querySelector('{output}').data.some(t => t.name === 'test')",
+                           timeout=30_000)
     page.close()
 
 

@@ -10,14 +10,14 @@ import math
 import streamlit as st
 
 from playground.live import LiveRunner
+from playground.ui.live_board import live_board
 from playground.ui.state import ss
 from playground.viz import dashboard
 
 FRAME_SECONDS = 0.25
-# The gradient-flow and activation-health row is rebuilt on every SLOW_EVERY-th frame while
-# playing (once a second). Streamlit remounts a Plotly chart whenever its figure changes, and
-# on a 2-core machine those remounts took CPU from the training process; an unchanged figure
-# keeps its element. The main views (metrics, network, output, curves) refresh every frame.
+# While playing, the gradient-flow and activation-health row and the hover values of the network
+# and output charts are rebuilt on every SLOW_EVERY-th frame (once a second); the metrics, the
+# maps, the links and the curves refresh every frame.
 SLOW_EVERY = 4
 
 
@@ -27,14 +27,19 @@ def _fmt(value: float | None, percent: bool = False) -> str:
     return f"{value:.1%}" if percent else f"{value:.4f}"
 
 
-def _network_clicked() -> None:
-    event = ss.get("network_chart")
-    points = (event or {}).get("selection", {}).get("points", []) if event else []
-    for point in points:
-        custom = point.get("customdata")
-        if custom is not None and len(custom) >= 2:
-            ss.selected = (int(custom[0]), int(custom[1]))
-            return
+def _board_event(event: dict) -> None:
+    """Clicks on the network select a neuron; the board's toggles and Close button set state."""
+    kind = event.get("kind")
+    if kind == "click" and event.get("chart") == "network_chart":
+        for point in event.get("points") or []:
+            custom = point.get("customdata")
+            if custom is not None and len(custom) >= 2:
+                ss.selected = (int(custom[0]), int(custom[1]))
+                return
+    elif kind == "toggle" and event.get("name") in ("show_test", "discretize"):
+        ss[event["name"]] = bool(event.get("value"))
+    elif kind == "button" and event.get("name") == "close_neuron":
+        ss.selected = None
 
 
 def _metrics(snap, data) -> None:
@@ -50,17 +55,6 @@ def _metrics(snap, data) -> None:
         cols[4].metric("Test accuracy", _fmt(last("test_accuracy"), True))
 
 
-def chart_config(runner: LiveRunner) -> dict:
-    """Plotly config: static while playing, interactive when paused.
-
-    Streamlit remounts a chart whose figure changed, so while training plays every chart is
-    rebuilt 4 times a second, and hover, zoom and clicks are lost at each frame anyway. A
-    static plot skips building those layers and mounts faster (measured with
-    `bench --browser`). When paused, hover values, zoom and neuron clicks work.
-    """
-    return {"displayModeBar": False, "staticPlot": runner.playing}
-
-
 def render_live(runner: LiveRunner) -> None:
     """One frame of the 2-D playground's views."""
     selected = ss.get("selected")
@@ -72,43 +66,46 @@ def render_live(runner: LiveRunner) -> None:
     _metrics(snap, data)
     if selected is not None and snap.detail is None:
         selected = ss.selected = None  # the clicked neuron no longer exists (the network changed)
-    left, right = st.columns([1.55, 1], gap="medium")
-    with left:
-        st.plotly_chart(dashboard.diagram(snap, selected), key="network_chart", on_select=_network_clicked,
-                        selection_mode="points", config=chart_config(runner))
-        st.caption("Click a neuron to enlarge its map. Links: blue positive, orange negative weights; "
-                   "thicker means larger |w|.")
-        if selected is not None:
-            enlarged = dashboard.selected_map(snap, data)
-            if enlarged is not None:
-                c1, c2 = st.columns([5, 1])
-                c1.plotly_chart(enlarged, key="neuron_chart", config=chart_config(runner))
-                c2.button("Close", key="close_neuron", on_click=lambda: ss.update(selected=None))
-    with right:
-        show_test = st.session_state.get("show_test", False)
-        discretize = st.session_state.get("discretize", False)
-        st.plotly_chart(dashboard.output_view(snap, data, show_test, discretize), key="output_chart",
-                        config=chart_config(runner))
-        c1, c2 = st.columns(2)
-        c1.checkbox("Show test data", key="show_test")
-        c2.checkbox("Discretize output", key="discretize", disabled=data.kind == "curve")
-        st.plotly_chart(dashboard.loss_curves(snap.history, "epoch", snap.task), key="curves_chart",
-                        config=chart_config(runner))
-    st.markdown("##### Gradient flow and activation health")
     ss.frame_count = ss.get("frame_count", 0) + 1
+    slow_frame = not runner.playing or ss.frame_count % SLOW_EVERY == 0
+    show_test = bool(ss.get("show_test", False))
+    discretize = bool(ss.get("discretize", False))
+    figures = {
+        "network_chart": dashboard.diagram(snap, selected),
+        "output_chart": dashboard.output_view(snap, data, show_test, discretize),
+        "curves_chart": dashboard.loss_curves(snap.history, "epoch", snap.task),
+    }
+    left: list = ["network_chart", {"caption": "Click a neuron to enlarge its map. Links: blue positive, "
+                                               "orange negative weights; thicker means larger |w|."}]
+    if selected is not None:
+        enlarged = dashboard.selected_map(snap, data)
+        if enlarged is not None:
+            figures["neuron_chart"] = enlarged
+            left += ["neuron_chart", {"button": {"name": "close_neuron", "label": "Close"}}]
+    toggles = {"toggles": [
+        {"name": "show_test", "label": "Show test data", "value": show_test},
+        {"name": "discretize", "label": "Discretize output", "value": discretize,
+         "disabled": data.kind == "curve"}]}
     cached = ss.get("slow_figures")
-    if not runner.playing or cached is None or ss.frame_count % SLOW_EVERY == 0 or cached[0] != id(data):
+    if slow_frame or cached is None or cached[0] != id(data):
         bars, heat, flags = dashboard.gradient_views(snap)
         cached = ss.slow_figures = (id(data), bars, heat, flags, dashboard.stats_view(snap))
-    _, bars, heat, flags, stats = cached
+    _, figures["gradient_bars_chart"], figures["gradient_heatmap_chart"], flags, \
+        figures["activation_stats_chart"] = cached
+    gradient_row: list = [(1.0, ["gradient_bars_chart"]), (1.4, ["gradient_heatmap_chart"]),
+                          (1.0, ["activation_stats_chart"])]
+    layout: list = [[(1.55, left), (1.0, ["output_chart", toggles, "curves_chart"])],
+                    "Gradient flow and activation health"]
     if flags:
         said = ", ".join(f"{name} ({flag})" for name, flag in flags.items())
-        st.warning(f"Gradient trouble: {said}. Vanished means ‖∂L/∂W‖ is over 1000× below the largest layer's; "
-                   f"exploded means it is above 1000 or not finite.", icon=":material/warning:")
-    c1, c2, c3 = st.columns([1, 1.4, 1])
-    c1.plotly_chart(bars, key="gradient_bars_chart", config=chart_config(runner))
-    c2.plotly_chart(heat, key="gradient_heatmap_chart", config=chart_config(runner))
-    c3.plotly_chart(stats, key="activation_stats_chart", config=chart_config(runner))
+        layout.append([(1.0, [{"note": f"Gradient trouble: {said}. Vanished means ‖∂L/∂W‖ is over 1000× below "
+                                       f"the largest layer's; exploded means it is above 1000 or not finite."}])])
+    layout.append(gradient_row)
+    # Between the once-a-second frames, the network and the output keep their traces (hover
+    # values) and redraw only their images and links: a full chart recomputation each frame
+    # took CPU from training on a 2-core machine.
+    hold = () if slow_frame else ("network_chart", "output_chart")
+    live_board("live_board", layout, figures, hold=hold, on_event=_board_event)
 
 
 def live_fragment() -> None:

@@ -20,7 +20,10 @@ import plotly.io as pio
 # refresh, and a stable uirevision tells plotly.js to keep the user's zoom/legend state.
 UIREVISION = "neural-playground"
 
-FONT = dict(family="Inter, Segoe UI, Helvetica, Arial, sans-serif", size=12)
+# The page's own font and text colour (Streamlit's), so the live board's charts, which plotly.js
+# draws without Streamlit's chart theme, read like the rest of the app.
+FONT = dict(family='"Source Sans", "Source Sans Pro", Inter, "Segoe UI", Helvetica, Arial, sans-serif',
+            size=12, color="#31333F")
 
 # Margins. Streamlit mounts a new chart (Plotly.newPlot) for every changed figure, i.e. on
 # every live frame. When a margin is too small for what sits in it (tick labels, axis

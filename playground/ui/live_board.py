@@ -1,0 +1,162 @@
+"""The live board: every live chart of a view in one element that stays mounted and updates in place.
+
+`st.plotly_chart` mounts a new chart (Plotly.newPlot on fresh DOM) whenever its figure changes,
+which during training is every frame for every chart, and every Streamlit element redrawn in a
+frame costs the browser a React render. On a 2-core machine that browser work took CPU from
+the training process. The board is one components-v2 element: it lays its charts out in
+rows and columns, hands each new figure to `Plotly.react`, keeps the arrays that did not change
+(plotly recomputes a whole chart for any new array) and, for charts marked `hold`, keeps the
+traces and redraws only the layout's images and shapes. Hover, zoom and clicks keep working
+while training plays; clicks, toggles and buttons come back to Python as events.
+
+plotly.js is the copy shipped inside the plotly Python package (so it matches the figures
+plotly.py builds), served once per browser tab from the app's static folder
+(`server.enableStaticServing`). Where that is off, the board falls back to Streamlit columns,
+`st.plotly_chart`, `st.checkbox` and `st.button` with the same keys and events.
+"""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any, Callable, Iterable, Union
+
+import plotly
+import plotly.graph_objects as go
+import plotly.io as pio
+import streamlit as st
+
+from playground.ui.state import ss
+
+# Streamlit serves <folder of app.py>/static at /app/static when static serving is on.
+STATIC_DIR = Path(__file__).resolve().parents[2] / "static"
+PLOTLY_JS = Path(plotly.__file__).resolve().parent / "package_data" / "plotly.min.js"
+# The version in the file name lets the browser cache it safely across plotly upgrades.
+PLOTLY_JS_NAME = f"plotly-{plotly.__version__}.min.js"
+
+# A board layout: rows, each either a heading (str) or columns of (relative width, items);
+# an item is a chart name, {"caption": text}, {"note": text} (a warning),
+# {"toggles": [{"name", "label", "value", "disabled"}]} or {"button": {"name", "label"}}.
+Item = Union[str, dict]
+Layout = list  # list[str | list[tuple[float, list[Item]]]]
+Event = dict  # {"kind": "click", "chart", "points"} | {"kind": "toggle", "name", "value"} | {"kind": "button", "name"}
+
+HTML = '<div class="pg-board"></div>'
+CSS = """
+.pg-board { display: flex; flex-direction: column; gap: 0.5rem; width: 100%; }
+.pg-row { display: flex; gap: 1.5rem; width: 100%; align-items: flex-start; }
+.pg-col { display: flex; flex-direction: column; gap: 0.5rem; min-width: 0; }
+.pg-chart, .pg-plot { width: 100%; }
+.pg-heading { font-weight: 600; font-size: 1.125rem; margin-top: 0.75rem; }
+.pg-caption { font-size: 0.875rem; color: rgba(49, 51, 63, 0.6); line-height: 1.4; }
+.pg-note { font-size: 0.9rem; padding: 0.75rem 1rem; border-radius: 0.5rem; color: #926c05;
+           background: rgba(255, 227, 18, 0.12); }
+.pg-toggles { display: flex; gap: 1.5rem; flex-wrap: wrap; font-size: 0.95rem; }
+.pg-toggles label { display: inline-flex; align-items: center; gap: 0.35rem; cursor: pointer; }
+.pg-toggles input { width: 1rem; height: 1rem; accent-color: #0877bd; cursor: pointer; }
+.pg-buttons button { font: inherit; font-size: 0.9rem; padding: 0.25rem 0.75rem; border-radius: 0.5rem;
+                     border: 1px solid rgba(49, 51, 63, 0.2); background: #fff; cursor: pointer; }
+.pg-buttons button:hover { border-color: #0877bd; color: #0877bd; }
+"""
+JS = (Path(__file__).with_name("assets") / "live_board.js").read_text(encoding="utf-8")
+
+# isolate_styles=False: plotly.js puts its styles in the page's <head>, which a shadow root would hide.
+_component = st.components.v2.component("playground_live_board", html=HTML, css=CSS, js=JS,
+                                         isolate_styles=False)
+
+
+def plotly_js_url() -> str | None:
+    """URL of the served plotly.js, copying it into the static folder if needed; None if unavailable."""
+    if not st.get_option("server.enableStaticServing"):
+        return None
+    target = STATIC_DIR / PLOTLY_JS_NAME
+    try:
+        if not target.exists() or target.stat().st_size != PLOTLY_JS.stat().st_size:
+            STATIC_DIR.mkdir(exist_ok=True)
+            partial = target.with_suffix(".part")
+            shutil.copyfile(PLOTLY_JS, partial)
+            partial.replace(target)  # atomic: a browser never gets half a file
+    except OSError:
+        return None
+    base = (st.get_option("server.baseUrlPath") or "").strip("/")
+    return f"/{base}/app/static/{PLOTLY_JS_NAME}" if base else f"/app/static/{PLOTLY_JS_NAME}"
+
+
+def _chart_names(layout: Layout) -> Iterable[str]:
+    for row in layout:
+        if isinstance(row, str):
+            continue
+        for _, items in row:
+            yield from (i for i in items if isinstance(i, str))
+
+
+def live_board(key: str, layout: Layout, figures: dict[str, go.Figure], hold: Iterable[str] = (),
+               on_event: Callable[[Event], None] | None = None, config: dict | None = None) -> None:
+    """Draw `figures` laid out as `layout` in one board that stays mounted under `key`.
+
+    Charts named in `hold` keep their traces and take only the new layout (images, shapes).
+    `on_event` gets each click on a chart's point, toggle change and button press.
+    """
+    config = {"displayModeBar": False, **(config or {})}
+    src = plotly_js_url()
+    if src is None:
+        _fallback(layout, figures, on_event, config)
+        return
+
+    def changed() -> None:
+        event = getattr(ss.get(key), "event", None)
+        if event and on_event is not None:
+            on_event(dict(event))
+
+    _component(key=key, data=board_data(src, layout, figures, hold, config), on_event_change=changed)
+
+
+def board_data(src: str, layout: Layout, figures: dict[str, go.Figure], hold: Iterable[str] = (),
+               config: dict | None = None) -> dict[str, Any]:
+    """What the board's JavaScript gets: the layout and, for each chart in it, its figure as JSON."""
+    hold = set(hold)
+    charts = {name: {"figure": pio.to_json(figures[name], validate=False), "hold": name in hold}
+              for name in _chart_names(layout) if name in figures}
+    return {"src": src, "layout": layout, "charts": charts, "config": config or {}}
+
+
+def _fallback(layout: Layout, figures: dict[str, go.Figure], on_event, config: dict) -> None:
+    """The same board with Streamlit's own elements (no static serving)."""
+    emit = on_event or (lambda event: None)
+
+    def clicked(name: str) -> None:
+        points = ((ss.get(name) or {}).get("selection") or {}).get("points", [])
+        emit({"kind": "click", "chart": name, "points": list(points)})
+
+    def toggled(name: str) -> None:
+        emit({"kind": "toggle", "name": name, "value": bool(ss.get(f"board_{name}"))})
+
+    for row in layout:
+        if isinstance(row, str):
+            st.markdown(f"##### {row}")
+            continue
+        columns = st.columns([width for width, _ in row], gap="medium")
+        for column, (_, items) in zip(columns, row):
+            with column:
+                for item in items:
+                    _fallback_item(item, figures, config, on_event, clicked, toggled, emit)
+
+
+def _fallback_item(item: Item, figures, config, on_event, clicked, toggled, emit) -> None:
+    if isinstance(item, str):
+        if item in figures:
+            kwargs: dict[str, Any] = {}
+            if on_event is not None:
+                kwargs = dict(on_select=lambda name=item: clicked(name), selection_mode="points")
+            st.plotly_chart(figures[item], key=item, config=config, **kwargs)
+    elif "caption" in item:
+        st.caption(item["caption"])
+    elif "note" in item:
+        st.warning(item["note"], icon=":material/warning:")
+    elif "toggles" in item:
+        for column, toggle in zip(st.columns(len(item["toggles"])), item["toggles"]):
+            column.checkbox(toggle["label"], value=bool(toggle.get("value")), key=f"board_{toggle['name']}",
+                            disabled=bool(toggle.get("disabled")),
+                            on_change=lambda name=toggle["name"]: toggled(name))
+    elif "button" in item:
+        st.button(item["button"]["label"], key=f"board_{item['button']['name']}",
+                  on_click=lambda name=item["button"]["name"]: emit({"kind": "button", "name": name}))

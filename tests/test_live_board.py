@@ -1,0 +1,102 @@
+"""The live board: what it sends to the browser, its Streamlit fallback, and its JavaScript in Chromium."""
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+
+from playground.ui.live_board import JS, board_data
+from playground.viz._common import make_figure
+
+LAYOUT = [[(1.5, ["a", {"caption": "hello"}]), (1.0, ["b", {"toggles": [{"name": "t", "label": "T"}]}])],
+          "Heading", [(1.0, ["c"])]]
+
+
+def _fig(y):
+    return make_figure([dict(type="scatter", x=[0, 1, 2], y=y)])
+
+
+def test_board_data_sends_the_charts_in_the_layout_with_their_hold_flags():
+    figures = {"a": _fig([1, 2, 3]), "b": _fig([3, 2, 1]), "c": _fig([0, 0, 0]), "unused": _fig([9, 9, 9])}
+    data = board_data("/app/static/plotly.js", LAYOUT, figures, hold=["b"])
+    assert list(data["charts"]) == ["a", "b", "c"]  # in layout order; "unused" is not sent
+    assert [data["charts"][n]["hold"] for n in "abc"] == [False, True, False]
+    assert json.loads(data["charts"]["b"]["figure"])["data"][0]["y"] == [3, 2, 1]
+    json.dumps(data)  # all of it is JSON for the component
+
+
+def test_fallback_draws_streamlit_elements_and_reports_events():
+    from streamlit.testing.v1 import AppTest
+
+    def app():
+        import streamlit as st
+
+        from playground.ui import live_board as board
+        from playground.viz._common import make_figure
+
+        board.plotly_js_url = lambda: None  # as if static serving were off
+        events = st.session_state.setdefault("events", [])
+        figures = {n: make_figure([dict(type="scatter", x=[0, 1], y=[1, 0])]) for n in ("a", "b", "c")}
+        layout = [[(1.5, ["a", {"caption": "hello"}]),
+                   (1.0, ["b", {"toggles": [{"name": "t", "label": "T"}]}, {"button": {"name": "go", "label": "Go"}}])],
+                  "Heading", [(1.0, ["c"])]]
+        board.live_board("board", layout, figures, on_event=events.append)
+
+    at = AppTest.from_function(app).run()
+    assert not at.exception
+    assert len(at.get("plotly_chart")) == 3
+    assert at.caption[0].value == "hello"
+    assert "Heading" in at.markdown[0].value
+    at.checkbox(key="board_t").check().run()
+    at.button(key="board_go").click().run()
+    assert at.session_state["events"] == [{"kind": "toggle", "name": "t", "value": True},
+                                          {"kind": "button", "name": "go"}]
+
+
+@pytest.fixture(scope="module")
+def page():
+    from browser import chromium_path, CHROMIUM_ARGS
+
+    path = chromium_path()
+    if path is None:
+        if os.environ.get("PLAYGROUND_REQUIRE_BROWSER") == "1":
+            pytest.fail("no Chromium found")
+        pytest.skip("no Chromium found")
+    from playwright.sync_api import sync_playwright
+
+    helpers = JS[JS.index("const DTYPES"):JS.index("function pointsOf")]
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
+        pg = b.new_page()
+        pg.set_content("<html><body></body></html>")
+        pg.add_script_tag(content=helpers + "\nwindow.share = share; window.decode = decode;")
+        yield pg
+        b.close()
+
+
+@pytest.mark.e2e
+def test_share_keeps_unchanged_arrays_and_replaces_changed_ones(page):
+    result = page.evaluate("""() => {
+        const a = share(undefined, {data: [{x: [1, 2], y: [3, 4]}], layout: {images: [{source: 's1'}]}});
+        const b = share(a, {data: [{x: [1, 2], y: [3, 5]}], layout: {images: [{source: 's1'}]}});
+        const c = share(b, {data: [{x: [1, 2], y: [3, 5]}], layout: {images: [{source: 's1'}]}});
+        return {xKept: a.data[0].x === b.data[0].x, yNew: a.data[0].y !== b.data[0].y, y: Array.from(b.data[0].y),
+                layoutKept: a.layout === b.layout, allKept: b === c};
+    }""")
+    assert result == {"xKept": True, "yNew": True, "y": [3, 5], "layoutKept": True, "allKept": True}
+
+
+@pytest.mark.e2e
+def test_decode_reads_plotly_py_typed_arrays(page):
+    import numpy as np
+    import plotly.io as pio
+
+    fig = make_figure([dict(type="heatmap", z=np.arange(6, dtype=np.float64).reshape(2, 3),
+                            x=np.array([1, 2, 3], dtype=np.int32))])
+    trace = json.loads(pio.to_json(fig, validate=False))["data"][0]
+    assert "bdata" in trace["z"]  # plotly.py does send numpy arrays this way
+    decoded = page.evaluate("""(t) => { const s = share(undefined, t);
+        return {z: s.z.map(r => Array.from(r)), x: Array.from(s.x), again: share(s, JSON.parse(JSON.stringify(t))).z === s.z}; }""",
+                            trace)
+    assert decoded == {"z": [[0, 1, 2], [3, 4, 5]], "x": [1, 2, 3], "again": True}
