@@ -199,3 +199,4 @@ def test_draw_a_digit_and_see_its_prediction(browser, app_url):
     assert "predicted" in title.inner_text()
     page.screenshot(path=str(ARTIFACTS / "e2e-drawing.png"))
     page.close()
+

@@ -1,0 +1,26 @@
+"""`bench --browser` itself, in a short window: it must see the Epoch counter move and the page refresh.
+
+Its own module: the benchmark starts its own app and Playwright, which cannot run inside another
+test module's Playwright session. The speed figures are reported by the benchmark, not asserted.
+"""
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from browser import chromium_path
+
+pytestmark = pytest.mark.e2e
+
+
+def test_browser_bench_measures_live_training():
+    if chromium_path() is None:
+        if os.environ.get("PLAYGROUND_REQUIRE_BROWSER") == "1":
+            pytest.fail("no Chromium found (install it: apt-get install chromium, or set PLAYGROUND_CHROMIUM)")
+        pytest.skip("no Chromium found")
+    from playground.bench import DEFAULT_TASK, browser_live_epochs_per_second
+
+    result = browser_live_epochs_per_second(DEFAULT_TASK, seconds=2.0)
+    assert result["epochs_per_s"] > 0
+    assert result["epoch_changes_per_s"] > 0
