@@ -47,6 +47,7 @@ def running_app(timeout: float = 60.0):
     """Start `streamlit run app.py` headless; yield its base URL; stop it afterwards."""
     port = free_port()
     env = {**os.environ, "PLAYGROUND_WORKER": "process"}
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)  # a clean clone has none yet
     log = open(ARTIFACTS / f"streamlit-{port}.log", "w")
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
