@@ -104,7 +104,8 @@ def render_live(runner: LiveRunner) -> None:
     # Between the once-a-second frames, the network and the output keep their traces (hover
     # values) and redraw only their images and links: a full chart recomputation each frame
     # took CPU from training on a 2-core machine.
-    hold = () if slow_frame else ("network_chart", "output_chart")
+    # (A 1-D fit is drawn as a trace, not an image: that output chart is never held.)
+    hold = () if slow_frame else ("network_chart",) if data.kind == "curve" else ("network_chart", "output_chart")
     live_board("live_board", layout, figures, hold=hold, on_event=_board_event)
 
 
