@@ -16,7 +16,7 @@ from playground.spec import LAYER_TYPES, MAX_LAYERS, MAX_UNITS, LayerSpec, Spec,
 from playground.ui.controls import layer_changed, layer_key, set_layers
 from playground.ui.state import flash, ss
 
-PER_ROW = 6
+CARD_WIDTH = 150  # px; the cards wrap onto more rows in a narrow window
 LAYER_TITLES = {"dense": "Dense", "conv2d": "Conv 2-D", "maxpool2d": "Max pool", "avgpool2d": "Avg pool",
                 "flatten": "Flatten", "dropout": "Dropout", "batchnorm": "Batch norm"}
 
@@ -61,8 +61,8 @@ def _move_layer(i: int, delta: int) -> None:
         set_layers(layers)
 
 
-def _layer_card(i: int, layer: LayerSpec, shape_text: str, image: bool) -> None:
-    with st.container(border=True, key=f"layer_card_{i}"):
+def _layer_card(row, i: int, layer: LayerSpec, shape_text: str, image: bool) -> None:
+    with row.container(border=True, key=f"layer_card_{i}", width=CARD_WIDTH):
         st.markdown(f"**{i + 1}. {LAYER_TITLES[layer.type]}**  \n<small>{shape_text}</small>",
                     unsafe_allow_html=True)
         if layer.type == "dense":
@@ -126,24 +126,24 @@ def render_builder() -> None:
         shapes = []
     by_index = {s.index: s for s in shapes if s.index is not None}
     total = sum(s.params for s in shapes)
-    c1, c2, c3, c4 = st.columns([1.2, 1.2, 1.4, 3], vertical_alignment="bottom")
-    c1.button("Add layer", key="add_layer", on_click=_add_layer, args=(len(spec.layers),), icon=":material/add:",
-              width="stretch")
-    c2.button("Remove layer", key="remove_layer", on_click=_remove_layer, args=(None, len(spec.layers)),
-              icon=":material/remove:", width="stretch", disabled=not spec.layers)
+    # Wrapping flex rows (buttons as wide as their labels, cards of one fixed width): fixed
+    # columns squeezed six cards and their labels ("Optio ns", "Remove l…") in a 1440-px window.
+    bar = st.container(horizontal=True, vertical_alignment="bottom", gap="small")
+    bar.button("Add layer", key="add_layer", on_click=_add_layer, args=(len(spec.layers),), icon=":material/add:",
+               width="content")
+    bar.button("Remove layer", key="remove_layer", on_click=_remove_layer, args=(None, len(spec.layers)),
+               icon=":material/remove:", width="content", disabled=not spec.layers)
     if image:
         from playground.presets import IMAGE_PRESETS
 
-        c3.selectbox("New layer type", [t for t in LAYER_TYPES], key="new_layer_type",
-                     format_func=LAYER_TITLES.get)
-        c4.selectbox("Start from a preset", list(IMAGE_PRESETS), index=None, key="image_preset",
-                     placeholder="LeNet-like convnet or small MLP…", on_change=_preset_chosen)
-    c4.markdown(f"**{len(spec.layers)} hidden layer{'s' if len(spec.layers) != 1 else ''}** · "
+        bar.selectbox("New layer type", [t for t in LAYER_TYPES], key="new_layer_type",
+                      format_func=LAYER_TITLES.get, width=150)
+        bar.selectbox("Start from a preset", list(IMAGE_PRESETS), index=None, key="image_preset",
+                      placeholder="LeNet-like convnet or small MLP…", on_change=_preset_chosen, width=260)
+    st.markdown(f"**{len(spec.layers)} hidden layer{'s' if len(spec.layers) != 1 else ''}** · "
                 f"{total:,} parameters · input {'×'.join(map(str, data.input_shape))} → output {data.n_outputs}")
-    for start in range(0, len(spec.layers), PER_ROW):
-        cols = st.columns(PER_ROW, gap="small")
-        for col, i in zip(cols, range(start, min(start + PER_ROW, len(spec.layers)))):
-            s = by_index.get(i)
-            shape_text = (f"→ {'×'.join(map(str, s.out_shape))} · {s.params:,} params" if s else "")
-            with col:
-                _layer_card(i, spec.layers[i], shape_text, image)
+    row = st.container(horizontal=True, gap="small")
+    for i, layer in enumerate(spec.layers):
+        s = by_index.get(i)
+        shape_text = (f"→ {'×'.join(map(str, s.out_shape))} · {s.params:,} params" if s else "")
+        _layer_card(row, i, layer, shape_text, image)

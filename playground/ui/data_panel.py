@@ -42,9 +42,12 @@ def _available(name: str) -> bool:
 def _image_thumbnail(name: str) -> np.ndarray:
     info = datasets.get(name)
     if not _available(name):
-        return np.full((28, 4 * 28), 40, dtype=np.uint8)  # not downloaded yet: a dark placeholder
+        return np.full((64, 64), 40, dtype=np.uint8)  # not downloaded yet: a dark placeholder
     X, _ = info.generate(min(info.default_n, 8), 0.0, np.random.default_rng(0))
-    tile = np.concatenate(list(X[:4, 0]), axis=1)  # four samples side by side
+    s = X[:4, 0]
+    tile = np.block([[s[0], s[1]], [s[2], s[3]]])  # four samples, 2 x 2: square like the 2-D thumbnails
+    # Whole-pixel upscaling, so the browser does not blur an 8x8 digit into a smudge.
+    tile = np.kron(tile, np.ones((max(1, 64 // tile.shape[0]),) * 2))
     return (np.clip(tile, 0, 1) * 255).astype(np.uint8)
 
 
@@ -136,7 +139,7 @@ def _download_pending() -> None:
 
 
 def _dataset_grid(names: list[str], spec: Spec, image: bool) -> None:
-    per_row = 3
+    per_row = 2  # two wide columns keep the names ("Gauss", "Moons") and captions on one line
     for start in range(0, len(names), per_row):
         cols = st.columns(per_row, gap="small")
         for col, name in zip(cols, names[start:start + per_row]):
@@ -144,7 +147,7 @@ def _dataset_grid(names: list[str], spec: Spec, image: bool) -> None:
             with col:
                 if image:
                     st.image(_image_thumbnail(name), width="stretch",
-                             caption=None if _available(name) else "not downloaded yet")
+                             caption=None if _available(name) else "not downloaded")
                 else:
                     _img(_dataset_thumbnail(name, spec.dataset.noise), 64, info.description)
                 st.button(SHORT_TITLES.get(name, info.title), key=f"dataset_{name}", on_click=_pick_dataset, args=(name,),

@@ -84,29 +84,34 @@ def render_toolbar() -> None:
     runner: LiveRunner = ss.runner
     spec: Spec = ss.spec
     with st.container(border=True, key="toolbar"):
-        cols = st.columns([0.95, 0.8, 0.95, 0.8, 1.1, 1.1, 1.1, 1.1, 0.9, 1.3], vertical_alignment="bottom")
+        # One wrapping flex row: buttons as wide as their labels, knobs of fixed width. Fixed
+        # columns truncated the labels ("P…", "Regener…") in a 1440-px window with the sidebar open.
+        # Two groups, so a narrow window puts all the knobs on a second line together.
+        outer = st.container(horizontal=True, vertical_alignment="bottom", gap="medium")
+        bar = outer.container(horizontal=True, vertical_alignment="bottom", gap="small", width="content")
+        knobs = outer.container(horizontal=True, vertical_alignment="bottom", gap="small", width="content")
         playing = runner.playing
-        cols[0].button("Pause" if playing else "Play", key="play", type="primary", on_click=_set_playing,
-                       args=(not playing,),
-                       icon=":material/pause:" if playing else ":material/play_arrow:", width="stretch",
-                       help="Train continuously; the views refresh several times a second.")
-        cols[1].button("Step", key="step", on_click=_step_epoch, width="stretch",
-                       help="Train one epoch (one pass over the training set).")
-        cols[2].button("+1 batch", key="step_batch", on_click=_step_batch, width="stretch",
-                       help="Train a single mini-batch step.")
-        cols[3].button("Reset", key="reset", on_click=_reset, width="stretch",
-                       help="Back to the same initial weights (from the seed); keeps the data.")
-        cols[4].button("Regenerate", key="regenerate", on_click=_regenerate, width="stretch",
-                       help="Draw a new sample of the dataset (a new data seed).")
-        widget(cols[5].selectbox, "Learning rate", "lr", options=choices_with(spec.optimizer.lr, LEARNING_RATES),
-               format_func=lambda v: f"{v:g}")
+        bar.button("Pause" if playing else "Play", key="play", type="primary", on_click=_set_playing,
+                   args=(not playing,),
+                   icon=":material/pause:" if playing else ":material/play_arrow:", width="content",
+                   help="Train continuously; the views refresh several times a second.")
+        bar.button("Step", key="step", on_click=_step_epoch, width="content",
+                   help="Train one epoch (one pass over the training set).")
+        bar.button("+1 batch", key="step_batch", on_click=_step_batch, width="content",
+                   help="Train a single mini-batch step.")
+        bar.button("Reset", key="reset", on_click=_reset, width="content",
+                   help="Back to the same initial weights (from the seed); keeps the data.")
+        bar.button("Regenerate", key="regenerate", on_click=_regenerate, width="content",
+                   help="Draw a new sample of the dataset (a new data seed).")
+        widget(knobs.selectbox, "Learning rate", "lr", options=choices_with(spec.optimizer.lr, LEARNING_RATES),
+               format_func=lambda v: f"{v:g}", width=115)
         act_options = list(ACTIVATIONS) + (["mixed"] if ss.get("activation_all") == "mixed" else [])
-        cols[6].selectbox("Activation", act_options, key="activation_all", on_change=_activation_changed,
-                          help="Set every hidden layer's activation at once (each layer can differ below).")
-        widget(cols[7].selectbox, "Regularization", "reg_kind", options=["none", "l1", "l2"],
-               format_func=lambda v: {"none": "None", "l1": "L1", "l2": "L2"}[v])
-        widget(cols[8].selectbox, "Reg. rate", "reg_rate", options=choices_with(spec.regularization.rate, REG_RATES),
-               format_func=lambda v: f"{v:g}")
+        knobs.selectbox("Activation", act_options, key="activation_all", on_change=_activation_changed, width=125,
+                      help="Set every hidden layer's activation at once (each layer can differ below).")
+        widget(knobs.selectbox, "Regularization", "reg_kind", options=["none", "l1", "l2"],
+               format_func=lambda v: {"none": "None", "l1": "L1", "l2": "L2"}[v], width=120)
+        widget(knobs.selectbox, "Reg. rate", "reg_rate", options=choices_with(spec.regularization.rate, REG_RATES),
+               format_func=lambda v: f"{v:g}", width=100)
         ss["problem"] = problem_of(spec)
-        cols[9].selectbox("Problem type", list(PROBLEMS), key="problem", format_func=PROBLEMS.get,
-                          on_change=_problem_changed)
+        knobs.selectbox("Problem type", list(PROBLEMS), key="problem", format_func=PROBLEMS.get,
+                      on_change=_problem_changed, width=150)

@@ -208,7 +208,12 @@ export default function (component) {
         plot.__ready = true;
         // Plotly's own `responsive` adds a window listener per chart that outlives the chart;
         // an observer on the element goes away with it.
-        new ResizeObserver(() => { if (plot._fullLayout) Plotly.Plots.resize(plot); }).observe(plot);
+        new ResizeObserver(() => {
+          // Only a plot on screen can be resized (a board being rebuilt briefly detaches it).
+          if (plot._fullLayout && plot.isConnected && plot.offsetWidth > 0) {
+            Promise.resolve(Plotly.Plots.resize(plot)).catch(() => {});
+          }
+        }).observe(plot);
       }
       draw(plot, Plotly).then(() => {
         if (plot.on && !plot.__clicks) {
