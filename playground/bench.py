@@ -167,14 +167,22 @@ def browser_live_epochs_per_second(spec: Spec, seconds: float, viewport: tuple[i
         page.evaluate(_RECORD_EPOCHS)
         time.sleep(seconds)
         changes = page.evaluate("window.__epochChanges")
+        # Pause: how long until the page shows Play again, and does the counter then stand still?
+        clicked = time.perf_counter()
         page.get_by_role("button", name="Pause").click()
+        page.get_by_role("button", name="Play").wait_for(timeout=30_000)
+        pause_ms = (time.perf_counter() - clicked) * 1000
+        shown = page.evaluate("window.__epochChanges.length")
+        time.sleep(1.0)
+        moved_after_pause = page.evaluate("window.__epochChanges.length") - shown
         browser.close()
     if len(changes) < 2:
         raise RuntimeError("the Epoch counter did not change while training played")
     (t0, e0), (t1, e1) = changes[0], changes[-1]
     seconds_seen = (t1 - t0) / 1000
     return {"epochs_per_s": round((e1 - e0) / seconds_seen, 1),
-            "epoch_changes_per_s": round((len(changes) - 1) / seconds_seen, 1)}
+            "epoch_changes_per_s": round((len(changes) - 1) / seconds_seen, 1),
+            "pause_to_play_shown_ms": round(pause_ms), "epoch_changes_after_pause": moved_after_pause}
 
 
 _RECORD_EPOCHS = """() => {
@@ -209,7 +217,8 @@ def run_browser_bench(seconds: float = 15.0) -> int:
             result = browser_live_epochs_per_second(spec, seconds, viewport)
             print(f"live in headless Chromium {viewport[0]}x{viewport[1]}, {label}: {result['epochs_per_s']:.1f} "
                   f"epochs/s; the Epoch counter changed on screen {result['epoch_changes_per_s']:.1f} "
-                  f"times/s")
+                  f"times/s; Pause -> Play shown in {result['pause_to_play_shown_ms']} ms, Epoch changes in the "
+                  f"next second: {result['epoch_changes_after_pause']}")
     return 0
 
 

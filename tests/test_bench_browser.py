@@ -24,3 +24,5 @@ def test_browser_bench_measures_live_training():
     result = browser_live_epochs_per_second(DEFAULT_TASK, seconds=2.0)
     assert result["epochs_per_s"] > 0
     assert result["epoch_changes_per_s"] > 0
+    assert result["pause_to_play_shown_ms"] > 0
+    assert result["epoch_changes_after_pause"] <= 1  # the frame in flight may still land; then it stands
