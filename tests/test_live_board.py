@@ -26,8 +26,12 @@ def test_board_data_sends_the_charts_in_the_layout_with_their_hold_flags():
     json.dumps(data)  # all of it is JSON for the component
 
 
-def test_fallback_draws_streamlit_elements_and_reports_events():
+def test_fallback_draws_streamlit_elements_and_reports_events(monkeypatch):
     from streamlit.testing.v1 import AppTest
+
+    from playground.ui import live_board
+
+    monkeypatch.setattr(live_board, "plotly_js_url", lambda: None)  # as if static serving were off
 
     def app():
         import streamlit as st
@@ -35,7 +39,6 @@ def test_fallback_draws_streamlit_elements_and_reports_events():
         from playground.ui import live_board as board
         from playground.viz._common import make_figure
 
-        board.plotly_js_url = lambda: None  # as if static serving were off
         events = st.session_state.setdefault("events", [])
         figures = {n: make_figure([dict(type="scatter", x=[0, 1], y=[1, 0])]) for n in ("a", "b", "c")}
         layout = [[(1.5, ["a", {"caption": "hello"}]),
@@ -100,3 +103,20 @@ def test_decode_reads_plotly_py_typed_arrays(page):
         return {z: s.z.map(r => Array.from(r)), x: Array.from(s.x), again: share(s, JSON.parse(JSON.stringify(t))).z === s.z}; }""",
                             trace)
     assert decoded == {"z": [[0, 1, 2], [3, 4, 5]], "x": [1, 2, 3], "again": True}
+
+
+def test_plotly_js_is_copied_into_the_static_folder_once(tmp_path, monkeypatch):
+    import streamlit as st
+
+    from playground.ui import live_board
+
+    monkeypatch.setattr(live_board, "STATIC_DIR", tmp_path / "static")
+    monkeypatch.setattr(st, "get_option", lambda name: {"server.enableStaticServing": True,
+                                                         "server.baseUrlPath": "sub/"}.get(name))
+    url = live_board.plotly_js_url()
+    assert url == f"/sub/app/static/{live_board.PLOTLY_JS_NAME}"
+    copied = tmp_path / "static" / live_board.PLOTLY_JS_NAME
+    assert copied.read_bytes() == live_board.PLOTLY_JS.read_bytes()
+    assert [p.name for p in (tmp_path / "static").iterdir()] == [live_board.PLOTLY_JS_NAME]  # no temp file left
+    monkeypatch.setattr(st, "get_option", lambda name: False if name == "server.enableStaticServing" else "")
+    assert live_board.plotly_js_url() is None  # static serving off: the Streamlit fallback is used

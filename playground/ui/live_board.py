@@ -16,7 +16,9 @@ plotly.py builds), served once per browser tab from the app's static folder
 """
 from __future__ import annotations
 
+import os
 import shutil
+import threading
 from pathlib import Path
 from typing import Any, Callable, Iterable, Union
 
@@ -72,9 +74,11 @@ def plotly_js_url() -> str | None:
     try:
         if not target.exists() or target.stat().st_size != PLOTLY_JS.stat().st_size:
             STATIC_DIR.mkdir(exist_ok=True)
-            partial = target.with_suffix(".part")
+            # A private temporary name, then an atomic rename: a browser never gets half a
+            # file, even when two sessions start at once.
+            partial = STATIC_DIR / f".{PLOTLY_JS_NAME}.{os.getpid()}.{threading.get_ident()}.part"
             shutil.copyfile(PLOTLY_JS, partial)
-            partial.replace(target)  # atomic: a browser never gets half a file
+            partial.replace(target)
     except OSError:
         return None
     base = (st.get_option("server.baseUrlPath") or "").strip("/")
