@@ -681,3 +681,11 @@ def test_map_thumbnail():
     assert tuple(arr[-1, 10]) == BLUE_RGB
     assert all(c > 225 for c in arr[0, 10])
     assert decode_png(V.map_thumbnail(z, vmax=2.0, size=48)).size == (48, 48)
+
+
+def test_narrow_column_titles_shorten_layer_names():
+    from playground.viz.network import _column_title
+
+    assert _column_title({"name": "dense10", "activation": "relu"}, 64, 2) == "<b>D10</b><br>64<br>relu"
+    assert _column_title({"name": "dense10", "activation": "relu"}, 64, 1) == "<b>dense10</b><br>64 relu"
+    assert _column_title({"name": "input"}, 2, 2) == "<b>In</b><br>2<br>"

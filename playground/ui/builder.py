@@ -16,7 +16,7 @@ from playground.spec import LAYER_TYPES, MAX_LAYERS, MAX_UNITS, LayerSpec, Spec,
 from playground.ui.controls import layer_changed, layer_key, set_layers
 from playground.ui.state import flash, ss
 
-CARD_WIDTH = 150  # px; the cards wrap onto more rows in a narrow window
+CARD_WIDTH = 132  # px; the cards wrap onto more rows in a narrow window
 LAYER_TITLES = {"dense": "Dense", "conv2d": "Conv 2-D", "maxpool2d": "Max pool", "avgpool2d": "Avg pool",
                 "flatten": "Flatten", "dropout": "Dropout", "batchnorm": "Batch norm"}
 

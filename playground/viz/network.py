@@ -35,7 +35,9 @@ def _column_title(layer: dict, n: int, compact: int) -> str:
     elif name.lower() in ("input", "output"):
         head = name.capitalize() if compact < 2 else {"input": "In", "output": "Out"}[name.lower()]
     else:
-        head = name
+        # Very narrow columns shorten engine names too: dense10 -> D10 (hover has the full name).
+        short = re.fullmatch(r"([a-z]+)(\d+)", name.lower())
+        head = f"{short.group(1)[0].upper()}{short.group(2)}" if compact >= 2 and short else name
     if name.lower() == "input":
         act = ""
     if compact == 0:
