@@ -55,6 +55,8 @@ CSS = """
 .pg-toggles { display: flex; gap: 1.5rem; flex-wrap: wrap; font-size: 0.95rem; }
 .pg-toggles label { display: inline-flex; align-items: center; gap: 0.35rem; cursor: pointer; }
 .pg-toggles input { width: 1rem; height: 1rem; accent-color: #0877bd; cursor: pointer; }
+.pg-toggles label:has(input:disabled) { color: rgba(49, 51, 63, 0.4); cursor: not-allowed; }
+.pg-toggles input:disabled { cursor: not-allowed; }
 .pg-buttons button { font: inherit; font-size: 0.9rem; padding: 0.25rem 0.75rem; border-radius: 0.5rem;
                      border: 1px solid rgba(49, 51, 63, 0.2); background: #fff; cursor: pointer; }
 .pg-buttons button:hover { border-color: #0877bd; color: #0877bd; }
