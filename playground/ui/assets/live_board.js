@@ -12,7 +12,6 @@ function loadPlotly(src) {
   return window.__playgroundPlotly;
 }
 
-
 const DTYPES = { f8: Float64Array, f4: Float32Array, i1: Int8Array, u1: Uint8Array, u1c: Uint8ClampedArray,
                  i2: Int16Array, u2: Uint16Array, i4: Int32Array, u4: Uint32Array };
 
@@ -63,8 +62,6 @@ function share(prev, next) {
   return next;
 }
 
-
-
 function pointsOf(event) {
   return (event.points || []).map((p) => ({
     curve: p.curveNumber, point: p.pointNumber,
@@ -88,11 +85,13 @@ async function draw(el, Plotly) {
       const { figure, hold } = el.__latest;
       el.__latest = null;
       if (figure === el.__source && el.__figure) continue;  // unchanged: nothing to draw
-      el.__source = figure;
       const fig = share(el.__figure, JSON.parse(figure));
       // `hold`: keep the traces already drawn (their hover values) and take only the layout's
-      // images and shapes, which plotly redraws without recomputing the chart.
-      if (hold && el.__figure && sameTraces(el.__figure.data, fig.data)) fig.data = el.__figure.data;
+      // images and shapes, which plotly redraws without recomputing the chart. What is drawn
+      // then is not `figure`, so the same figure sent again (say, once paused) is drawn in full.
+      const held = hold && el.__figure && sameTraces(el.__figure.data, fig.data);
+      if (held) fig.data = el.__figure.data;
+      el.__source = held ? null : figure;
       el.__figure = fig;
       await Plotly.react(el, fig.data || [], fig.layout || {}, el.__config);
     }
