@@ -113,15 +113,28 @@ def live_board(key: str, layout: Layout, figures: dict[str, go.Figure], hold: It
         if event and on_event is not None:
             on_event(dict(event))
 
-    _component(key=key, data=board_data(src, layout, figures, hold, config), on_event_change=changed)
+    cache = ss.setdefault(f"_{key}_json", {})
+    _component(key=key, data=board_data(src, layout, figures, hold, config, cache), on_event_change=changed)
 
 
 def board_data(src: str, layout: Layout, figures: dict[str, go.Figure], hold: Iterable[str] = (),
-               config: dict | None = None) -> dict[str, Any]:
-    """What the board's JavaScript gets: the layout and, for each chart in it, its figure as JSON."""
+               config: dict | None = None, cache: dict | None = None) -> dict[str, Any]:
+    """What the board's JavaScript gets: the layout and, for each chart in it, its figure as JSON.
+
+    `cache` (chart name -> (figure, JSON)) spares serialising again a figure object that was sent
+    before: the once-a-second gradient row is the same objects on the frames in between.
+    """
     hold = set(hold)
-    charts = {name: {"figure": pio.to_json(figures[name], validate=False), "hold": name in hold}
-              for name in _chart_names(layout) if name in figures}
+    charts = {}
+    for name in _chart_names(layout):
+        if name not in figures:
+            continue
+        figure = figures[name]
+        kept = cache.get(name) if cache is not None else None
+        text = kept[1] if kept is not None and kept[0] is figure else pio.to_json(figure, validate=False)
+        if cache is not None:
+            cache[name] = (figure, text)
+        charts[name] = {"figure": text, "hold": name in hold}
     return {"src": src, "layout": layout, "charts": charts, "config": config or {}}
 
 
