@@ -35,6 +35,18 @@ def chromium_path() -> str | None:
     return None
 
 
+def require_chromium() -> str:
+    """The Chromium to test with; skips the test without one, or fails it where CI requires one."""
+    import pytest
+
+    path = chromium_path()
+    if path is None:
+        if os.environ.get("PLAYGROUND_REQUIRE_BROWSER") == "1":
+            pytest.fail("no Chromium found (install it: apt-get install chromium, or set PLAYGROUND_CHROMIUM)")
+        pytest.skip("no Chromium found; set PLAYGROUND_CHROMIUM to run the end-to-end tests")
+    return path
+
+
 def free_port() -> int:
     """An unused TCP port on localhost."""
     with socket.socket() as sock:

@@ -5,20 +5,15 @@ test module's Playwright session. The speed figures are reported by the benchmar
 """
 from __future__ import annotations
 
-import os
-
 import pytest
 
-from browser import chromium_path
+from browser import require_chromium
 
 pytestmark = pytest.mark.e2e
 
 
 def test_browser_bench_measures_live_training():
-    if chromium_path() is None:
-        if os.environ.get("PLAYGROUND_REQUIRE_BROWSER") == "1":
-            pytest.fail("no Chromium found (install it: apt-get install chromium, or set PLAYGROUND_CHROMIUM)")
-        pytest.skip("no Chromium found")
+    require_chromium()
     from playground.bench import DEFAULT_TASK, browser_live_epochs_per_second
 
     result = browser_live_epochs_per_second(DEFAULT_TASK, seconds=2.0)

@@ -1,25 +1,20 @@
 """End-to-end: the real app in headless Chromium, as a user drives it. Screenshots go to tests/artifacts/."""
 from __future__ import annotations
 
-import os
 import re
 import time
 
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
-from browser import ARTIFACTS, CHROMIUM_ARGS, chromium_path, metric, open_page, running_app
+from browser import ARTIFACTS, CHROMIUM_ARGS, metric, open_page, require_chromium, running_app
 
 pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(scope="module")
 def browser():
-    path = chromium_path()
-    if path is None:
-        if os.environ.get("PLAYGROUND_REQUIRE_BROWSER") == "1":
-            pytest.fail("no Chromium found (install it: apt-get install chromium, or set PLAYGROUND_CHROMIUM)")
-        pytest.skip("no Chromium found; set PLAYGROUND_CHROMIUM to run the end-to-end tests")
+    path = require_chromium()
     from playwright.sync_api import sync_playwright
 
     ARTIFACTS.mkdir(parents=True, exist_ok=True)

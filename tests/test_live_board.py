@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import os
 
 import pytest
 
@@ -59,21 +58,20 @@ def test_fallback_draws_streamlit_elements_and_reports_events(monkeypatch):
 
 @pytest.fixture(scope="module")
 def page():
-    from browser import chromium_path, CHROMIUM_ARGS
+    from browser import CHROMIUM_ARGS, require_chromium
 
-    path = chromium_path()
-    if path is None:
-        if os.environ.get("PLAYGROUND_REQUIRE_BROWSER") == "1":
-            pytest.fail("no Chromium found")
-        pytest.skip("no Chromium found")
+    path = require_chromium()
     from playwright.sync_api import sync_playwright
 
-    helpers = JS[JS.index("const DTYPES"):JS.index("function pointsOf")]
+    from playground.ui.live_board import PLOTLY_JS
+
+    helpers = JS[JS.index("const DTYPES"):JS.index("function chartCell")]
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
         pg = b.new_page()
-        pg.set_content("<html><body></body></html>")
-        pg.add_script_tag(content=helpers + "\nwindow.share = share; window.decode = decode;")
+        pg.set_content("<html><body><div id='plot' style='width: 400px'></div></body></html>")
+        pg.add_script_tag(path=str(PLOTLY_JS))
+        pg.add_script_tag(content=helpers + "\nwindow.share = share; window.decode = decode; window.draw = draw;")
         yield pg
         b.close()
 
@@ -120,3 +118,40 @@ def test_plotly_js_is_copied_into_the_static_folder_once(tmp_path, monkeypatch):
     assert [p.name for p in (tmp_path / "static").iterdir()] == [live_board.PLOTLY_JS_NAME]  # no temp file left
     monkeypatch.setattr(st, "get_option", lambda name: False if name == "server.enableStaticServing" else "")
     assert live_board.plotly_js_url() is None  # static serving off: the Streamlit fallback is used
+
+
+def test_board_data_serialises_a_figure_object_once(monkeypatch):
+    import plotly.io as pio
+
+    calls = []
+    real = pio.to_json
+    monkeypatch.setattr(pio, "to_json", lambda fig, **kw: calls.append(fig) or real(fig, **kw))
+    same, cache = _fig([1, 2, 3]), {}
+    first = board_data("/s.js", [[(1.0, ["a"])]], {"a": same}, cache=cache)
+    again = board_data("/s.js", [[(1.0, ["a"])]], {"a": same}, cache=cache)
+    assert again["charts"]["a"]["figure"] == first["charts"]["a"]["figure"]
+    assert len(calls) == 1  # the same object again: its JSON is reused
+    board_data("/s.js", [[(1.0, ["a"])]], {"a": _fig([1, 2, 3])}, cache=cache)
+    assert len(calls) == 2  # a new figure object is serialised, even if equal
+
+
+@pytest.mark.e2e
+def test_a_held_frame_does_not_stop_the_same_figure_being_drawn_in_full(page):
+    # Frame 1 draws y=[1,2,3]; frame 2 (held) keeps those traces but takes y=[3,2,1]'s layout;
+    # frame 3 sends the frame-2 figure again unheld (as when paused): its traces must be drawn.
+    one, two = (pio_json(_fig(y)) for y in ([1, 2, 3], [3, 2, 1]))
+    drawn = page.evaluate("""async ([one, two]) => {
+        const el = document.getElementById('plot'); el.__config = {};
+        const ys = [];
+        for (const [figure, hold] of [[one, false], [two, true], [two, false]]) {
+            el.__latest = {figure, hold}; await draw(el, Plotly); ys.push(Array.from(el.data[0].y));
+        }
+        return ys;
+    }""", [one, two])
+    assert drawn == [[1, 2, 3], [1, 2, 3], [3, 2, 1]]
+
+
+def pio_json(fig) -> str:
+    import plotly.io as pio
+
+    return pio.to_json(fig, validate=False)

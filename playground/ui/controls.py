@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any, Callable
 
-
 from playground.spec import LayerSpec, Spec
 from playground.ui.state import set_spec, ss
 

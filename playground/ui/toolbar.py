@@ -84,9 +84,9 @@ def render_toolbar() -> None:
     runner: LiveRunner = ss.runner
     spec: Spec = ss.spec
     with st.container(border=True, key="toolbar"):
-        # One wrapping flex row: buttons as wide as their labels, knobs of fixed width. Fixed
-        # columns truncated the labels ("P…", "Regener…") in a 1440-px window with the sidebar open.
-        # Two groups, so a narrow window puts all the knobs on a second line together.
+        # Wrapping flex groups (buttons as wide as their labels, knobs of fixed width): fixed
+        # columns truncated the labels ("P…", "Regener…") in a 1440-px window with the sidebar
+        # open. A narrow window puts the knobs' group on a second line, all together.
         outer = st.container(horizontal=True, vertical_alignment="bottom", gap="medium")
         bar = outer.container(horizontal=True, vertical_alignment="bottom", gap="small", width="content")
         knobs = outer.container(horizontal=True, vertical_alignment="bottom", gap="small", width="content")
@@ -107,11 +107,11 @@ def render_toolbar() -> None:
                format_func=lambda v: f"{v:g}", width=115)
         act_options = list(ACTIVATIONS) + (["mixed"] if ss.get("activation_all") == "mixed" else [])
         knobs.selectbox("Activation", act_options, key="activation_all", on_change=_activation_changed, width=125,
-                      help="Set every hidden layer's activation at once (each layer can differ below).")
+                        help="Set every hidden layer's activation at once (each layer can differ below).")
         widget(knobs.selectbox, "Regularization", "reg_kind", options=["none", "l1", "l2"],
                format_func=lambda v: {"none": "None", "l1": "L1", "l2": "L2"}[v], width=120)
         widget(knobs.selectbox, "Reg. rate", "reg_rate", options=choices_with(spec.regularization.rate, REG_RATES),
                format_func=lambda v: f"{v:g}", width=100)
         ss["problem"] = problem_of(spec)
         knobs.selectbox("Problem type", list(PROBLEMS), key="problem", format_func=PROBLEMS.get,
-                      on_change=_problem_changed, width=150)
+                        on_change=_problem_changed, width=150)
