@@ -109,9 +109,9 @@ class Trainer:
         self.model: PlaygroundNet = build_model(spec.layers, self.data.input_shape, self.data.n_outputs,
                                                 spec.init, seed=spec.seed).to(self.device)
         self.loss_name, self.loss_fn = resolve_loss(spec.loss, self.data.task, self.data.n_classes)
-        self.optimizer = self._make_optimizer()
         self._weights = [layer.weight for _, layer in self.model.weight_layers()]
         self._weight_names = [name for name, _ in self.model.weight_layers()]
+        self.optimizer = self._make_optimizer()
         self._has_batch_norm = any(isinstance(m, torch.nn.modules.batchnorm._BatchNorm) for m in self.model.modules())
         self._generator = torch.Generator().manual_seed(spec.seed)  # batch order, reproducible
         self.step_count = 0
@@ -120,7 +120,10 @@ class Trainer:
         self._cursor = 0
         self.diverged: str | None = None
         self.last_batch_loss = math.nan
-        self.grad_norms: dict[str, float] = {name: 0.0 for name in self._weight_names}
+        # Clipping of the latest step: (max_norm, per-parameter pre-clip norms, total norm), tensors
+        # kept as they are (no .item() on the hot path); None when that step did not clip.
+        self._clip_state: tuple[float, torch.Tensor, torch.Tensor] | None = None
+        self._metrics: tuple[int, dict] | None = None  # (step, metrics at that step), see latest_metrics
         self.history = History()
         self.record()
 
@@ -142,6 +145,9 @@ class Trainer:
         step = getattr(type(optimizer).step, "__wrapped__", None)
         self._step = (lambda: step(optimizer)) if step is not None else optimizer.step
         self._params = [p for group in optimizer.param_groups for p in group["params"]]
+        # Where each weight layer's tensor sits among the parameters (for its pre-clip norm).
+        index = {id(p): i for i, p in enumerate(self._params)}
+        self._weight_index = [index[id(w)] for w in self._weights]
         return optimizer
 
     def needs_rebuild(self, spec: Spec, custom: CustomData | None = None) -> bool:
@@ -200,21 +206,28 @@ class Trainer:
                 self._start_epoch()
             xb, yb = self._batches[self._cursor]
             loss = loss_fn(model(xb), yb)
+            # Checked before backward and the optimiser step: a non-finite loss leaves the weights
+            # and the .grad of the last finite step in place, so what is reported after a
+            # divergence (weights, ‖∂L/∂W‖, flags) is true of that step. loss.item() was paid
+            # on every step anyway; it only moved up.
+            value = loss.item()
+            if not math.isfinite(value):
+                self.last_batch_loss = value
+                self._diverge(value, self.step_count + 1)
+                break
             penalty = self._penalty()
             for p in self._params:
                 p.grad = None
             (loss if penalty is None else loss + penalty).backward()
             if clip is not None:
-                torch.nn.utils.clip_grad_norm_(model.parameters(), clip)
+                self._clip(clip)
+            else:
+                self._clip_state = None  # clipping may have been switched off (apply_hot)
             self._step()
             self.step_count += 1
             self._cursor += 1
             done += 1
-            value = loss.item()
             self.last_batch_loss = value
-            if not math.isfinite(value):
-                self._diverge(value)
-                break
             if self._cursor >= len(self._batches):
                 self.epoch += 1
                 self.record()
@@ -222,6 +235,24 @@ class Trainer:
                 if self.diverged:
                     break
         return done
+
+    def _clip(self, max_norm: float) -> None:
+        """Scale all gradients by one factor so their global norm is at most max_norm.
+
+        The same arithmetic as torch.nn.utils.clip_grad_norm_ (per-tensor norms, their norm,
+        grads *= min(1, max_norm / (total + 1e-6))), with the pre-clip per-tensor norms kept
+        as tensors so the views can show them beside the clipped ones at no extra cost.
+        """
+        self._clip_state = None
+        grads = [p.grad for p in self._params if p.grad is not None]
+        if not grads:
+            return
+        norms = torch.stack(torch._foreach_norm(grads))          # (n_params,) before clipping
+        total = torch.linalg.vector_norm(norms)
+        torch._foreach_mul_(grads, torch.clamp(max_norm / (total + 1e-6), max=1.0))
+        # Index positions are the parameters' only when every one has a gradient (the usual
+        # case); otherwise the per-layer pre-clip norms are recovered from the factor.
+        self._clip_state = (max_norm, norms if len(grads) == len(self._params) else None, total)
 
     def train_epochs(self, n: int = 1) -> int:
         """Finish the current epoch and run n - 1 more (n whole epochs from an epoch boundary)."""
@@ -243,9 +274,10 @@ class Trainer:
             steps += self.train_steps(1)
         return steps
 
-    def _diverge(self, value: float) -> None:
+    def _diverge(self, value: float, step: int) -> None:
         lr = self.spec.optimizer.lr
-        self.diverged = (f"training diverged at step {self.step_count}: the loss became {value}. "
+        self.diverged = (f"training diverged at step {step}: the loss became {value}. "
+                         f"The weights and gradients shown are those of step {self.step_count}, the last finite one. "
                          f"Lower the learning rate (now {lr:g}), add gradient clipping or a gentler "
                          f"initialisation, then press Reset.")
         self.history.append(**self._history_point(math.nan, math.nan, None, None))
@@ -283,37 +315,85 @@ class Trainer:
         return loss, float((pred == y).float().mean())
 
     def _history_point(self, train_loss, test_loss, train_acc, test_acc) -> dict:
+        norms = self.grad_norms
         return dict(epoch=self.epoch, step=self.step_count, train_loss=train_loss, test_loss=test_loss,
                     train_accuracy=train_acc, test_accuracy=test_acc,
-                    grad_norms=[self.grad_norms.get(name, 0.0) for name in self._weight_names])
+                    grad_norms=[norms.get(name, 0.0) for name in self._weight_names])
+
+    def _measure(self) -> dict:
+        """Train/test loss and accuracy of the current weights (the sets `record` uses)."""
+        train_loss, train_acc = self.evaluate(self._x_train[:EVAL_TRAIN_MAX], self._y_train[:EVAL_TRAIN_MAX])
+        test_loss, test_acc = self.evaluate(self._x_test, self._y_test)
+        metrics = {"step": self.step_count, "epoch": self.epoch, "train_loss": train_loss, "test_loss": test_loss,
+                   "train_accuracy": train_acc, "test_accuracy": test_acc}
+        self._metrics = (self.step_count, metrics)
+        return metrics
 
     def record(self) -> None:
         """Evaluate train/test loss and accuracy and the gradient norms; append to the history."""
-        self.grad_norms = self.weight_grad_norms()
-        train_loss, train_acc = self.evaluate(self._x_train[:EVAL_TRAIN_MAX], self._y_train[:EVAL_TRAIN_MAX])
-        test_loss, test_acc = self.evaluate(self._x_test, self._y_test)
+        m = self._measure()
+        train_loss = m["train_loss"]
         if not (math.isfinite(train_loss) or len(self._x_train) == 0) and not self.diverged:
             self.diverged = (f"training diverged at step {self.step_count}: the training loss is {train_loss}. "
                              f"Lower the learning rate (now {self.spec.optimizer.lr:g}), then press Reset.")
-        self.history.append(**self._history_point(train_loss, test_loss, train_acc, test_acc))
+        self.history.append(**self._history_point(train_loss, m["test_loss"], m["train_accuracy"],
+                                                  m["test_accuracy"]))
+
+    def latest_metrics(self) -> dict:
+        """Loss and accuracy at the latest step (`step` says which), evaluated now if the history's
+        last point is older: after `train_steps` inside an epoch the history still holds the
+        previous epoch end."""
+        if self._metrics is not None and self._metrics[0] == self.step_count:
+            return dict(self._metrics[1])
+        return dict(self._measure())
+
+    @property
+    def grad_norms(self) -> dict[str, float]:
+        """‖∂L/∂W‖₂ per weight layer at the latest step (after clipping, if on), in network order."""
+        return self.weight_grad_norms()
 
     def weight_grad_norms(self) -> dict[str, float]:
-        """‖∂L/∂W‖₂ of each weight layer from its last backward pass, in network order."""
+        """‖∂L/∂W‖₂ of each weight layer from the .grad the latest step left (0 before any step).
+
+        Computed on demand, so it costs nothing on the training path; the trainer clears .grad at
+        the start of each step, so what is there is always the latest step's gradient.
+        """
         grads = [w.grad for w in self._weights]
         if any(g is None for g in grads):
             return {name: 0.0 for name in self._weight_names}
-        norms = torch._foreach_norm(grads)  # one call for all layers: the probe must cost little
+        # One call for all layers, summed in float64: an exploding float32 gradient of 1e20 per
+        # element has a finite norm, but its sum of squares overflows float32 to inf.
+        norms = torch._foreach_norm(grads, 2, dtype=torch.float64)
         return dict(zip(self._weight_names, torch.stack(norms).tolist()))
 
+    def clip_report(self) -> tuple[dict[str, float], dict] | None:
+        """(pre-clip ‖∂L/∂W‖₂ per weight layer, {"max_norm", "total_norm", "clipped"}) of the latest
+        step, or None when that step did not clip (clipping off, or no step yet)."""
+        if self._clip_state is None or any(w.grad is None for w in self._weights):
+            return None
+        max_norm, norms, total = self._clip_state
+        total_norm = float(total)
+        if norms is not None:
+            pre = norms[self._weight_index].tolist()
+        else:  # one factor scaled every gradient: undo it
+            factor = min(1.0, max_norm / (total_norm + 1e-6))
+            pre = [v / factor if factor > 0 else math.inf for v in self.weight_grad_norms().values()]
+        clipped = not math.isfinite(total_norm) or max_norm / (total_norm + 1e-6) < 1.0
+        return (dict(zip(self._weight_names, pre)),
+                {"max_norm": float(max_norm), "total_norm": total_norm, "clipped": bool(clipped)})
+
     def summary(self) -> dict:
-        """The CLI's result: losses, accuracies, gradient norms, divergence."""
-        h = self.history
+        """The CLI's result: losses, accuracies and gradient norms after the latest step, divergence."""
+        m = self.latest_metrics()
         out = {"steps": self.step_count, "epochs": self.epoch,
-               "train_loss": h.last("train_loss"), "test_loss": h.last("test_loss")}
+               "train_loss": m["train_loss"], "test_loss": m["test_loss"]}
         if self.data.task == "classification":
-            out["train_accuracy"] = h.last("train_accuracy")
-            out["test_accuracy"] = h.last("test_accuracy")
-        out["grad_norms"] = dict(self.grad_norms)
+            out["train_accuracy"] = m["train_accuracy"]
+            out["test_accuracy"] = m["test_accuracy"]
+        out["grad_norms"] = self.grad_norms
+        report = self.clip_report()
+        if report is not None:
+            out["grad_norms_preclip"], out["clip"] = report
         out["diverged"] = bool(self.diverged)
         if self.diverged:
             out["message"] = self.diverged

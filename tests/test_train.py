@@ -45,8 +45,12 @@ def test_each_optimizer_matches_plain_torch_optim_over_several_steps(name, momen
     spec = replace(Spec(), optimizer=OptimizerSpec(name=name, lr=0.01, momentum=momentum, nesterov=nesterov))
     trainer = Trainer(spec)
     reference = copy.deepcopy(trainer.model)
-    from playground.optimizers import make_optimizer
-    opt = make_optimizer(name, reference.parameters(), 0.01, momentum, nesterov)
+    params = list(reference.parameters())
+    opt = {"sgd": lambda: torch.optim.SGD(params, lr=0.01, momentum=momentum, nesterov=nesterov),
+           "adam": lambda: torch.optim.Adam(params, lr=0.01),
+           "adamw": lambda: torch.optim.AdamW(params, lr=0.01),
+           "rmsprop": lambda: torch.optim.RMSprop(params, lr=0.01, momentum=momentum),
+           "adagrad": lambda: torch.optim.Adagrad(params, lr=0.01)}[name]()
     batches = [b for b in zip(*(t.split(spec.batch_size) for t in _epoch_order(trainer)))][:5]
     for xb, yb in batches:
         opt.zero_grad()
@@ -203,3 +207,112 @@ def test_callbacks_hear_every_epoch_and_divergence():
     diverging.add_callback("on_diverge", lambda t: told.append(t.diverged))
     diverging.train_epochs(20)
     assert len(told) == 1 and told[0].startswith("training diverged")
+
+
+def _plain_grad_norms(model, xb, yb):
+    """‖∂L/∂W‖₂ per weight layer of one plain backward pass on a copy of the model."""
+    model.zero_grad()
+    F.binary_cross_entropy_with_logits(model(xb).squeeze(1), yb).backward()
+    return {name: float(layer.weight.grad.norm()) for name, layer in model.weight_layers()}
+
+
+def test_grad_norms_are_those_of_the_latest_step_inside_the_first_epoch():
+    trainer = Trainer(Spec())  # 25 batches per epoch: no epoch end below
+    reference = copy.deepcopy(trainer.model)
+    xs, ys = _epoch_order(trainer)
+    bs = trainer.spec.batch_size
+    opt = torch.optim.SGD(reference.parameters(), lr=0.03)
+    for k in range(3):
+        expected = _plain_grad_norms(reference, xs[k * bs:(k + 1) * bs], ys[k * bs:(k + 1) * bs])
+        opt.step()
+        trainer.train_steps(1)
+        assert trainer.epoch == 0
+        got = trainer.grad_norms
+        for name, value in expected.items():
+            assert value > 0 and got[name] == pytest.approx(value, rel=1e-5), (k, name)
+    assert trainer.summary()["grad_norms"] == trainer.grad_norms
+
+
+def test_steps_inside_an_epoch_report_the_loss_after_the_last_step():
+    trainer = Trainer(Spec())
+    initial = trainer.summary()["train_loss"]
+    trainer.train_steps(1)
+    reference = copy.deepcopy(trainer.model).eval()
+    with torch.no_grad():
+        x, y = trainer._x_train[:1000], trainer._y_train[:1000]
+        out = reference(x).squeeze(1)
+        loss = float(F.binary_cross_entropy_with_logits(out, y))
+        accuracy = float(((out > 0).float() == y).float().mean())
+    summary = trainer.summary()
+    assert summary["steps"] == 1 and summary["train_loss"] != initial
+    assert summary["train_loss"] == pytest.approx(loss, rel=1e-6)
+    assert summary["train_accuracy"] == pytest.approx(accuracy)
+    assert trainer.latest_metrics()["step"] == 1
+
+
+def test_clipping_reports_the_preclip_norms_and_the_factor():
+    spec = replace(Spec(), init="normal", grad_clip=0.01, layers=(LayerSpec(units=8), LayerSpec(units=8)))
+    trainer = Trainer(spec)
+    reference = copy.deepcopy(trainer.model)
+    xb, yb = _first_batch(trainer)
+    pre = _plain_grad_norms(reference, xb, yb)
+    total = torch.nn.utils.clip_grad_norm_(reference.parameters(), 0.01)
+    post = {name: float(layer.weight.grad.norm()) for name, layer in reference.weight_layers()}
+    trainer.train_steps(1)
+    got_pre, clip = trainer.clip_report()
+    assert clip["max_norm"] == 0.01 and clip["clipped"] is True
+    assert clip["total_norm"] == pytest.approx(float(total), rel=1e-5) and clip["total_norm"] > 0.01
+    for name in pre:
+        assert got_pre[name] == pytest.approx(pre[name], rel=1e-5)
+        assert trainer.grad_norms[name] == pytest.approx(post[name], rel=1e-4)
+        assert got_pre[name] > trainer.grad_norms[name]
+    summary = trainer.summary()
+    assert summary["grad_norms_preclip"] == got_pre and summary["clip"]["clipped"] is True
+    # The clipped update equals plain torch's clip_grad_norm_ + SGD.
+    with torch.no_grad():
+        for p_ref, p in zip(reference.parameters(), trainer.model.parameters()):
+            assert torch.allclose(p_ref - 0.03 * p_ref.grad, p, atol=1e-7)
+
+
+def test_clipping_that_does_not_act_is_reported_as_such():
+    trainer = Trainer(replace(Spec(), grad_clip=100.0))
+    trainer.train_steps(1)
+    pre, clip = trainer.clip_report()
+    assert clip["clipped"] is False and pre == pytest.approx(trainer.grad_norms, rel=1e-6)
+    assert Trainer(Spec()).clip_report() is None  # clipping off
+
+
+def _exploding_spec():
+    return replace(Spec(), dataset=DatasetSpec("plane"), init="normal", optimizer=OptimizerSpec(lr=10.0),
+                   layers=tuple(LayerSpec(units=8, activation="relu") for _ in range(4)))
+
+
+def test_divergence_keeps_the_weights_and_gradients_of_the_last_finite_step():
+    trainer = Trainer(_exploding_spec())
+    reference = copy.deepcopy(trainer.model)
+    opt = torch.optim.SGD(reference.parameters(), lr=10.0)
+    xs, ys = _epoch_order(trainer)
+    bs = trainer.spec.batch_size
+    finite_steps = 0
+    for k in range(trainer.batches_per_epoch):  # a plain loop: where does the loss stop being finite?
+        opt.zero_grad()
+        loss = F.mse_loss(reference(xs[k * bs:(k + 1) * bs]).squeeze(1), ys[k * bs:(k + 1) * bs])
+        if not math.isfinite(loss.item()):
+            break
+        loss.backward()
+        # float64: these norms are past float32's range of squares (an element of 1e20 is finite).
+        expected = {name: float(layer.weight.grad.double().norm()) for name, layer in reference.weight_layers()}
+        opt.step()
+        finite_steps += 1
+    else:
+        pytest.fail("the reference did not diverge in its first epoch")
+    trainer.train_steps(trainer.batches_per_epoch)
+    assert trainer.diverged and trainer.step_count == finite_steps
+    assert f"diverged at step {finite_steps + 1}" in trainer.diverged
+    got = trainer.grad_norms
+    assert max(expected.values()) > 1e3  # it exploded before the loss stopped being finite
+    for name, value in expected.items():
+        assert got[name] == pytest.approx(value, rel=1e-4)
+    # The weights are those after the last finite step's update, not those of a step on a NaN loss.
+    for p_ref, p in zip(reference.parameters(), trainer.model.parameters()):
+        assert torch.allclose(p, p_ref, rtol=1e-5, equal_nan=True)
