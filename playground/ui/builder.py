@@ -1,8 +1,9 @@
 """Build the network by clicking: add, remove and reorder layers; units, activation, options.
 
-Each hidden layer is a card with its shape and parameter count; dense layers get +/- for
-neurons (number inputs) and an activation, and a popover for dropout / batch norm / skip.
-Conv and pooling layers (image data) get their kernel, stride and padding.
+The edits themselves (`add_layer`, `remove_layer`, `move_layer`, `set_units`...) are shared by
+the two ways to make them: the controls drawn on the network diagram (2-D data, see
+live_view.py) and the layer cards here, which image networks need (conv kernels, strides) and
+which 2-D networks show under "Layer details". Each card has its shape and parameter count.
 """
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from playground.activations import ACTIVATIONS
 from playground.model import infer_shapes
 from playground.spec import LAYER_TYPES, MAX_LAYERS, MAX_UNITS, LayerSpec, Spec, SpecError
 from playground.ui.controls import layer_changed, layer_key, set_layers
+from playground.experiment import Experiment
 from playground.ui.state import flash, ss
 
 CARD_WIDTH = 132  # px; the cards wrap onto more rows in a narrow window
@@ -21,14 +23,15 @@ LAYER_TITLES = {"dense": "Dense", "conv2d": "Conv 2-D", "maxpool2d": "Max pool",
                 "flatten": "Flatten", "dropout": "Dropout", "batchnorm": "Batch norm"}
 
 
-def _add_layer(drawn_with: int) -> None:
-    spec: Spec = ss.spec
+def add_layer(exp: Experiment, drawn_with: int, kind: str | None = None) -> None:
+    """Add a layer of `kind` (the builder's type picker by default); `drawn_with` guards doubled clicks."""
+    spec = exp.spec
     if len(spec.layers) != drawn_with:
         return  # the same click arriving twice (a live frame reran meanwhile): add one layer, not two
     if len(spec.layers) >= MAX_LAYERS:
         flash("warning", f"The playground allows at most {MAX_LAYERS} hidden layers.")
         return
-    kind = ss.get("new_layer_type", "dense")
+    kind = kind or ss.get(exp.key("new_layer_type"), "dense")
     last_dense = next((l for l in reversed(spec.layers) if l.type == "dense"), None)
     template = {"dense": last_dense or LayerSpec(units=4),
                 "conv2d": LayerSpec("conv2d", channels=8, kernel=3, padding=1, activation="relu"),
@@ -42,82 +45,95 @@ def _add_layer(drawn_with: int) -> None:
         layers.insert(at, template)
     else:
         layers.append(replace(template, residual=False) if kind == "dense" else template)
-    set_layers(layers)
+    set_layers(exp, layers)
 
 
-def _remove_layer(i: int | None = None, drawn_with: int | None = None) -> None:
-    layers = list(ss.spec.layers)
+def remove_layer(exp: Experiment, i: int | None = None, drawn_with: int | None = None) -> None:
+    """Remove layer i (the last one if None); a doubled click removes one layer, not two."""
+    layers = list(exp.spec.layers)
     if not layers or (drawn_with is not None and len(layers) != drawn_with):
-        return  # a doubled click removes one layer, not two
+        return
     layers.pop(len(layers) - 1 if i is None else i)
-    set_layers(layers)
+    set_layers(exp, layers)
 
 
-def _move_layer(i: int, delta: int) -> None:
-    layers = list(ss.spec.layers)
+def move_layer(exp: Experiment, i: int, delta: int) -> None:
+    """Swap layer i with its neighbour delta (-1 earlier, +1 later)."""
+    layers = list(exp.spec.layers)
     j = i + delta
     if 0 <= j < len(layers):
         layers[i], layers[j] = layers[j], layers[i]
-        set_layers(layers)
+        set_layers(exp, layers)
 
 
-def _layer_card(row, i: int, layer: LayerSpec, shape_text: str, image: bool) -> None:
-    with row.container(border=True, key=f"layer_card_{i}", width=CARD_WIDTH):
+def change_layer(exp: Experiment, i: int, **changes) -> bool:
+    """Change fields of layer i (units, activation, dropout, ...); refused changes keep the network."""
+    layers = list(exp.spec.layers)
+    if not 0 <= i < len(layers):
+        return False
+    if "units" in changes:
+        changes["units"] = max(1, min(MAX_UNITS, int(changes["units"])))
+    layers[i] = replace(layers[i], **changes)
+    return set_layers(exp, layers)
+
+
+def _layer_card(exp: Experiment, row, i: int, layer: LayerSpec, shape_text: str, image: bool) -> None:
+    key = lambda name: layer_key(exp, i, name)  # noqa: E731
+    with row.container(border=True, key=exp.key(f"layer_card_{i}"), width=CARD_WIDTH):
         st.markdown(f"**{i + 1}. {LAYER_TITLES[layer.type]}**  \n<small>{shape_text}</small>",
                     unsafe_allow_html=True)
         if layer.type == "dense":
-            st.number_input("Neurons", key=layer_key(i, "units"), min_value=1, max_value=MAX_UNITS, step=1,
-                            on_change=layer_changed, args=(i, "units"))
+            st.number_input("Neurons", key=key("units"), min_value=1, max_value=MAX_UNITS, step=1,
+                            on_change=layer_changed, args=(exp, i, "units"))
         if layer.type == "conv2d":
-            st.number_input("Channels", key=layer_key(i, "channels"), min_value=1, max_value=128, step=1,
-                            on_change=layer_changed, args=(i, "channels"))
+            st.number_input("Channels", key=key("channels"), min_value=1, max_value=128, step=1,
+                            on_change=layer_changed, args=(exp, i, "channels"))
         if layer.type in ("dense", "conv2d"):
-            st.selectbox("Activation", list(ACTIVATIONS), key=layer_key(i, "activation"),
-                         on_change=layer_changed, args=(i, "activation"))
+            st.selectbox("Activation", list(ACTIVATIONS), key=key("activation"),
+                         on_change=layer_changed, args=(exp, i, "activation"))
         if layer.type in ("conv2d", "maxpool2d", "avgpool2d"):
-            st.number_input("Kernel", key=layer_key(i, "kernel"), min_value=1, max_value=15, step=1,
-                            on_change=layer_changed, args=(i, "kernel"))
+            st.number_input("Kernel", key=key("kernel"), min_value=1, max_value=15, step=1,
+                            on_change=layer_changed, args=(exp, i, "kernel"))
         if layer.type == "dropout":
-            st.slider("Rate", key=layer_key(i, "rate"), min_value=0.0, max_value=0.9, step=0.05,
-                      on_change=layer_changed, args=(i, "rate"))
+            st.slider("Rate", key=key("rate"), min_value=0.0, max_value=0.9, step=0.05,
+                      on_change=layer_changed, args=(exp, i, "rate"))
         with st.popover("Options", width="stretch"):
             if layer.type in ("dense", "conv2d"):
-                st.slider("Dropout", key=layer_key(i, "dropout"), min_value=0.0, max_value=0.9, step=0.05,
-                          on_change=layer_changed, args=(i, "dropout"),
+                st.slider("Dropout", key=key("dropout"), min_value=0.0, max_value=0.9, step=0.05,
+                          on_change=layer_changed, args=(exp, i, "dropout"),
                           help="Randomly zero this fraction of the layer's outputs while training.")
-                st.checkbox("Batch norm", key=layer_key(i, "batch_norm"), on_change=layer_changed, args=(i, "batch_norm"),
+                st.checkbox("Batch norm", key=key("batch_norm"), on_change=layer_changed, args=(exp, i, "batch_norm"),
                             help="Normalise the pre-activations over each mini-batch.")
             if layer.type == "dense":
-                st.checkbox("Skip connection", key=layer_key(i, "residual"), on_change=layer_changed,
+                st.checkbox("Skip connection", key=key("residual"), on_change=layer_changed,
                             args=(i, "residual"), help="Add the layer's input to its output (needs equal widths).")
             if layer.type == "conv2d":
-                st.number_input("Stride", key=layer_key(i, "stride"), min_value=1, max_value=8, step=1,
-                                on_change=layer_changed, args=(i, "stride"))
-                st.number_input("Padding", key=layer_key(i, "padding"), min_value=0, max_value=7, step=1,
-                                on_change=layer_changed, args=(i, "padding"))
+                st.number_input("Stride", key=key("stride"), min_value=1, max_value=8, step=1,
+                                on_change=layer_changed, args=(exp, i, "stride"))
+                st.number_input("Padding", key=key("padding"), min_value=0, max_value=7, step=1,
+                                on_change=layer_changed, args=(exp, i, "padding"))
             if layer.type in ("maxpool2d", "avgpool2d"):
-                st.number_input("Stride", key=layer_key(i, "stride"), min_value=1, max_value=8,
-                                step=1, on_change=layer_changed, args=(i, "stride"))
+                st.number_input("Stride", key=key("stride"), min_value=1, max_value=8,
+                                step=1, on_change=layer_changed, args=(exp, i, "stride"))
             c1, c2, c3 = st.columns(3)
-            c1.button("←", key=f"layer{i}_left", on_click=_move_layer, args=(i, -1), help="Move earlier")
-            c2.button("→", key=f"layer{i}_right", on_click=_move_layer, args=(i, 1), help="Move later")
-            c3.button("✕", key=f"layer{i}_remove", on_click=_remove_layer, args=(i, len(ss.spec.layers)),
+            c1.button("←", key=exp.key(f"layer{i}_left"), on_click=move_layer, args=(exp, i, -1), help="Move earlier")
+            c2.button("→", key=exp.key(f"layer{i}_right"), on_click=move_layer, args=(exp, i, 1), help="Move later")
+            c3.button("✕", key=exp.key(f"layer{i}_remove"), on_click=remove_layer, args=(exp, i, len(exp.spec.layers)),
                       help="Remove this layer")
 
 
-def _preset_chosen() -> None:
+def _preset_chosen(exp: Experiment) -> None:
     from playground.presets import IMAGE_PRESETS
 
-    name = ss.get("image_preset")
+    name = ss.get(exp.key("image_preset"))
     if name in IMAGE_PRESETS:
-        set_layers(list(IMAGE_PRESETS[name]))
+        set_layers(exp, list(IMAGE_PRESETS[name]))
 
 
-def render_builder() -> None:
-    """Draw the layer builder above the network diagram."""
-    spec: Spec = ss.spec
-    runner = ss.runner
-    data = runner.data
+def render_builder(exp: Experiment) -> None:
+    """Draw the layer cards with the add / remove bar."""
+    spec = exp.spec
+    data = exp.data
     image = data.kind == "image"
     try:
         shapes = infer_shapes(spec.layers, data.input_shape, data.n_outputs)
@@ -129,21 +145,22 @@ def render_builder() -> None:
     # Wrapping flex rows (buttons as wide as their labels, cards of one fixed width): fixed
     # columns squeezed six cards and their labels ("Optio ns", "Remove l…") in a 1440-px window.
     bar = st.container(horizontal=True, vertical_alignment="bottom", gap="small")
-    bar.button("Add layer", key="add_layer", on_click=_add_layer, args=(len(spec.layers),), icon=":material/add:",
-               width="content")
-    bar.button("Remove layer", key="remove_layer", on_click=_remove_layer, args=(None, len(spec.layers)),
+    bar.button("Add layer", key=exp.key("add_layer"), on_click=add_layer, args=(exp, len(spec.layers)),
+               icon=":material/add:", width="content")
+    bar.button("Remove layer", key=exp.key("remove_layer"), on_click=remove_layer, args=(exp, None, len(spec.layers)),
                icon=":material/remove:", width="content", disabled=not spec.layers)
     if image:
         from playground.presets import IMAGE_PRESETS
 
-        bar.selectbox("New layer type", [t for t in LAYER_TYPES], key="new_layer_type",
+        bar.selectbox("New layer type", [t for t in LAYER_TYPES], key=exp.key("new_layer_type"),
                       format_func=LAYER_TITLES.get, width=150)
-        bar.selectbox("Start from a preset", list(IMAGE_PRESETS), index=None, key="image_preset",
-                      placeholder="LeNet-like convnet or small MLP…", on_change=_preset_chosen, width=260)
+        bar.selectbox("Start from a preset", list(IMAGE_PRESETS), index=None, key=exp.key("image_preset"),
+                      placeholder="LeNet-like convnet or small MLP…", on_change=_preset_chosen, args=(exp,),
+                      width=260)
     st.markdown(f"**{len(spec.layers)} hidden layer{'s' if len(spec.layers) != 1 else ''}** · "
                 f"{total:,} parameters · input {'×'.join(map(str, data.input_shape))} → output {data.n_outputs}")
     row = st.container(horizontal=True, gap="small")
     for i, layer in enumerate(spec.layers):
         s = by_index.get(i)
         shape_text = (f"→ {'×'.join(map(str, s.out_shape))} · {s.params:,} params" if s else "")
-        _layer_card(row, i, layer, shape_text, image)
+        _layer_card(exp, row, i, layer, shape_text, image)

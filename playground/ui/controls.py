@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any, Callable
 
+from playground.experiment import Experiment
 from playground.spec import LayerSpec, Spec
 from playground.ui.state import set_spec, ss
 
@@ -74,58 +75,56 @@ LAYER_CONTROLS: dict[str, Control] = {
 }
 
 
-def layer_key(i: int, name: str) -> str:
+def layer_key(exp: Experiment, i: int, name: str) -> str:
     """Widget key of layer i's control `name` (e.g. "layer0_units")."""
-    return f"layer{i}_{name}"
+    return exp.key(f"layer{i}_{name}")
 
 
-def sync_widgets(spec: Spec) -> None:
+def sync_widgets(exp: Experiment, spec: Spec) -> None:
     """Write every widget value from `spec` (call before the widgets are drawn, or in a callback)."""
     for key, control in CONTROLS.items():
-        ss[key] = control.get(spec)
+        ss[exp.key(key)] = control.get(spec)
     for i, layer in enumerate(spec.layers):
         for name, control in LAYER_CONTROLS.items():
-            ss[layer_key(i, name)] = control.get(layer)
-    for name in ("x1", "x2", "x1_sq", "x2_sq", "x1_x2", "sin_x1", "sin_x2"):
-        ss[f"feature_{name}"] = name in spec.features
-    sync_activation_all(spec)
+            ss[layer_key(exp, i, name)] = control.get(layer)
+    sync_activation_all(exp, spec)
 
 
-def sync_activation_all(spec: Spec) -> None:
+def sync_activation_all(exp: Experiment, spec: Spec) -> None:
     """The toolbar's one-for-all activation shows the common activation, or "mixed"."""
     acts = {layer.activation for layer in spec.layers if layer.type in ("dense", "conv2d")}
-    ss["activation_all"] = acts.pop() if len(acts) == 1 else "mixed"
+    ss[exp.key("activation_all")] = acts.pop() if len(acts) == 1 else "mixed"
 
 
-def changed(key: str) -> None:
+def changed(exp: Experiment, key: str) -> None:
     """on_change of a spec widget: write its value into the spec."""
-    set_spec(CONTROLS[key].put(ss.spec, ss[key]))
+    set_spec(exp, CONTROLS[key].put(exp.spec, ss[exp.key(key)]))
 
 
-def layer_changed(i: int, name: str) -> None:
+def layer_changed(exp: Experiment, i: int, name: str) -> None:
     """on_change of layer i's widget `name`."""
-    layers = list(ss.spec.layers)
-    layers[i] = LAYER_CONTROLS[name].put(layers[i], ss[layer_key(i, name)])
-    if set_spec(replace(ss.spec, layers=tuple(layers))) and name == "activation":
-        sync_activation_all(ss.spec)
+    layers = list(exp.spec.layers)
+    layers[i] = LAYER_CONTROLS[name].put(layers[i], ss[layer_key(exp, i, name)])
+    if set_spec(exp, replace(exp.spec, layers=tuple(layers))) and name == "activation":
+        sync_activation_all(exp, exp.spec)
 
 
-def set_layers(layers: list[LayerSpec]) -> None:
+def set_layers(exp: Experiment, layers: list[LayerSpec]) -> bool:
     """Replace the hidden layers (add / remove / reorder / preset) and refresh their widgets."""
-    set_spec(replace(ss.spec, layers=tuple(layers)), sync=True)
+    return set_spec(exp, replace(exp.spec, layers=tuple(layers)), sync=True)
 
 
-def set_all_activations(name: str) -> None:
+def set_all_activations(exp: Experiment, name: str) -> None:
     """TensorFlow Playground's single activation control: one function for every layer."""
     if name == "mixed":
         return
-    layers = [replace(l, activation=name) if l.type in ("dense", "conv2d") else l for l in ss.spec.layers]
-    set_layers(layers)
+    layers = [replace(l, activation=name) if l.type in ("dense", "conv2d") else l for l in exp.spec.layers]
+    set_layers(exp, layers)
 
 
-def widget(fn: Callable, label: str, key: str, **kwargs: Any) -> Any:
-    """Draw a spec widget bound to CONTROLS[key]."""
-    return fn(label, key=key, on_change=changed, args=(key,), **kwargs)
+def widget(exp: Experiment, fn: Callable, label: str, key: str, **kwargs: Any) -> Any:
+    """Draw a spec widget bound to CONTROLS[key], for experiment `exp`."""
+    return fn(label, key=exp.key(key), on_change=changed, args=(exp, key), **kwargs)
 
 
 def choices_with(current: Any, options: list) -> list:

@@ -13,15 +13,16 @@ from playground.presets import image_spec
 from playground.probes import grid_points
 from playground.spec import Spec
 from playground.ui.controls import BATCH_SIZES, choices_with, widget
+from playground.experiment import Experiment
 from playground.ui.state import flash, set_spec, ss
 from playground.ui.toolbar import problem_of
 from playground.viz import dataset_thumbnail, map_thumbnail
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def _dataset_thumbnail(name: str, noise: float) -> str:
+def _dataset_thumbnail(name: str) -> str:
     info = datasets.get(name)
-    X, y = info.generate(200, noise, np.random.default_rng(0))
+    X, y = info.generate(200, 0.0, np.random.default_rng(0))
     return dataset_thumbnail(X, y, info.task, info.n_classes, size=72)
 
 
@@ -58,24 +59,42 @@ def _feature_thumbnail(name: str) -> str:
     return map_thumbnail(z, size=40)
 
 
-def _img(uri: str, size: int, title: str = "") -> None:
-    st.markdown(f'<img src="{uri}" width="{size}" height="{size}" title="{title}" '
-                f'style="border-radius:4px;border:1px solid #ddd;display:block;margin:auto"/>',
-                unsafe_allow_html=True)
+@st.cache_data(show_spinner=False, max_entries=64)
+def _image_thumbnail_uri(name: str) -> str:
+    from playground.viz.colors import png_data_uri
+
+    grey = _image_thumbnail(name)
+    return png_data_uri(np.repeat(grey[:, :, None], 3, axis=2))
 
 
-def _pick_dataset(name: str) -> None:
-    spec: Spec = ss.spec
+def picture_css(exp: Experiment) -> str:
+    """CSS that paints each dataset button and feature checkbox with its picture.
+
+    The pictures stay Streamlit buttons and checkboxes (clickable, keyboard- and test-friendly);
+    the CSS is sent once per full page run, not with every live frame.
+    """
+    rules = []
+    for name in datasets.names():
+        info = datasets.get(name)
+        uri = _image_thumbnail_uri(name) if info.kind == "image" else _dataset_thumbnail(name)
+        rules.append(f".st-key-{exp.key('dataset_' + name)} button {{ background-image: url({uri}); }}")
+    for name in FEATURES:
+        rules.append(f".st-key-{exp.key('feature_' + name)} label::before {{ background-image: url({_feature_thumbnail(name)}); }}")
+    return "\n".join(rules)
+
+
+def _pick_dataset(exp: Experiment, name: str) -> None:
+    spec = exp.spec
     info = datasets.get(name)
     if not _available(name):
-        ss.pending_download = name  # the page downloads it with a progress bar, then switches
+        ss[exp.key("pending_download")] = name  # the page downloads it with a progress bar, then switches
         return
     if info.kind == "image":
-        current_is_image = problem_of(spec) == "image"
+        current_is_image = problem_of(exp) == "image"
         new = image_spec(name, spec.layers if current_is_image else image_spec().layers)
         if current_is_image:
             new = replace(new, optimizer=spec.optimizer, batch_size=spec.batch_size, init=spec.init, seed=spec.seed)
-        set_spec(new, custom=None, sync=True)
+        set_spec(exp, new, custom=None, sync=True)
         return
     features = spec.features
     if info.kind == "curve":
@@ -83,11 +102,11 @@ def _pick_dataset(name: str) -> None:
     elif features == ("x1",):
         features = ("x1", "x2")
     dataset = replace(spec.dataset, name=name, n_samples=min(spec.dataset.n_samples, info.max_n))
-    set_spec(replace(spec, dataset=dataset, features=features), custom=None, sync=True)
+    set_spec(exp, replace(spec, dataset=dataset, features=features), custom=None, sync=True)
 
 
-def _csv_uploaded() -> None:
-    upload = ss.get("upload_csv")
+def _csv_uploaded(exp: Experiment) -> None:
+    upload = ss.get(exp.key("upload_csv"))
     if upload is None:
         return
     try:
@@ -95,30 +114,30 @@ def _csv_uploaded() -> None:
     except datasets.DatasetError as exc:
         flash("error", f"{upload.name} was not loaded: {exc}")
         return
-    spec: Spec = ss.spec
-    features = spec.features if problem_of(spec) != "image" else ("x1", "x2")
+    spec = exp.spec
+    features = spec.features if problem_of(exp) != "image" else ("x1", "x2")
     layers = spec.layers if all(layer.type == "dense" for layer in spec.layers) else Spec().layers
     new = replace(spec, dataset=replace(spec.dataset, name=CUSTOM, n_samples=max(10, len(X))),
                   features=features, layers=layers, loss="auto")
-    if set_spec(new, custom=CustomData(X, y, task), sync=True):
+    if set_spec(exp, new, custom=CustomData(X, y, task), sync=True):
         kind = f"{int(y.max()) + 1} classes" if task == "classification" else "regression targets"
         flash("success", f"Loaded {len(X)} points with {kind} from {upload.name}.")
 
 
-def _feature_toggled(name: str) -> None:
-    spec: Spec = ss.spec
-    on = ss[f"feature_{name}"]
+def _feature_toggled(exp: Experiment, name: str) -> None:
+    spec = exp.spec
+    on = ss[exp.key(f"feature_{name}")]
     features = [f for f in FEATURES if (f in spec.features and f != name) or (f == name and on)]
     if not features:
         flash("warning", "The network needs at least one input feature.")
-        ss[f"feature_{name}"] = True
+        ss[exp.key(f"feature_{name}")] = True
         return
-    set_spec(replace(spec, features=tuple(features)))
+    set_spec(exp, replace(spec, features=tuple(features)))
 
 
-def _download_pending() -> None:
+def _download_pending(exp: Experiment) -> None:
     """Fetch a requested MNIST-style set with a progress bar; on failure say which files go where."""
-    name = ss.pop("pending_download", None)
+    name = ss.pop(exp.key("pending_download"), None)
     if name is None:
         return
     bar = st.progress(0.0, text=f"Downloading {datasets.get(name).title}…")
@@ -134,74 +153,63 @@ def _download_pending() -> None:
         st.error(str(exc).replace("\n", "  \n"))
         return
     bar.empty()
-    _pick_dataset(name)
+    _pick_dataset(exp, name)
     st.rerun()
 
 
-def _dataset_grid(names: list[str], spec: Spec, image: bool) -> None:
-    per_row = 2  # two wide columns keep the names ("Gauss", "Moons") and captions on one line
-    for start in range(0, len(names), per_row):
-        cols = st.columns(per_row, gap="small")
-        for col, name in zip(cols, names[start:start + per_row]):
-            info = datasets.get(name)
-            with col:
-                if image:
-                    st.image(_image_thumbnail(name), width="stretch",
-                             caption=None if _available(name) else "not downloaded")
-                else:
-                    _img(_dataset_thumbnail(name, spec.dataset.noise), 64, info.description)
-                st.button(SHORT_TITLES.get(name, info.title), key=f"dataset_{name}", on_click=_pick_dataset, args=(name,),
-                          type="primary" if spec.dataset.name == name else "secondary",
-                          width="stretch", help=f"{info.title}: {info.description}")
+def _dataset_grid(exp: Experiment, names: list[str]) -> None:
+    """The datasets as picture buttons, three to a row (TensorFlow Playground's DATA column)."""
+    grid = st.container(horizontal=True, gap="small", key=exp.key("dataset_grid"))
+    for name in names:
+        info = datasets.get(name)
+        title = SHORT_TITLES.get(name, info.title) + ("" if _available(name) else " ↓")
+        grid.button(title, key=exp.key(f"dataset_{name}"), on_click=_pick_dataset, args=(exp, name),
+                    type="primary" if exp.spec.dataset.name == name else "secondary",
+                    help=f"{info.title}: {info.description}" + ("" if _available(name) else " (not downloaded yet)"))
 
 
-def render_data_panel() -> None:
-    """Draw the data column."""
-    spec: Spec = ss.spec
-    problem = problem_of(spec)
+def render_data_panel(exp: Experiment) -> None:
+    """Draw the data column: datasets, the data's knobs, features."""
+    spec = exp.spec
+    problem = problem_of(exp)
     image = problem == "image"
-    st.markdown("##### Data")
     if image:
         names = datasets.names(kind="image")
     else:
         names = [n for n in datasets.names(task=problem) if datasets.get(n).kind != "image"]
-    _dataset_grid(names, spec, image)
-    _download_pending()
+    _dataset_grid(exp, names)
+    _download_pending(exp)
     if spec.dataset.name == CUSTOM:
-        st.caption(f"Training on your uploaded points ({len(ss.custom.X) if ss.custom else 0} rows).")
+        st.caption(f"Training on your uploaded points ({len(exp.custom.X) if exp.custom else 0} rows).")
     info = datasets.get(spec.dataset.name) if spec.dataset.name != CUSTOM else None
-    widget(st.slider, "Ratio of training to test data", "train_ratio", min_value=10, max_value=90, step=5,
-           format="%d%%")
-    if info is None or info.kind != "image":
-        widget(st.slider, "Noise", "noise", min_value=0, max_value=50, step=5, format="%d%%",
+    widget(exp, st.slider, "Training data", "train_ratio", min_value=10, max_value=90, step=5, format="%d%%",
+           help="The share of the samples used for training; the rest is the test set.")
+    widget(exp, st.slider, "Noise" if not image else "Pixel noise", "noise", min_value=0, max_value=50, step=5,
+           format="%d%%", disabled=info is None)
+    widget(exp, st.select_slider, "Batch size", "batch_size", options=choices_with(spec.batch_size, BATCH_SIZES))
+    with st.popover("More data options", icon=":material/database:", width="stretch"):
+        max_n = info.max_n if info else 20_000
+        widget(exp, st.number_input, "Samples" if not image else "Images", "n_samples", min_value=10,
+               max_value=max_n, step=50 if not image else 100, disabled=info is None)
+        widget(exp, st.number_input, "Data seed", "data_seed", min_value=0, max_value=2**31 - 1, step=1,
                disabled=info is None)
-    else:
-        widget(st.slider, "Pixel noise", "noise", min_value=0, max_value=50, step=5, format="%d%%")
-    widget(st.select_slider, "Batch size", "batch_size", options=choices_with(spec.batch_size, BATCH_SIZES))
-    c1, c2 = st.columns(2)
-    max_n = info.max_n if info else 20_000
-    widget(c1.number_input, "Samples" if not image else "Images", "n_samples", min_value=10,
-           max_value=max_n, step=50 if not image else 100, disabled=info is None)
-    widget(c2.number_input, "Data seed", "data_seed", min_value=0, max_value=2**31 - 1, step=1,
-           disabled=info is None)
-    if info is not None and "classes" in info.options:
-        widget(st.slider, "Classes", "classes", min_value=2, max_value=8)
+        if info is not None and "classes" in info.options:
+            widget(exp, st.slider, "Classes", "classes", min_value=2, max_value=8)
+        if image:
+            widget(exp, st.radio, "Normalisation", "normalize", options=["standard", "none"],
+                   format_func={"standard": "zero mean, unit variance", "none": "pixels in [0, 1]"}.get)
+        else:
+            st.markdown("**Your own data (CSV)**")
+            st.caption("Columns `x1`, `x2` and `label` (classes) or `target` (regression), one point per row.")
+            st.file_uploader("Upload points", type=["csv"], key=exp.key("upload_csv"), on_change=_csv_uploaded,
+                             args=(exp,), label_visibility="collapsed")
     if image:
-        widget(st.radio, "Normalisation", "normalize", options=["standard", "none"], horizontal=True,
-               format_func={"standard": "zero mean, unit variance", "none": "pixels in [0, 1]"}.get)
         from playground.ui.image_panel import render_gallery
 
-        render_gallery()
+        render_gallery(exp)
         return
-    with st.expander("Your own data (CSV)"):
-        st.caption("Columns `x1`, `x2` and `label` (classes) or `target` (regression), one point per row.")
-        st.file_uploader("Upload points", type=["csv"], key="upload_csv", on_change=_csv_uploaded,
-                         label_visibility="collapsed")
-    st.markdown("##### Features")
-    st.caption("Which properties of each point the network sees.")
+    st.markdown("**Features**", help="Which properties of each point the network sees.")
     usable = [f for f in FEATURES if not (info is not None and info.kind == "curve" and f in USES_X2)]
     for name in usable:
-        c1, c2 = st.columns([1, 3], vertical_alignment="center")
-        with c1:
-            _img(_feature_thumbnail(name), 32, LABELS[name])
-        c2.checkbox(LABELS[name], key=f"feature_{name}", on_change=_feature_toggled, args=(name,))
+        ss[exp.key(f"feature_{name}")] = name in spec.features
+        st.checkbox(LABELS[name], key=exp.key(f"feature_{name}"), on_change=_feature_toggled, args=(exp, name))

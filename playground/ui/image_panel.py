@@ -16,7 +16,7 @@ from PIL import Image, UnidentifiedImageError
 
 from playground.interpret import class_gallery, image_frame
 from playground.live import LiveRunner
-from playground.ui.state import flash, ss
+from playground.ui.state import experiment, flash, ss
 from playground.viz import (attribution_overlay, confusion_matrix, dense_activations, feature_maps, filters,
                             image_grid, loss_curves, misclassified_gallery)
 from playground.viz.dashboard import gradient_views, stats_view_from
@@ -33,12 +33,12 @@ def _gallery(name: str, seed: int, n: int, _data) -> tuple[np.ndarray, list[str]
     return class_gallery(_data, per_class=6)
 
 
-def render_gallery() -> None:
+def render_gallery(exp=None) -> None:
     """Samples of each class of the current image set (in the data column)."""
-    data = ss.runner.data
+    data = experiment().data
     if data.kind != "image":
         return
-    images, titles = _gallery(data.name, ss.spec.dataset.seed, len(data.raw_train), data)
+    images, titles = _gallery(data.name, experiment().spec.dataset.seed, len(data.raw_train), data)
     with st.expander("Samples per class", expanded=False):
         st.plotly_chart(image_grid(images, titles, cols=6, title=""), key="gallery_chart", **CHART)
 
@@ -48,7 +48,7 @@ def _uploaded_image() -> None:
     if upload is None:
         ss.pop("user_image", None)
         return
-    h, w = ss.runner.data.input_shape[-2:]
+    h, w = experiment().data.input_shape[-2:]
     try:
         img = Image.open(io.BytesIO(upload.getvalue())).convert("L").resize((w, h), Image.Resampling.LANCZOS)
     except (UnidentifiedImageError, OSError, ValueError):
@@ -65,7 +65,7 @@ def _drawn() -> None:
     pixels = getattr(ss.get("draw_canvas"), "pixels", None)
     ss.pop("user_image", None)
     if pixels:
-        h, w = ss.runner.data.input_shape[-2:]
+        h, w = experiment().data.input_shape[-2:]
         ss.user_image = np.asarray(pixels, dtype=np.float32).reshape(h, w)
         ss.image_source = "drawing"
 
@@ -77,7 +77,7 @@ def _source_changed() -> None:
 def render_image_selector() -> None:
     """Which image the views explain: a test image, a drawing or an upload (outside the live fragment,
     so the drawing survives the refreshes)."""
-    data = ss.runner.data
+    data = experiment().data
     if data.kind != "image":
         return
     h, w = data.input_shape[-2:]

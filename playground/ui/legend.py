@@ -4,14 +4,6 @@ from __future__ import annotations
 import streamlit as st
 
 
-def render_header() -> None:
-    """Title and one line on what this is."""
-    st.markdown("## Neural Playground  \n"
-                "<span style='color:#666'>Build a neural network by clicking, train it live with PyTorch, "
-                "and watch the decision boundary, every neuron and the gradients change.</span>",
-                unsafe_allow_html=True)
-
-
 def render_legend() -> None:
     """What the colours mean, as TensorFlow Playground explains under its output."""
     with st.expander("What am I looking at?", expanded=False):

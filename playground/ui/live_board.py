@@ -60,6 +60,31 @@ CSS = """
 .pg-buttons button { font: inherit; font-size: 0.9rem; padding: 0.25rem 0.75rem; border-radius: 0.5rem;
                      border: 1px solid rgba(49, 51, 63, 0.2); background: #fff; cursor: pointer; }
 .pg-buttons button:hover { border-color: #0877bd; color: #0877bd; }
+.pg-tabs { display: flex; gap: 0.25rem; border-bottom: 1px solid rgba(49, 51, 63, 0.15); }
+.pg-tabs button { font: inherit; font-size: 0.875rem; padding: 0.3rem 0.75rem; border: none; background: none;
+                  cursor: pointer; color: rgba(49, 51, 63, 0.75); border-bottom: 2px solid transparent; }
+.pg-tabs button[aria-selected="true"] { color: #0877bd; border-bottom-color: #0877bd; font-weight: 600; cursor: default; }
+.pg-builder { display: flex; flex-direction: column; gap: 0.2rem; font-size: 0.8rem; }
+.pg-builder-top { display: flex; align-items: center; gap: 0.4rem; }
+.pg-builder-count { font-weight: 600; margin-left: 0.25rem; }
+.pg-builder-cols { position: relative; height: 3.6rem; }
+.pg-bcol { position: absolute; top: 0; transform: translateX(-50%); display: flex; flex-direction: column;
+           align-items: center; gap: 0.1rem; z-index: 2; }
+.pg-bcol-row { display: flex; align-items: center; gap: 0.2rem; }
+.pg-units { min-width: 1.6rem; text-align: center; font-weight: 600; }
+.pg-round { width: 1.4rem; height: 1.4rem; border-radius: 50%; border: 1px solid rgba(49, 51, 63, 0.3);
+            background: #fff; cursor: pointer; font: inherit; line-height: 1; padding: 0; }
+.pg-round:hover:not(:disabled) { border-color: #0877bd; color: #0877bd; }
+.pg-round:disabled { opacity: 0.35; cursor: not-allowed; }
+.pg-bcol select { font: inherit; font-size: 0.75rem; max-width: 5.6rem; }
+.pg-options { position: relative; font-size: 0.72rem; }
+.pg-options summary { cursor: pointer; color: rgba(49, 51, 63, 0.7); list-style: none; }
+.pg-options[open] .pg-options-body { position: absolute; top: 1.1rem; left: 50%; transform: translateX(-50%);
+    background: #fff; border: 1px solid rgba(49, 51, 63, 0.2); border-radius: 0.4rem; padding: 0.4rem;
+    box-shadow: 0 2px 8px rgba(0, 0, 0, 0.15); display: flex; flex-direction: column; gap: 0.25rem;
+    white-space: nowrap; z-index: 5; }
+.pg-options-row { display: flex; gap: 0.25rem; }
+@media (max-width: 700px) { .pg-row { flex-direction: column; } .pg-col { width: 100%; } }
 """
 JS = (Path(__file__).with_name("assets") / "live_board.js").read_text(encoding="utf-8")
 

@@ -1,24 +1,35 @@
-"""The live views: metrics, network diagram, output, curves, gradient flow, activation health.
+"""The workbench: the data column, the metrics and the live board (network, output, curves,
+gradient flow, activation health), on one screen.
 
-Drawn by a fragment that reruns on its own every FRAME_SECONDS while training plays; each
-run takes one snapshot from the runner (the worker keeps training meanwhile) and draws it.
+Drawn by one fragment. A click inside it (a dataset, a feature, +/- on the diagram) reruns only
+the fragment, not the page; while training plays the fragment reruns itself every
+FRAME_SECONDS, and while paused every HEARTBEAT_SECONDS, which tells the trainer pool the tab is
+still open (a closed tab stops asking and its trainer is freed).
 """
 from __future__ import annotations
 
 import math
-
 import streamlit as st
 
-from playground.live import LiveRunner
+from playground.activations import ACTIVATIONS
+from playground.experiment import Experiment
+from playground.model import infer_shapes
+from playground.spec import MAX_LAYERS, MAX_UNITS
+from playground.ui import builder
 from playground.ui.live_board import live_board
-from playground.ui.state import ss
+from playground.ui.state import experiment, show_flashes, ss
 from playground.viz import dashboard
 
 FRAME_SECONDS = 0.25
-# While playing, the gradient-flow and activation-health row and the hover values of the network
-# and output charts are rebuilt on every SLOW_EVERY-th frame (once a second); the metrics, the
-# maps, the links and the curves refresh every frame.
+HEARTBEAT_SECONDS = 15.0
+# While playing, the gradient and health panels and the hover values of the network and output
+# charts are rebuilt on every SLOW_EVERY-th frame (once a second); the metrics, the maps, the
+# links and the curves refresh every frame.
 SLOW_EVERY = 4
+TABS = {"network": "Network", "gradients": "Gradient flow", "health": "Activation health"}
+OUTPUT_LAYOUT = dict(height=362, margin=dict(l=44, r=60, t=6, b=36), title=None, showlegend=False)
+CURVES_LAYOUT = dict(height=162, margin=dict(l=50, r=58, t=30, b=30), title=None)
+DROPOUTS = [0.0, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9]
 
 
 def _fmt(value: float | None, percent: bool = False) -> str:
@@ -27,27 +38,11 @@ def _fmt(value: float | None, percent: bool = False) -> str:
     return f"{value:.1%}" if percent else f"{value:.4f}"
 
 
-def _board_event(event: dict) -> None:
-    """Clicks on the network select a neuron; the board's toggles and Close button set state."""
-    kind = event.get("kind")
-    if kind == "click" and event.get("chart") == "network_chart":
-        for point in event.get("points") or []:
-            custom = point.get("customdata")
-            if custom is not None and len(custom) >= 2:
-                ss.selected = (int(custom[0]), int(custom[1]))
-                return
-    elif kind == "toggle" and event.get("name") in ("show_test", "discretize"):
-        ss[event["name"]] = bool(event.get("value"))
-    elif kind == "button" and event.get("name") == "close_neuron":
-        ss.selected = None
-
-
-def _metrics(snap, data) -> None:
-    h = snap.history
-    last = lambda key: (h.get(key) or [None])[-1]  # noqa: E731
-    classification = data.task == "classification"
-    cols = st.columns(5 if classification else 3)
-    cols[0].metric("Epoch", f"{snap.epoch:,}", help=f"{snap.step:,} mini-batch steps")
+def _metrics(history: dict, epoch: int, step: int, task: str) -> None:
+    last = lambda key: (history.get(key) or [None])[-1]  # noqa: E731
+    classification = task == "classification"
+    cols = st.columns(5 if classification else 3, gap="small")
+    cols[0].metric("Epoch", f"{epoch:,}", help=f"{step:,} mini-batch steps")
     cols[1].metric("Train loss", _fmt(last("train_loss")))
     cols[2].metric("Test loss", _fmt(last("test_loss")))
     if classification:
@@ -55,77 +50,162 @@ def _metrics(snap, data) -> None:
         cols[4].metric("Test accuracy", _fmt(last("test_accuracy"), True))
 
 
-def render_live(runner: LiveRunner) -> None:
+# -- the builder on the diagram -------------------------------------------------------------
+def builder_controls(exp: Experiment, columns: list[dict]) -> dict | None:
+    """What the board draws above the network diagram: +/- layer, and per hidden column +/-
+    neurons, its activation and its options. None where the network is not all dense layers."""
+    spec, data = exp.spec, exp.data
+    if any(layer.type != "dense" for layer in spec.layers):
+        return None
+    shapes = infer_shapes(spec.layers, data.input_shape, data.n_outputs)
+    index_of = {s.name: s.index for s in shapes if s.index is not None}
+    cols = []
+    for c, column in enumerate(columns):
+        i = index_of.get(column["name"])
+        if i is None:
+            continue
+        layer = spec.layers[i]
+        cols.append({"col": c, "layer": i, "units": layer.units, "activation": layer.activation,
+                     "dropout": layer.dropout, "batch_norm": layer.batch_norm, "residual": layer.residual,
+                     "first": i == 0, "last": i == len(spec.layers) - 1})
+    return {"n_columns": len(columns), "layers": len(spec.layers), "max_layers": MAX_LAYERS,
+            "max_units": MAX_UNITS, "activations": list(ACTIVATIONS), "dropouts": DROPOUTS, "columns": cols}
+
+
+def _builder_event(exp: Experiment, event: dict) -> None:
+    """One edit from the diagram's controls. Each carries the value it was drawn with (the
+    layer count, the target width), so an event that arrives twice changes the network once."""
+    action, i = event.get("action"), event.get("layer")
+    n = len(exp.spec.layers)
+    if action == "add_layer":
+        builder.add_layer(exp, int(event.get("drawn", n)), kind="dense")
+    elif action == "remove_layer":
+        builder.remove_layer(exp, None if i is None else int(i), int(event.get("drawn", n)))
+    elif not isinstance(i, int) or not 0 <= i < n:
+        return
+    elif action == "units":
+        builder.change_layer(exp, i, units=int(event["value"]))
+    elif action == "activation" and event.get("value") in ACTIVATIONS:
+        if builder.change_layer(exp, i, activation=event["value"]):
+            st.rerun(scope="app")  # the toolbar's "all layers" activation shows it too
+    elif action == "option" and event.get("name") in ("dropout", "batch_norm", "residual"):
+        name, value = event["name"], event.get("value")
+        builder.change_layer(exp, i, **{name: float(value) if name == "dropout" else bool(value)})
+    elif action == "move":
+        builder.move_layer(exp, i, int(event.get("delta", 0)))
+
+
+def _board_event(exp: Experiment, event: dict) -> None:
+    """Clicks on the network select a neuron; toggles, tabs, Close and the builder set state."""
+    kind, view = event.get("kind"), exp.view
+    if kind == "click" and event.get("chart") == "network_chart":
+        for point in event.get("points") or []:
+            custom = point.get("customdata")
+            if custom is not None and len(custom) >= 2:
+                view.selected = (int(custom[0]), int(custom[1]))
+                return
+    elif kind == "toggle" and event.get("name") in ("show_test", "discretize"):
+        setattr(view, event["name"], bool(event.get("value")))
+    elif kind == "button" and event.get("name") == "close_neuron":
+        view.selected = None
+    elif kind == "tab" and event.get("name") in TABS:
+        view.tab = event["name"]
+    elif kind == "builder":
+        _builder_event(exp, event)
+
+
+# -- one frame of the 2-D views --------------------------------------------------------------
+def render_live(exp: Experiment) -> None:
     """One frame of the 2-D playground's views."""
-    selected = ss.get("selected")
-    snap, data = runner.frame(detail=selected)
+    runner, view = exp.runner, exp.view
+    snap, data = runner.frame(detail=view.selected)
     if snap.diverged:
         st.error(snap.diverged, icon=":material/warning:")
     if runner.status.get("error"):
         st.error(runner.status["error"])
-    _metrics(snap, data)
-    if selected is not None and snap.detail is None:
-        selected = ss.selected = None  # the clicked neuron no longer exists (the network changed)
-    ss.frame_count = ss.get("frame_count", 0) + 1
-    slow_frame = not runner.playing or ss.frame_count % SLOW_EVERY == 0
-    show_test = bool(ss.get("show_test", False))
-    discretize = bool(ss.get("discretize", False))
+    _metrics(snap.history, snap.epoch, snap.step, data.task)
+    if view.selected is not None and snap.detail is None:
+        view.selected = None  # the clicked neuron no longer exists (the network changed)
+    view.frame_count += 1
+    slow_frame = not runner.playing or view.frame_count % SLOW_EVERY == 0
     figures = {
-        "network_chart": dashboard.diagram(snap, selected),
-        "output_chart": dashboard.output_view(snap, data, show_test, discretize),
-        "curves_chart": dashboard.loss_curves(snap.history, "epoch", snap.task),
+        "network_chart": dashboard.diagram(snap, view.selected),
+        # Sized for one screen: the output is the largest chart (its plot ≥ 300 px at 1280×720).
+        "output_chart": dashboard.output_view(snap, data, view.show_test, view.discretize).update_layout(
+            OUTPUT_LAYOUT),
+        "curves_chart": dashboard.loss_curves(snap.history, "epoch", snap.task).update_layout(CURVES_LAYOUT),
     }
-    left: list = ["network_chart", {"caption": "Click a neuron to enlarge its map. Links: blue positive, "
-                                               "orange negative weights; thicker means larger |w|."}]
-    if selected is not None:
-        enlarged = dashboard.selected_map(snap, data)
-        if enlarged is not None:
-            figures["neuron_chart"] = enlarged
-            left += ["neuron_chart", {"button": {"name": "close_neuron", "label": "Close"}}]
+    tabs = {"tabs": [{"name": name, "label": label, "active": name == view.tab} for name, label in TABS.items()]}
+    left: list = [tabs]
+    if view.tab == "network":
+        controls = builder_controls(exp, snap.columns)
+        if controls is not None:
+            left.append({"builder": controls})
+        left += ["network_chart", {"caption": "Click a neuron to enlarge its map. Links: blue positive, orange "
+                                              "negative weights; thicker means larger |w|."}]
+        if view.selected is not None:
+            enlarged = dashboard.selected_map(snap, data)
+            if enlarged is not None:
+                figures["neuron_chart"] = enlarged
+                left += ["neuron_chart", {"button": {"name": "close_neuron", "label": "Close"}}]
+    else:
+        # The panels not on screen are not computed; on screen they refresh once a second.
+        cache = ss.get(exp.key("_slow_figures"))
+        if slow_frame or cache is None or cache[0] != (id(data), view.tab):
+            if view.tab == "gradients":
+                bars, heat, flags = dashboard.gradient_views(snap)
+                slow = {"gradient_bars_chart": bars, "gradient_heatmap_chart": heat}
+            else:
+                slow, flags = {"activation_stats_chart": dashboard.stats_view(snap)}, {}
+            cache = ss[exp.key("_slow_figures")] = ((id(data), view.tab), slow, flags)
+        _, slow, flags = cache
+        figures.update(slow)
+        if flags:
+            said = ", ".join(f"{name} ({flag})" for name, flag in flags.items())
+            left.append({"note": f"Gradient trouble: {said}. Vanished means ‖∂L/∂W‖ is over 1000× below "
+                                 f"the largest layer's; exploded means it is above 1000 or not finite."})
+        left += list(slow)
     toggles = {"toggles": [
-        {"name": "show_test", "label": "Show test data", "value": show_test},
-        {"name": "discretize", "label": "Discretize output", "value": discretize,
+        {"name": "show_test", "label": "Show test data", "value": view.show_test},
+        {"name": "discretize", "label": "Discretize output", "value": view.discretize,
          "disabled": data.kind == "curve"}]}
-    cached = ss.get("slow_figures")
-    if slow_frame or cached is None or cached[0] != id(data):
-        bars, heat, flags = dashboard.gradient_views(snap)
-        cached = ss.slow_figures = (id(data), bars, heat, flags, dashboard.stats_view(snap))
-    _, figures["gradient_bars_chart"], figures["gradient_heatmap_chart"], flags, \
-        figures["activation_stats_chart"] = cached
-    gradient_row: list = [(1.0, ["gradient_bars_chart"]), (1.4, ["gradient_heatmap_chart"]),
-                          (1.0, ["activation_stats_chart"])]
-    layout: list = [[(1.55, left), (1.0, ["output_chart", toggles, "curves_chart"])],
-                    "Gradient flow and activation health"]
-    if flags:
-        said = ", ".join(f"{name} ({flag})" for name, flag in flags.items())
-        layout.append([(1.0, [{"note": f"Gradient trouble: {said}. Vanished means ‖∂L/∂W‖ is over 1000× below "
-                                       f"the largest layer's; exploded means it is above 1000 or not finite."}])])
-    layout.append(gradient_row)
+    layout: list = [[(1.05, left), (1.0, ["output_chart", toggles, "curves_chart"])]]
     # Between the once-a-second frames, the network and the output keep their traces (hover
     # values) and redraw only their images and links: a full chart recomputation each frame
-    # took CPU from training on a 2-core machine.
-    # (A 1-D fit is drawn as a trace, not an image: that output chart is never held.)
+    # took CPU from training on a 2-core machine. (A 1-D fit is drawn as a trace: never held.)
     hold = () if slow_frame else ("network_chart",) if data.kind == "curve" else ("network_chart", "output_chart")
-    live_board("live_board", layout, figures, hold=hold, on_event=_board_event)
+    live_board(exp.key("live_board"), layout, figures, hold=hold, on_event=lambda event: _board_event(exp, event))
 
 
 def live_fragment() -> None:
-    """Draw the views; while playing, as a fragment that refreshes itself."""
-    runner: LiveRunner = ss.runner
-    playing = runner.playing
+    """Draw the workbench; while playing, as a fragment that refreshes itself."""
+    exp = experiment()
+    playing = exp.runner.playing
 
-    @st.fragment(run_every=FRAME_SECONDS if playing else None)
+    @st.fragment(run_every=FRAME_SECONDS if playing else HEARTBEAT_SECONDS)
     def frame() -> None:
-        current: LiveRunner = ss.runner
-        if playing and not current.playing:
+        current = experiment()
+        if playing and not current.runner.playing:
             # Training stopped by itself (divergence, idle): redraw the whole page so the
             # Play button and the URL catch up.
             st.rerun(scope="app")
-        if current.data.kind == "image":
-            from playground.ui.image_panel import render_image_live
+        from playground.ui.data_panel import render_data_panel
 
-            render_image_live(current)
-        else:
-            render_live(current)
+        data_col, main_col = st.columns([0.78, 4.22], gap="small")
+        with data_col:
+            render_data_panel(current)
+        with main_col:
+            show_flashes()
+            if current.data.kind == "image":
+                from playground.ui.image_panel import render_image_live, render_image_selector
+
+                builder.render_builder(current)
+                render_image_selector()
+                render_image_live(current.runner)
+            else:
+                render_live(current)
+                if st.toggle("Layer details", key=current.key("layer_details"),
+                             help="Every layer as a card with its shape, parameters and options."):
+                    builder.render_builder(current)
 
     frame()

@@ -1,23 +1,31 @@
-"""Per-tab session state: the current spec, its LiveRunner, the URL, and flash messages.
+"""Per-tab session state: the experiments, the URL, and flash messages.
 
-Every change to the experiment goes through `set_spec`, which validates, hands the spec to
-the runner (hyper-parameters change in place, anything else rebuilds), and writes the URL.
-A refused change leaves the previous spec (and the user's model) untouched and says why.
+Every change to an experiment goes through `set_spec`, which validates, hands the spec to the
+experiment's runner (hyper-parameters change in place, anything else rebuilds), and writes the
+URL. A refused change leaves the previous spec (and the user's model) untouched and says why.
+
+The URL also carries `run`, the id of the experiment's trainer in the pool: a reloaded tab
+finds its trainer again (with the trained weights) instead of starting a new one, as long as
+no other open tab is using it (a copied link opens a fresh trainer of the same spec).
 """
 from __future__ import annotations
 
-from typing import Any
-
 import os
+from typing import Any
 
 import streamlit as st
 
 import datasets
 from playground.data import CUSTOM, CustomData
+from playground.experiment import Experiment
 from playground.live import LiveRunner
 from playground.spec import Spec, SpecError
 
 ss = st.session_state
+RUN_PARAM = "run"
+# Which browser session last drew each trainer: a reload may adopt a trainer only when the
+# session that had it is gone. Process-wide, like the pool itself.
+_OWNERS: dict[str, str] = {}
 
 
 def flash(level: str, text: str) -> None:
@@ -31,8 +39,14 @@ def show_flashes() -> None:
         getattr(st, level)(text)
 
 
+def experiment() -> Experiment:
+    """The session's main experiment."""
+    return ss.experiments[0]
+
+
 def spec_from_url(params: dict[str, Any]) -> tuple[Spec, str | None]:
     """The spec a shared link describes, or the default with a message saying what was wrong."""
+    params = {k: v for k, v in params.items() if k != RUN_PARAM}
     if not params:
         return Spec(), None
     try:
@@ -47,58 +61,102 @@ def spec_from_url(params: dict[str, Any]) -> tuple[Spec, str | None]:
 
 
 def new_runner(spec: Spec) -> LiveRunner:
-    """A runner in a worker process (or a thread when PLAYGROUND_WORKER=thread, as the app tests set)."""
+    """A runner in the trainer pool (or a thread when PLAYGROUND_WORKER=thread, as the app tests set)."""
     return LiveRunner(spec, mode=os.environ.get("PLAYGROUND_WORKER", "process"))
+
+
+def _session_id() -> str | None:
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    return ctx.session_id if ctx is not None else None
+
+
+def _owner_active(run_id: str) -> bool:
+    owner = _OWNERS.get(run_id)
+    if owner is None:
+        return False
+    try:
+        from streamlit.runtime import Runtime
+
+        return Runtime.exists() and Runtime.instance().is_active_session(owner)
+    except Exception:  # noqa: BLE001 - no runtime (bare mode): nobody else can own it
+        return False
+
+
+def _adopt(run_id: str | None, spec: Spec) -> LiveRunner | None:
+    """The trainer a reloaded tab had, if it still exists, has this spec and nobody else uses it."""
+    attach = getattr(LiveRunner, "attach", None)
+    if not run_id or attach is None or _owner_active(run_id):
+        return None
+    try:
+        runner = attach(run_id)
+    except Exception:  # noqa: BLE001 - a stale or foreign id is not an error: start afresh
+        return None
+    if runner is None or runner.spec != spec or runner.custom is not None:
+        return None
+    return runner
 
 
 def init_session() -> None:
     """First run of a tab: spec from the URL (or the default), a runner, widgets in sync."""
-    if "spec" in ss:
+    if "experiments" in ss:
+        _claim(experiment())
         return
-    spec, message = spec_from_url(st.query_params.to_dict())
-    try:
-        runner = new_runner(spec)
-    except (SpecError, datasets.DatasetError) as exc:
-        message = f"The link's experiment could not be built ({exc}). Showing the default experiment instead."
-        spec = Spec()
-        runner = new_runner(spec)
-    ss.spec, ss.custom, ss.runner = spec, None, runner
-    ss.selected = None
+    params = st.query_params.to_dict()
+    spec, message = spec_from_url(params)
+    runner = _adopt(params.get(RUN_PARAM), spec) if message is None else None
+    if runner is None:
+        try:
+            runner = new_runner(spec)
+        except (SpecError, datasets.DatasetError) as exc:
+            message = f"The link's experiment could not be built ({exc}). Showing the default experiment instead."
+            spec = Spec()
+            runner = new_runner(spec)
+    exp = Experiment(spec, runner)
+    ss.experiments = [exp]
     if message:
         flash("error", message)
     from playground.ui.controls import sync_widgets
 
-    sync_widgets(spec)
-    write_url(spec)
+    sync_widgets(exp, spec)
+    _claim(exp)
+    write_url(exp)
 
 
-def write_url(spec: Spec) -> None:
+def _claim(exp: Experiment) -> None:
+    run_id = getattr(exp.runner, "id", None)
+    session = _session_id()
+    if run_id and session:
+        _OWNERS[run_id] = session
+
+
+def write_url(exp: Experiment) -> None:
     """Keep the address bar equal to the spec, so copying it shares the experiment."""
-    query = spec.to_query()
+    query = exp.spec.to_query()
+    run_id = getattr(exp.runner, "id", None)
+    if run_id:
+        query[RUN_PARAM] = run_id
     if st.query_params.to_dict() != query:
         st.query_params.from_dict(query)
 
 
-def set_spec(spec: Spec, custom: CustomData | None | str = "keep", sync: bool = False) -> bool:
+def set_spec(exp: Experiment, spec: Spec, custom: CustomData | None | str = "keep", sync: bool = False) -> bool:
     """Adopt `spec` if it is valid and buildable; otherwise keep the old one and say why."""
+    from playground.ui.controls import sync_widgets
+
     if custom == "keep":
-        custom = ss.custom if spec.dataset.name == CUSTOM else None
-    runner: LiveRunner = ss.runner
-    old_spec = ss.spec
+        custom = exp.custom if spec.dataset.name == CUSTOM else None
+    old_spec = exp.spec
     try:
         spec.validate()
-        runner.apply_spec(spec, custom)
+        exp.runner.apply_spec(spec, custom)
     except (SpecError, datasets.DatasetError, ValueError) as exc:
         flash("error", f"That change was not applied: {exc}")
-        # Put the widgets back to what is really running.
-        from playground.ui.controls import sync_widgets
-
-        sync_widgets(old_spec)
+        sync_widgets(exp, old_spec)  # put the widgets back to what is really running
         return False
-    ss.spec, ss.custom = spec, custom
+    exp.spec, exp.custom = spec, custom
     if sync:
-        from playground.ui.controls import sync_widgets
-
-        sync_widgets(spec)
-    write_url(spec)
+        sync_widgets(exp, spec)
+    write_url(exp)
     return True

@@ -1,7 +1,9 @@
-"""The top bar: Play/Pause, Step, one-batch step, Reset, Regenerate, and the common knobs.
+"""The top bar: Play/Pause, Step, one-batch step, Reset, Regenerate, the common knobs, and the
+Training and Share menus.
 
 Mirrors TensorFlow Playground's header: learning rate, activation, regularisation and its
-rate, problem type — all of which change live, without stopping training.
+rate, problem type — all of which change live, without stopping training. The bar stays at the
+top of the window while the page scrolls (see style.py).
 """
 from __future__ import annotations
 
@@ -12,31 +14,40 @@ import streamlit as st
 
 import datasets
 from playground.activations import ACTIVATIONS
-from playground.live import LiveRunner
-from playground.spec import Spec
+from playground.experiment import Experiment
+from playground.initializers import INITS
+from playground.losses import LOSSES
+from playground.optimizers import OPTIMIZERS
+from playground.spec import Spec, SpecError
 from playground.ui.controls import (LEARNING_RATES, REG_RATES, choices_with, set_all_activations,
                                     widget)
 from playground.ui.state import flash, set_spec, ss
 
 PROBLEMS = {"classification": "Classification", "regression": "Regression", "image": "Images"}
-FIRST_DATASET = {"classification": "circle", "regression": "plane", "image": "digits"}
+OPTIMIZER_TITLES = {"sgd": "SGD", "adam": "Adam", "adamw": "AdamW", "rmsprop": "RMSprop", "adagrad": "Adagrad"}
+INIT_TITLES = {"pytorch_default": "PyTorch default", "xavier_uniform": "Xavier uniform",
+               "xavier_normal": "Xavier normal", "kaiming_uniform": "Kaiming uniform",
+               "kaiming_normal": "Kaiming normal", "normal": "Normal N(0, 1) (naive)", "zeros": "Zeros"}
+LOSS_TITLES = {"auto": "auto (cross-entropy / MSE)", "mse": "MSE", "mae": "MAE", "huber": "Huber",
+               "hinge": "hinge", "cross_entropy": "cross-entropy"}
 
 
-def problem_of(spec: Spec) -> str:
-    """Which problem tab a spec belongs to."""
+def problem_of(exp: Experiment) -> str:
+    """Which problem type an experiment's data belongs to."""
+    spec = exp.spec
     if spec.dataset.name == "custom":
-        return ss.custom.task if ss.get("custom") is not None else "classification"
+        return exp.custom.task if exp.custom is not None else "classification"
     info = datasets.get(spec.dataset.name)
     return "image" if info.kind == "image" else info.task
 
 
-def _set_playing(play: bool) -> None:
+def _set_playing(exp: Experiment, play: bool) -> None:
     """Play or Pause: the button carries the state it was drawn for, not a toggle.
 
     A click that reaches the server twice (it can, when a live frame reruns at the same
     moment) then still pauses, where a toggle would pause and play again.
     """
-    runner: LiveRunner = ss.runner
+    runner = exp.runner
     if not play:
         runner.pause()
     elif runner.status.get("diverged"):
@@ -45,73 +56,119 @@ def _set_playing(play: bool) -> None:
         runner.play()
 
 
-def _step_epoch() -> None:
-    ss.runner.step_epochs(1)
+def _step_epoch(exp: Experiment) -> None:
+    exp.runner.step_epochs(1)
 
 
-def _step_batch() -> None:
-    ss.runner.step_batches(1)
+def _step_batch(exp: Experiment) -> None:
+    exp.runner.step_batches(1)
 
 
-def _reset() -> None:
-    ss.runner.reset()
+def _reset(exp: Experiment) -> None:
+    exp.runner.reset()
 
 
-def _regenerate() -> None:
-    spec: Spec = ss.spec
+def _regenerate(exp: Experiment) -> None:
+    spec = exp.spec
     if spec.dataset.name == "custom":
         flash("info", "Uploaded data cannot be regenerated; pick a generated dataset to draw new points.")
         return
     new_seed = random.Random().randint(1, 99_999)
-    set_spec(replace(spec, dataset=replace(spec.dataset, seed=new_seed)), sync=True)
+    set_spec(exp, replace(spec, dataset=replace(spec.dataset, seed=new_seed)), sync=True)
 
 
-def _problem_changed() -> None:
-    problem = ss["problem"]
-    if problem is None or problem == problem_of(ss.spec):
+def _problem_changed(exp: Experiment) -> None:
+    problem = ss[exp.key("problem")]
+    if problem is None or problem == problem_of(exp):
         return
     from playground.presets import preset_for_problem
 
-    set_spec(preset_for_problem(ss.spec, problem), custom=None, sync=True)
+    set_spec(exp, preset_for_problem(exp.spec, problem), custom=None, sync=True)
 
 
-def _activation_changed() -> None:
-    set_all_activations(ss["activation_all"])
+def _activation_changed(exp: Experiment) -> None:
+    set_all_activations(exp, ss[exp.key("activation_all")])
 
 
-def render_toolbar() -> None:
+def _config_uploaded(exp: Experiment) -> None:
+    upload = ss.get(exp.key("upload_config"))
+    if upload is None:
+        return
+    try:
+        spec = Spec.from_json(upload.getvalue())
+    except SpecError as exc:
+        flash("error", f"{upload.name} was not loaded, nothing changed: {exc}")
+        return
+    if set_spec(exp, spec, sync=True):
+        flash("success", f"Loaded the experiment from {upload.name}.")
+
+
+def _training_menu(exp: Experiment) -> None:
+    """Optimiser, loss, initialisation, clipping and seed: TensorFlow Playground has none of these."""
+    spec = exp.spec
+    widget(exp, st.selectbox, "Optimizer", "optimizer", options=list(OPTIMIZERS), format_func=OPTIMIZER_TITLES.get)
+    widget(exp, st.slider, "Momentum", "momentum", min_value=0.0, max_value=0.99, step=0.01,
+           disabled=spec.optimizer.name not in ("sgd", "rmsprop"), help="Only SGD and RMSprop use momentum.")
+    widget(exp, st.checkbox, "Nesterov momentum", "nesterov", disabled=spec.optimizer.name != "sgd")
+    widget(exp, st.selectbox, "Loss", "loss", options=list(LOSSES), format_func=LOSS_TITLES.get)
+    widget(exp, st.selectbox, "Initialization", "init", options=list(INITS), format_func=INIT_TITLES.get)
+    widget(exp, st.checkbox, "Gradient clipping", "grad_clip_on", help="Clip the gradient's global L2 norm.")
+    if spec.grad_clip is not None:
+        widget(exp, st.number_input, "Max gradient norm", "grad_clip", min_value=0.001, max_value=1e6,
+               step=0.1, format="%.3f")
+    widget(exp, st.number_input, "Seed (initial weights)", "seed", min_value=0, max_value=2**31 - 1, step=1)
+
+
+def _share_menu(exp: Experiment) -> None:
+    st.caption("The address bar always holds this experiment: copy it to share the same data, "
+               "network and initial weights.")
+    st.download_button("Download config", exp.spec.to_json(), file_name="playground-spec.json",
+                       mime="application/json", key=exp.key("download_config"), on_click="ignore",
+                       icon=":material/download:", width="stretch")
+    st.file_uploader("Load a config", type=["json"], key=exp.key("upload_config"), on_change=_config_uploaded,
+                     args=(exp,))
+    st.caption("Configs also run headless: `python -m playground train --config playground-spec.json`.")
+
+
+def render_toolbar(exp: Experiment) -> None:
     """Draw the bar; every button acts through a callback, before the page redraws."""
-    runner: LiveRunner = ss.runner
-    spec: Spec = ss.spec
-    with st.container(border=True, key="toolbar"):
-        # Wrapping flex groups (buttons as wide as their labels, knobs of fixed width): fixed
-        # columns truncated the labels ("P…", "Regener…") in a 1440-px window with the sidebar
-        # open. A narrow window puts the knobs' group on a second line, all together.
-        outer = st.container(horizontal=True, vertical_alignment="bottom", gap="medium")
+    runner = exp.runner
+    spec = exp.spec
+    k = exp.key
+    with st.container(key="toolbar"):
+        # Wrapping flex groups: buttons as wide as their labels, knobs of fixed width. A narrow
+        # window puts a group on the next line instead of truncating labels.
+        outer = st.container(horizontal=True, vertical_alignment="bottom", gap="small")
         bar = outer.container(horizontal=True, vertical_alignment="bottom", gap="small", width="content")
         knobs = outer.container(horizontal=True, vertical_alignment="bottom", gap="small", width="content")
+        menus = outer.container(horizontal=True, vertical_alignment="bottom", gap="small", width="content")
         playing = runner.playing
-        bar.button("Pause" if playing else "Play", key="play", type="primary", on_click=_set_playing,
-                   args=(not playing,),
+        bar.button("Pause" if playing else "Play", key=k("play"), type="primary", on_click=_set_playing,
+                   args=(exp, not playing),
                    icon=":material/pause:" if playing else ":material/play_arrow:", width="content",
-                   help="Train continuously; the views refresh several times a second.")
-        bar.button("Step", key="step", on_click=_step_epoch, width="content",
+                   help="Train continuously; the views refresh four times a second.")
+        bar.button("Step", key=k("step"), on_click=_step_epoch, args=(exp,), width="content",
                    help="Train one epoch (one pass over the training set).")
-        bar.button("+1 batch", key="step_batch", on_click=_step_batch, width="content",
+        bar.button("+1 batch", key=k("step_batch"), on_click=_step_batch, args=(exp,), width="content",
                    help="Train a single mini-batch step.")
-        bar.button("Reset", key="reset", on_click=_reset, width="content",
+        bar.button("Reset", key=k("reset"), on_click=_reset, args=(exp,), width="content",
                    help="Back to the same initial weights (from the seed); keeps the data.")
-        bar.button("Regenerate", key="regenerate", on_click=_regenerate, width="content",
+        bar.button("Regenerate", key=k("regenerate"), on_click=_regenerate, args=(exp,), width="content",
                    help="Draw a new sample of the dataset (a new data seed).")
-        widget(knobs.selectbox, "Learning rate", "lr", options=choices_with(spec.optimizer.lr, LEARNING_RATES),
-               format_func=lambda v: f"{v:g}", width=115)
-        act_options = list(ACTIVATIONS) + (["mixed"] if ss.get("activation_all") == "mixed" else [])
-        knobs.selectbox("Activation", act_options, key="activation_all", on_change=_activation_changed, width=125,
-                        help="Set every hidden layer's activation at once (each layer can differ below).")
-        widget(knobs.selectbox, "Regularization", "reg_kind", options=["none", "l1", "l2"],
-               format_func=lambda v: {"none": "None", "l1": "L1", "l2": "L2"}[v], width=120)
-        widget(knobs.selectbox, "Reg. rate", "reg_rate", options=choices_with(spec.regularization.rate, REG_RATES),
-               format_func=lambda v: f"{v:g}", width=100)
-        ss["problem"] = problem_of(spec)
-        knobs.selectbox("Problem type", list(PROBLEMS), key="problem", format_func=PROBLEMS.get,
-                        on_change=_problem_changed, width=150)
+        widget(exp, knobs.selectbox, "Learning rate", "lr",
+               options=choices_with(spec.optimizer.lr, LEARNING_RATES), format_func=lambda v: f"{v:g}", width=92)
+        act_options = list(ACTIVATIONS) + (["mixed"] if ss.get(k("activation_all")) == "mixed" else [])
+        knobs.selectbox("Activation", act_options, key=k("activation_all"), on_change=_activation_changed,
+                        args=(exp,), width=108,
+                        help="Set every hidden layer's activation at once (each layer can differ on the diagram).")
+        widget(exp, knobs.selectbox, "Regularization", "reg_kind", options=["none", "l1", "l2"],
+               format_func=lambda v: {"none": "None", "l1": "L1", "l2": "L2"}[v], width=100)
+        widget(exp, knobs.selectbox, "Reg. rate", "reg_rate",
+               options=choices_with(spec.regularization.rate, REG_RATES), format_func=lambda v: f"{v:g}", width=80)
+        ss[k("problem")] = problem_of(exp)
+        knobs.selectbox("Problem type", list(PROBLEMS), key=k("problem"), format_func=PROBLEMS.get,
+                        on_change=_problem_changed, args=(exp,), width=132)
+        with menus.popover("Training", icon=":material/tune:", width="content"):
+            _training_menu(exp)
+        with menus.popover("Share", icon=":material/share:", width="content"):
+            _share_menu(exp)

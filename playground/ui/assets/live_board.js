@@ -147,8 +147,117 @@ function item(root, spec) {
     button.dataset.button = spec.button.name;
     button.addEventListener('click', () => root.__send({ kind: 'button', name: spec.button.name }));
     div.appendChild(button);
+  } else if (spec.tabs) {
+    div.className = 'pg-tabs';
+    div.setAttribute('role', 'tablist');
+    for (const t of spec.tabs) {
+      const button = document.createElement('button');
+      button.type = 'button';
+      button.textContent = t.label;
+      button.dataset.tab = t.name;
+      button.setAttribute('role', 'tab');
+      button.setAttribute('aria-selected', t.active ? 'true' : 'false');
+      if (!t.active) button.addEventListener('click', () => root.__send({ kind: 'tab', name: t.name }));
+      div.appendChild(button);
+    }
+  } else if (spec.builder) {
+    return builderPanel(root, spec.builder);
   }
   return div;
+}
+
+function el(tag, props, children) {
+  const node = document.createElement(tag);
+  Object.assign(node, props || {});
+  for (const child of children || []) node.append(child);
+  return node;
+}
+
+// The network builder drawn on the diagram (TensorFlow Playground's +/- controls): +/- layer
+// above, and over each hidden column +/- neurons, its activation and its options. Each event
+// carries the value it was drawn with, so one that arrives twice changes the network once.
+function builderPanel(root, b) {
+  const send = (event) => root.__send({ kind: 'builder', ...event });
+  const panel = el('div', { className: 'pg-builder' });
+  const top = el('div', { className: 'pg-builder-top' }, [
+    el('button', { type: 'button', className: 'pg-round', textContent: '+', title: 'Add a hidden layer',
+                   disabled: b.layers >= b.max_layers, onclick: () => send({ action: 'add_layer', drawn: b.layers }) }),
+    el('button', { type: 'button', className: 'pg-round', textContent: '−', title: 'Remove the last hidden layer',
+                   disabled: b.layers === 0, onclick: () => send({ action: 'remove_layer', drawn: b.layers }) }),
+    el('span', { className: 'pg-builder-count', textContent: `${b.layers} hidden layer${b.layers === 1 ? '' : 's'}` }),
+  ]);
+  top.dataset.builder = 'layers';
+  const cols = el('div', { className: 'pg-builder-cols' });
+  for (const c of b.columns) {
+    const units = el('span', { className: 'pg-units', textContent: String(c.units) });
+    const act = el('select', { title: 'Activation of this layer' });
+    for (const name of b.activations) act.append(el('option', { value: name, textContent: name, selected: name === c.activation }));
+    act.onchange = () => send({ action: 'activation', layer: c.layer, value: act.value });
+    const drop = el('select', { title: 'Dropout after the activation' });
+    for (const v of b.dropouts) drop.append(el('option', { value: String(v), textContent: v ? `dropout ${v}` : 'no dropout', selected: v === c.dropout }));
+    drop.onchange = () => send({ action: 'option', layer: c.layer, name: 'dropout', value: Number(drop.value) });
+    const check = (name, label, value, title) => {
+      const input = el('input', { type: 'checkbox', checked: !!value });
+      input.onchange = () => send({ action: 'option', layer: c.layer, name, value: input.checked });
+      return el('label', { title }, [input, ' ' + label]);
+    };
+    const options = el('details', { className: 'pg-options' }, [
+      el('summary', { textContent: 'options', title: 'Dropout, batch norm, skip connection, move, remove' }),
+      el('div', { className: 'pg-options-body' }, [
+        drop,
+        check('batch_norm', 'batch norm', c.batch_norm, 'Normalise the pre-activations over each mini-batch'),
+        check('residual', 'skip connection', c.residual, "Add the layer's input to its output (needs equal widths)"),
+        el('div', { className: 'pg-options-row' }, [
+          el('button', { type: 'button', textContent: '←', title: 'Move earlier', disabled: c.first,
+                         onclick: () => send({ action: 'move', layer: c.layer, delta: -1 }) }),
+          el('button', { type: 'button', textContent: '→', title: 'Move later', disabled: c.last,
+                         onclick: () => send({ action: 'move', layer: c.layer, delta: 1 }) }),
+          el('button', { type: 'button', textContent: '✕', title: 'Remove this layer',
+                         onclick: () => send({ action: 'remove_layer', layer: c.layer, drawn: b.layers }) }),
+        ]),
+      ]),
+    ]);
+    // +/- show the new width at once; the diagram follows when the server has rebuilt the model.
+    const bump = (delta) => () => {
+      const target = Math.max(1, Math.min(b.max_units, c.units + delta));
+      if (target === c.units) return;
+      units.textContent = String(target);
+      send({ action: 'units', layer: c.layer, value: target });
+    };
+    const column = el('div', { className: 'pg-bcol' }, [
+      el('div', { className: 'pg-bcol-row' }, [
+        el('button', { type: 'button', className: 'pg-round', textContent: '−', title: 'One neuron fewer',
+                       disabled: c.units <= 1, onclick: bump(-1) }),
+        units,
+        el('button', { type: 'button', className: 'pg-round', textContent: '+', title: 'One neuron more',
+                       disabled: c.units >= b.max_units, onclick: bump(1) }),
+      ]),
+      act, options,
+    ]);
+    column.dataset.col = String(c.col);
+    column.dataset.layer = String(c.layer);
+    cols.append(column);
+  }
+  panel.append(top, cols);
+  panel.__columns = b.n_columns;
+  root.__builder = panel;
+  placeBuilder(root);
+  return panel;
+}
+
+// Put each column's controls over its column of the diagram (positions from plotly's axis).
+function placeBuilder(root) {
+  const panel = root.__builder;
+  const cell = root.__charts && root.__charts.network_chart;
+  if (!panel || !cell) return;
+  const gd = cell.firstChild;
+  const xa = gd && gd._fullLayout && gd._fullLayout.xaxis;
+  const cols = panel.querySelector('.pg-builder-cols');
+  for (const node of cols.children) {
+    const i = Number(node.dataset.col);
+    const x = xa ? xa._offset + xa.l2p(i) : (i + 0.5) / panel.__columns * cols.clientWidth;
+    node.style.left = x + 'px';
+  }
 }
 
 // (Re)build the board's rows and columns; chart cells (and the plots in them) are reused.
@@ -210,11 +319,13 @@ export default function (component) {
         new ResizeObserver(() => {
           // Only a plot on screen can be resized (a board being rebuilt briefly detaches it).
           if (plot._fullLayout && plot.isConnected && plot.offsetWidth > 0) {
-            Promise.resolve(Plotly.Plots.resize(plot)).catch(() => {});
+            Promise.resolve(Plotly.Plots.resize(plot)).then(() => { if (name === 'network_chart') placeBuilder(root); })
+              .catch(() => {});
           }
         }).observe(plot);
       }
       draw(plot, Plotly).then(() => {
+        if (name === 'network_chart') placeBuilder(root);
         if (plot.on && !plot.__clicks) {
           plot.__clicks = true;
           plot.on('plotly_click', (event) => root.__send({ kind: 'click', chart: name, points: pointsOf(event) }));

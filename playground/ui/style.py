@@ -1,0 +1,50 @@
+"""The page's CSS: one screen for the whole experiment, as TensorFlow Playground has it.
+
+Streamlit's own spacing is made for documents; here the toolbar stays at the top while the
+page scrolls, paddings and widget gaps are tight, Streamlit's header (Deploy button, developer
+menu) is hidden, dataset buttons and feature checkboxes wear their pictures, and below 700 px
+the page becomes one column.
+"""
+from __future__ import annotations
+
+import streamlit as st
+
+CSS = """
+header[data-testid="stHeader"] { display: none; }
+.block-container, [data-testid="stMainBlockContainer"] { padding: 0 1rem 1rem 1rem; max-width: 100%; }
+[data-testid="stAppViewContainer"] > section > div { padding-top: 0; }
+/* The toolbar sticks to the top of the window. */
+.st-key-toolbar { position: sticky; top: 0; z-index: 999; background: #fff;
+                  border-bottom: 1px solid rgba(49, 51, 63, 0.12); padding: 0.4rem 0 0.45rem 0; }
+.st-key-toolbar [data-testid="stWidgetLabel"] { min-height: 0; margin-bottom: 0.1rem; }
+.st-key-toolbar [data-testid="stWidgetLabel"] p { font-size: 0.72rem; line-height: 1.1; }
+.st-key-toolbar button { min-height: 2.1rem; padding: 0.15rem 0.65rem; }
+.st-key-toolbar [data-baseweb="select"] > div { min-height: 2.1rem; }
+.st-key-toolbar [data-baseweb="select"] > div > div { padding-top: 0.2rem; padding-bottom: 0.2rem; }
+[data-testid="stVerticalBlock"] { gap: 0.45rem; }
+/* The data column: picture buttons three to a row, compact sliders and features. */
+[class*="dataset_grid"] { gap: 0.35rem !important; }
+[class*="st-key-dataset_"] button, [class*="st-key-"][class*="_dataset_"] button {
+    width: 58px; height: 58px; min-height: 0; padding: 0 0 2px 0; align-items: flex-end;
+    background-size: 100% 100%; background-repeat: no-repeat; background-color: #fff; border-radius: 6px; }
+[class*="st-key-dataset_"] button p { font-size: 0.7rem; line-height: 1; background: rgba(255, 255, 255, 0.85);
+    padding: 1px 3px; border-radius: 3px; color: #222; }
+[class*="st-key-dataset_"] button[kind="primary"], [class*="st-key-dataset_"] button[data-testid="stBaseButton-primary"] {
+    outline: 3px solid #0877bd; outline-offset: 1px; }
+[class*="st-key-feature_"] label::before { content: ""; display: inline-block; width: 22px; height: 22px;
+    margin-right: 6px; background-size: 100% 100%; border-radius: 3px; border: 1px solid #ccc; order: 2; }
+[class*="st-key-feature_"] { margin-bottom: -0.35rem; }
+[data-testid="stSlider"] { padding-bottom: 0; }
+/* Metrics in one tight row. */
+[data-testid="stMetric"] { padding: 0; }
+[data-testid="stMetricValue"] { font-size: 1.15rem; }
+[data-testid="stMetricLabel"] p { font-size: 0.75rem; }
+@media (max-width: 700px) {
+  .st-key-toolbar { position: static; }
+}
+"""
+
+
+def inject_css(extra: str = "") -> None:
+    """Add the page's CSS (and `extra` rules) once per full page run."""
+    st.html(f"<style>{CSS}\n{extra}</style>")
