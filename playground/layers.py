@@ -16,8 +16,9 @@ and drawn (shapes and parameter counts included) without loading PyTorch.
 """
 from __future__ import annotations
 
+import dataclasses
 import numbers
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 from playground.activations import ACTIVATION_NAMES
@@ -158,11 +159,13 @@ class LayerKind:
     prefix: str                   # module names: prefix + count ("conv1", "conv2"); kinds may share one
     fields: tuple[Field, ...]     # the settings this kind has, in display order
     rule: ShapeRule               # (layer, input shape) -> (output shape, parameters); raises Impossible
-    build: ModuleFactory          # (layer, input shape, init scheme) -> a fresh, initialised nn.Module
+    # (layer, input shape, init scheme) -> a fresh, initialised nn.Module; a kind with an
+    # `activation` field builds a module whose `.act` is that activation (the probes hook it).
+    build: ModuleFactory
     weights: WeightRule = _no_weights  # module -> {suffix: weight tensor} for the gradient norms
     needs_image: bool = False     # its input must be (channels, height, width)
     needs_flat: bool = False      # image-shaped input is flattened before it (automatically)
-    new: Mapping[str, Any] = field(default_factory=dict)  # a newly added layer's values beyond the defaults
+    new: Mapping[str, Any] = dataclasses.field(default_factory=dict)  # a newly added layer's values beyond the defaults
     description: str = ""
 
     def field(self, name: str) -> Field:
