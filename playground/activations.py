@@ -1,31 +1,63 @@
-"""Activation functions by name: the registry the spec's `activation` fields resolve through."""
+"""Activation functions by name: the registry the spec's `activation` fields resolve through.
+
+Importing this module does not import torch (the spec and the UI only need the names);
+each factory imports it when it builds a module.
+"""
 from __future__ import annotations
 
-from typing import Callable
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any, Callable
 
-import torch
-from torch import nn
+if TYPE_CHECKING:
+    from torch import nn
+
+@lru_cache(maxsize=1)
+def _sin_class() -> type:
+    """The Sin module class, defined on first use so that torch loads only with a model."""
+    import torch
+    from torch import nn
+
+    class Sin(nn.Module):
+        """sin(x): periodic activation (TensorFlow Playground offers it; SIREN-style nets use it)."""
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return torch.sin(x)
+
+    Sin.__module__, Sin.__qualname__ = __name__, "Sin"  # pickle finds it as playground.activations.Sin
+    return Sin
 
 
-class Sin(nn.Module):
-    """sin(x): periodic activation (TensorFlow Playground offers it; SIREN-style nets use it)."""
+def __getattr__(name: str) -> Any:
+    """`playground.activations.Sin` still works, built on first access (PEP 562)."""
+    if name == "Sin":
+        return _sin_class()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return torch.sin(x)
+
+def _torch_module(class_name: str, *args: Any) -> Callable[[], "nn.Module"]:
+    """A factory for torch.nn.<class_name>(*args), importing torch when called."""
+    def make() -> "nn.Module":
+        from torch import nn
+
+        return getattr(nn, class_name)(*args)
+
+    make.__name__ = class_name
+    return make
 
 
-ACTIVATIONS: dict[str, Callable[[], nn.Module]] = {
-    "relu": nn.ReLU,
-    "leaky_relu": lambda: nn.LeakyReLU(0.01),
-    "elu": nn.ELU,
-    "gelu": nn.GELU,
-    "silu": nn.SiLU,
-    "tanh": nn.Tanh,
-    "sigmoid": nn.Sigmoid,
-    "softplus": nn.Softplus,
-    "sin": Sin,
-    "linear": nn.Identity,
+ACTIVATIONS: dict[str, Callable[[], "nn.Module"]] = {
+    "relu": _torch_module("ReLU"),
+    "leaky_relu": _torch_module("LeakyReLU", 0.01),
+    "elu": _torch_module("ELU"),
+    "gelu": _torch_module("GELU"),
+    "silu": _torch_module("SiLU"),
+    "tanh": _torch_module("Tanh"),
+    "sigmoid": _torch_module("Sigmoid"),
+    "softplus": _torch_module("Softplus"),
+    "sin": lambda: _sin_class()(),
+    "linear": _torch_module("Identity"),
 }
+ACTIVATION_NAMES: tuple[str, ...] = tuple(ACTIVATIONS)  # in the order the UI lists them
 
 # Which activations can leave a unit "dead" (never positive on the data) and which
 # saturate; the probes use these to compute dead / saturated fractions per layer.
@@ -38,6 +70,6 @@ GAIN_NAME = {"relu": "relu", "leaky_relu": "leaky_relu", "tanh": "tanh", "sigmoi
              "sin": "linear"}
 
 
-def make_activation(name: str) -> nn.Module:
+def make_activation(name: str) -> "nn.Module":
     """A fresh activation module for `name` (see ACTIVATIONS)."""
     return ACTIVATIONS[name]()

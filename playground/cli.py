@@ -1,10 +1,10 @@
 """Headless command line: `train` a config without a browser, `bench` the engine's speed.
 
-    python -m playground train --config FILE.json [--steps N | --epochs N] [--seed S]
+    python -m playground train --config FILE.json [--steps N | --epochs N] [--seed S] [--threads T]
     python -m playground bench [--quick]
 
-`train` prints one JSON object; a bad config exits with status 2 and a one-line message
-that names the field.
+`train` prints one JSON object with the loss, accuracy and gradient norms after its last step;
+a bad config or option exits with status 2 and a one-line message that names it.
 """
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from dataclasses import replace
 from pathlib import Path
 
 DEFAULT_EPOCHS = 100
+MAX_THREADS = 64  # more intra-op threads than this is a typo, not a machine
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -30,7 +31,9 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--seed", type=int, help="override the spec's seed (initial weights, batch order)")
     train.add_argument("--data", help="a CSV of points (x1, x2, label|target) for dataset 'custom'")
     train.add_argument("--data-dir", help="folder with the MNIST / Fashion-MNIST IDX files")
-    train.add_argument("--threads", type=int, default=None, help="torch intra-op threads (default: chosen by model size)")
+    train.add_argument("--threads", type=int, default=None,
+                       help=f"torch intra-op threads (torch.set_num_threads) used by every operation, "
+                            f"1 to {MAX_THREADS}; default 1, fastest for these small models on a shared machine")
     bench = sub.add_parser("bench", help="measure trainer vs plain PyTorch, and snapshot time")
     bench.add_argument("--quick", action="store_true", help="shorter runs (for smoke tests)")
     bench.add_argument("--json", action="store_true", help="print the figures as JSON")
@@ -75,10 +78,12 @@ def train_command(args: argparse.Namespace) -> int:
         return _fail(f"cannot read data {args.data}: {exc.strerror}")
     if args.steps is not None and args.steps < 0 or args.epochs is not None and args.epochs < 0:
         return _fail("--steps and --epochs must not be negative")
+    if args.threads is not None and not 1 <= args.threads <= MAX_THREADS:
+        return _fail(f"--threads must be between 1 and {MAX_THREADS}, got {args.threads}")
     try:
         started = time.perf_counter()
         trainer = Trainer(spec, custom)
-        configure_threads(args.threads or recommended_threads(trainer))
+        configure_threads(args.threads if args.threads is not None else recommended_threads(trainer))
         if args.steps is not None:
             trainer.train_steps(args.steps)
         else:

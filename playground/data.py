@@ -7,12 +7,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import torch
 
 import datasets
 from playground.features import feature_matrix
+
+if TYPE_CHECKING:  # importing this module does not import torch (spec validation uses dataset_info)
+    import torch
 
 CUSTOM = "custom"
 
@@ -58,8 +61,10 @@ class DataBundle:
         """Model inputs for raw 2-D points (n, 2), e.g. the decision-boundary grid."""
         return feature_matrix(points, self.feature_names)
 
-    def tensors(self, device: torch.device) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+    def tensors(self, device: "torch.device") -> tuple["torch.Tensor", "torch.Tensor", "torch.Tensor", "torch.Tensor"]:
         """(x_train, y_train, x_test, y_test) as tensors on `device`."""
+        import torch
+
         return tuple(torch.as_tensor(a).to(device) for a in (self.x_train, self.y_train, self.x_test, self.y_test))
 
 
@@ -73,6 +78,16 @@ def dataset_info(name: str) -> datasets.DatasetInfo | None:
         return datasets.get(name)
     except datasets.DatasetError as exc:
         raise SpecError("dataset.name", str(exc)) from None
+
+
+def n_samples_of(ds: Any) -> int | None:
+    """How many samples a DatasetSpec draws: its n_samples, or when None the set's natural size.
+
+    None for uploaded data ("custom") without n_samples: there it is the number of CSV rows.
+    """
+    if ds.n_samples is not None or ds.name == CUSTOM:
+        return ds.n_samples
+    return datasets.get(ds.name).default_n
 
 
 def build_data(spec, custom: CustomData | None = None) -> DataBundle:
@@ -93,7 +108,9 @@ def _build(ds, features: tuple[str, ...], custom: CustomData | None) -> DataBund
     else:
         info = datasets.get(ds.name)
         options = {"classes": ds.classes} if "classes" in info.options else {}
-        n = min(ds.n_samples, info.max_n)
+        n = n_samples_of(ds)
+        if n > info.max_n:  # validation refuses this; a spec built in code may not have been validated
+            raise datasets.DatasetError(f"{ds.name} has at most {info.max_n:,} samples, not {n:,}")
         X, y = info.generate(n, ds.noise, rng, **options)
         task, kind = info.task, info.kind
         n_classes = (ds.classes if "classes" in info.options else info.n_classes) if task == "classification" else 1

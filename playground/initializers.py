@@ -1,10 +1,15 @@
-"""Weight initialisation schemes by name; biases start at zero except under `pytorch_default`."""
+"""Weight initialisation schemes by name; biases start at zero except under `pytorch_default`.
+
+Importing this module does not import torch (the spec only needs INITS).
+"""
 from __future__ import annotations
 
-
-from torch import nn
+from typing import TYPE_CHECKING
 
 from playground.activations import GAIN_NAME
+
+if TYPE_CHECKING:
+    from torch import nn
 
 INITS = ("pytorch_default", "xavier_uniform", "xavier_normal", "kaiming_uniform",
          "kaiming_normal", "normal", "zeros")
@@ -14,6 +19,8 @@ def init_weights(layer: nn.Module, scheme: str, activation: str | None) -> None:
     """Initialise one Linear/Conv/RNN layer's weights in place with `scheme`."""
     if scheme == "pytorch_default":
         return
+    from torch import nn
+
     nonlinearity = GAIN_NAME.get(activation or "linear", "linear")
     for name, param in layer.named_parameters(recurse=False):
         if name.startswith("bias"):

@@ -266,32 +266,22 @@ def class_gallery(data, per_class: int = 8) -> tuple[np.ndarray, list[str]]:
     return np.array(images, dtype=np.float32), titles
 
 
-STATS_SAMPLE = 256  # training images used for the live activation statistics (enough, and cheap)
+STATS_SAMPLE = 256  # training images for the live activation statistics and ∂L/∂a (enough, and cheap)
 
 
 @dataclass
 class ImageFrame:
-    """One live frame of the image views, computed in the worker and sent to the UI."""
+    """The image views' payload of a frame (the shared header is in playground.frame)."""
 
-    epoch: int
-    step: int
-    epoch_progress: float                     # 0..1 within the current epoch
-    history: dict[str, list]
-    grad_norms: dict[str, float]              # ‖∂L/∂W‖₂ per conv/dense layer, input side first
-    activation_stats: dict[str, dict[str, float]]
     inspection: ImageInspection | None        # the selected image
     filters: dict[str, np.ndarray]            # conv layer -> (out, in, k, k) weights
     confusion: np.ndarray | None              # (k, k) on the test set
     mistakes: list[dict]
-    diverged: str | None
 
 
-def image_frame(trainer, index: int, image: np.ndarray | None = None, target: int | None = None,
+def image_frame(trainer, index: int = 0, image: np.ndarray | None = None, target: int | None = None,
                 panels: tuple[str, ...] = ("inspect",), ig_steps: int = 64) -> ImageFrame:
-    """Everything one frame of the image views draws; `panels` picks the costly parts."""
-    from playground.probes import capture_activations as capture, unit_statistics
-
-    model = trainer.model
+    """The image views' part of one frame; `panels` picks the costly parts."""
     inspection = None
     if "inspect" in panels or "attribution" in panels:
         methods = METHODS if "attribution" in panels else ()
@@ -300,20 +290,8 @@ def image_frame(trainer, index: int, image: np.ndarray | None = None, target: in
         elif len(trainer.data.x_test):
             inspection = inspect_image(trainer, index=min(index, len(trainer.data.x_test) - 1), target=target,
                                        methods=methods, ig_steps=ig_steps)
-    # Activation statistics on a fixed slice of the training set (dead / saturated units).
-    acts_modules = {name: act for name, act, _ in model.activation_layers()}
-    kinds = {name: fn for name, _, fn in model.activation_layers()}
-    was_training = model.training
-    model.eval()
-    try:
-        x = torch.as_tensor(trainer.data.x_train[:STATS_SAMPLE], device=trainer.device)
-        with torch.inference_mode(), capture(acts_modules) as acts:
-            model(x)
-        stats = {name: unit_statistics(a, kinds[name]) for name, a in acts.items()}
-    finally:
-        model.train(was_training)
+    model = trainer.model
     filters = {name: layer_filters(model, name) for name in conv_layer_names(model)} if "filters" in panels else {}
     confusion = confusion_matrix(trainer) if "confusion" in panels else None
     mistakes = confident_mistakes(trainer) if "confusion" in panels else []
-    return ImageFrame(trainer.epoch, trainer.step_count, trainer.epoch_progress, trainer.history.as_dict(),
-                      dict(trainer.grad_norms), stats, inspection, filters, confusion, mistakes, trainer.diverged)
+    return ImageFrame(inspection, filters, confusion, mistakes)

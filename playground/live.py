@@ -1,225 +1,176 @@
-"""Live training: a worker trains while the views take snapshots between frames.
+"""Live training: the app's handle on one experiment, whose Trainer lives in the shared pool.
 
-The app gives each browser tab a worker *process* that owns the Trainer. The reason is the
-GIL: torch releases it around every op, so a training thread beside Streamlit's renderer
-waits for the GIL after each tiny op. When we measured that, live training dropped to 16
-epochs/s, against 125 headless. A process trains at full speed on its own core whatever the
-browser and the renderer do.
+Every browser tab gets a LiveRunner; its Trainer is hosted by one of the pool's processes
+(playground/pool.py), which trains the playing trainers of many sessions in turn, so a tab
+costs its model and data, not a process. The runner keeps the spec, the uploaded data and the
+data bundle on this side, so that:
 
-Both runners take the same commands (`Session.handle`): play, pause, step, reset, apply a
-spec, take a snapshot, or run a module-level function on the trainer (`call`). The thread
-runner runs them in this process. It is there for the tests and for notebooks.
+- the views can draw the data without asking the pool;
+- a trainer the pool lost (its process crashed, or it was freed after its idle timeout) is
+  rebuilt from the spec on the next command, and status["error"] says so in plain words;
+- a reloaded tab finds its experiment again with `LiveRunner.attach(runner.id)`.
+
+Freeing: `close()` frees the trainer at once; a runner that is garbage-collected frees it
+soon after; a trainer not touched for its idle timeout (IDLE_SECONDS, env
+PLAYGROUND_IDLE_SECONDS) is freed by its host, so the UI touches a paused runner every ~15 s
+while its tab is open. mode="thread" runs the same hosts in threads of this process, for the
+app tests (PLAYGROUND_WORKER=thread) and notebooks.
 """
 from __future__ import annotations
 
-import multiprocessing as mp
-import sys
+import secrets
 import threading
-import time
-import types
 import weakref
 from typing import Any, Callable
 
 from playground.data import CustomData, DataBundle, build_data
 from playground.model import infer_shapes
-from playground.probes import Snapshot, snapshot
+from playground.pool import (IDLE_PAUSE, IDLE_SECONDS, SLICE_SECONDS, Pool, ProcessLost, get_pool,
+                             pool_memory)
+from playground.pool import idle_seconds as default_idle_seconds
 from playground.spec import Spec
-from playground.train import Trainer, configure_threads, recommended_threads
 
-SLICE_SECONDS = 0.02      # training between two looks at the command pipe / lock
-IDLE_PAUSE = 15.0         # pause when no frame asked for a snapshot for this long (a closed tab)
-_MAIN_SWAP = threading.Lock()
+__all__ = ["LiveRunner", "TrainerLost", "pool_memory", "get_pool", "Pool",
+           "SLICE_SECONDS", "IDLE_PAUSE", "IDLE_SECONDS", "CRASHED", "FREED"]
 
+CRASHED = ("the training process stopped unexpectedly; your experiment was restarted from its "
+           "initial weights")
+FREED = ("this experiment was idle for longer than {seconds:g} s and its trained weights were freed; "
+         "it was restarted from its initial weights")
+# Commands a person gives on purpose: they clear a notice about a lost trainer (it was seen).
+_DELIBERATE = {"play", "step_epochs", "step_batches", "reset", "apply_spec"}
+_MAX_TRIES = 4    # attempts at one command whose trainer keeps being found gone
+_MAX_CRASHES = 2  # a command during which the process died is redone once
 
-class Session:
-    """The commands a runner accepts, executed on the Trainer in whichever process owns it."""
-
-    def __init__(self, spec: Spec, custom: CustomData | None):
-        self.trainer = Trainer(spec, custom)
-        configure_threads(recommended_threads(self.trainer))
-        self.playing = False
-        self.error: str | None = None
-        self.last_seen = time.monotonic()
-
-    def status(self) -> dict[str, Any]:
-        """What the UI needs on every reply: playing, progress, divergence, errors."""
-        t = self.trainer
-        return {"playing": self.playing, "epoch": t.epoch, "step": t.step_count, "diverged": t.diverged,
-                "error": self.error, "epoch_progress": t.epoch_progress}
-
-    def handle(self, command: str, *args: Any) -> Any:
-        """Run one command; returns its result (the status for control commands)."""
-        self.last_seen = time.monotonic()
-        t = self.trainer
-        if command == "play":
-            self.playing = not t.diverged
-        elif command == "pause":
-            self.playing = False
-        elif command == "step_epochs":
-            t.train_epochs(args[0])
-        elif command == "step_batches":
-            t.train_steps(args[0])
-        elif command == "reset":
-            t.reset()
-            self.error = None
-        elif command == "apply_spec":
-            spec, custom = args
-            if t.needs_rebuild(spec, custom):
-                self.trainer = Trainer(spec, custom)
-                configure_threads(recommended_threads(self.trainer))
-                self.error = None
-                return True
-            t.apply_hot(spec)
-            return False
-        elif command == "snapshot":
-            return snapshot(t, *args)
-        elif command == "call":
-            fn, fn_args = args
-            return fn(t, *fn_args)
-        elif command != "status":
-            raise ValueError(f"unknown command {command!r}")
-        return self.status()
-
-    def tick(self) -> None:
-        """One slice of training while playing; pauses on divergence or when nobody looks."""
-        if not self.playing:
-            return
-        if time.monotonic() - self.last_seen > IDLE_PAUSE:
-            self.playing = False
-            return
-        try:
-            self.trainer.train_for(SLICE_SECONDS)
-        except Exception as exc:  # never stop silently: the UI shows this
-            self.error = f"training stopped: {type(exc).__name__}: {exc}"
-            self.playing = False
-        if self.trainer.diverged:
-            self.playing = False
+_RUNNERS: "weakref.WeakValueDictionary[str, LiveRunner]" = weakref.WeakValueDictionary()
+_RUNNERS_LOCK = threading.Lock()
 
 
-def _worker_main(conn, spec: Spec, custom: CustomData | None) -> None:
-    """The worker process: answer commands, train between them."""
-    try:
-        session = Session(spec, custom)
-    except Exception as exc:  # the UI validated the spec; report anything else instead of hanging
-        conn.send(("error", exc, None))
-        return
-    conn.send(("ok", None, session.status()))
-    # The worker lives as long as its tab's runner: it ends on "close" (sent when the runner is
-    # garbage-collected with its session) or when the pipe breaks (the app went away). It never
-    # times out on its own, so a paused, trained model is still there when the user returns.
-    while True:
-        if conn.poll(0 if session.playing else 0.5):
-            try:
-                command, args = conn.recv()
-            except (EOFError, OSError):
-                return  # the app went away
-            if command == "close":
-                return
-            try:
-                result = session.handle(command, *args)
-                conn.send(("ok", result, session.status()))
-            except Exception as exc:
-                conn.send(("error", exc, session.status()))
-        elif session.playing:
-            session.tick()
+class TrainerLost(RuntimeError):
+    """The training process stopped again and again while running a command; it did not run.
+
+    The experiment (spec and data) is kept, and its trainer is rebuilt on the next command.
+    """
 
 
 class LiveRunner:
-    """The app's handle on one experiment: commands go to a worker process (or thread).
+    """One experiment: its spec and data here, its Trainer in a pool host (process or thread)."""
 
-    The data bundle is also built here (it is deterministic and cached), so views can draw
-    the data without asking the worker.
-    """
-
-    def __init__(self, spec: Spec, custom: CustomData | None = None, mode: str = "process"):
+    def __init__(self, spec: Spec, custom: CustomData | None = None, mode: str = "process", *,
+                 pool: Pool | None = None, idle_seconds: float | None = None):
         self.mode = mode
         self.spec, self.custom = spec, custom
         self.data: DataBundle = build_data(spec, custom)
-        infer_shapes(spec.layers, self.data.input_shape, self.data.n_outputs)  # refuse before spawning
-        self._status: dict[str, Any] = {"playing": False, "epoch": 0, "step": 0, "diverged": None, "error": None}
+        infer_shapes(spec.layers, self.data.input_shape, self.data.n_outputs)  # refuse before the pool
+        self.id: str = secrets.token_urlsafe(16)  # unguessable: it is the key to re-attach
+        self.idle_seconds = float(idle_seconds if idle_seconds is not None else default_idle_seconds())
+        self._pool = pool or get_pool(mode)
+        self._slot = self._pool.place()
+        self._status: dict[str, Any] = {"playing": False, "epoch": 0, "step": 0, "diverged": None,
+                                        "error": None, "epoch_progress": 0.0}
+        self._notice: str | None = None     # why the trainer was rebuilt, shown as status["error"]
+        self._lost: str | None = "new"      # the trainer must be (re)built before the next command
+        self._generation = -1               # the host's restart count when the trainer was built
+        self._closed = False
         self._lock = threading.Lock()
-        self._start()
+        with self._lock:
+            self._exchange("status")  # builds the trainer; raises what the Trainer raised
+        # Frees the trainer when the runner is garbage-collected (with its tab's session).
+        self._finalizer = weakref.finalize(self, self._pool.free_later, self._slot, self.id)
+        self._finalizer.atexit = False
+        with _RUNNERS_LOCK:
+            _RUNNERS[self.id] = self
 
-    # -- transport ---------------------------------------------------------------------
-    def _start(self) -> None:
-        if self.mode == "thread":
-            self._session = Session(self.spec, self.custom)
-            self._stop = threading.Event()
-            self._thread = threading.Thread(target=self._thread_main, name="playground-trainer", daemon=True)
-            self._thread.start()
-            self._status = self._session.status()
-            return
-        ctx = mp.get_context("spawn")  # fork is unsafe beside Streamlit's threads and torch's pools
-        self._conn, child = ctx.Pipe()
-        self._process = ctx.Process(target=_worker_main, args=(child, self.spec, self.custom),
-                                    name="playground-trainer", daemon=True)
-        with _MAIN_SWAP:
-            # spawn re-imports the parent's __main__ in the child; under Streamlit that is app.py
-            # itself, which would start a UI inside the worker. Hide it while the child starts.
-            main = sys.modules.get("__main__")
-            sys.modules["__main__"] = types.ModuleType("__main__")
-            try:
-                self._process.start()
-            finally:
-                sys.modules["__main__"] = main
-        child.close()
-        kind, value, status = self._conn.recv()
-        if kind == "error":
-            raise value
-        self._status = status
-        weakref.finalize(self, _close_process, self._conn, self._process)
+    @classmethod
+    def attach(cls, runner_id: str) -> "LiveRunner | None":
+        """The live runner with this id (a reloaded tab's experiment), or None if there is none.
 
-    def _thread_main(self) -> None:
-        while not self._stop.is_set():
-            if not self._session.playing:
-                time.sleep(0.01)
-                continue
-            with self._lock:
-                self._session.tick()
-            time.sleep(0.0005)  # let a waiting command take the lock between slices
+        If its trainer had been freed meanwhile, it is rebuilt from the spec and status["error"]
+        says so; the runner still has the experiment's spec and uploaded data.
+        """
+        if not isinstance(runner_id, str):
+            return None
+        with _RUNNERS_LOCK:
+            runner = _RUNNERS.get(runner_id)
+        if runner is None or runner._closed:
+            return None
+        try:
+            runner.touch()
+        except TrainerLost:
+            pass  # it is rebuilt on the next command
+        return runner
 
+    # -- transport ---------------------------------------------------------------------------
     def _send(self, command: str, *args: Any) -> Any:
         with self._lock:
-            if self.mode == "thread":
-                result = self._session.handle(command, *args)
-                self._status = self._session.status()
-                return result
-            if not self._process.is_alive():
-                self._restart("the training process had stopped")
+            if self._closed:
+                raise RuntimeError("this experiment's runner was closed")
+            if command in _DELIBERATE:
+                self._notice = None
+            return self._exchange(command, *args)
+
+    def _exchange(self, command: str, *args: Any) -> Any:
+        # Called with the lock held. A command whose trainer is gone is redone on a trainer
+        # rebuilt from the spec: it never returns None in place of its result.
+        crashes = 0
+        for _ in range(_MAX_TRIES):
             try:
-                self._conn.send((command, args))
-                kind, value, status = self._conn.recv()
-            except (EOFError, OSError, BrokenPipeError):
-                self._restart("the training process stopped unexpectedly")
-                return None
-        if status is not None:
-            self._status = status
+                if self._lost is not None:
+                    self._rebuild()
+                kind, value, status, generation = self._slot.request(self.id, command, *args)
+            except ProcessLost:
+                self._lost = "crashed"
+                crashes += 1
+                if crashes == _MAX_CRASHES:
+                    break  # the command itself may be what kills the process: do not redo it again
+                continue
+            if kind == "unknown":
+                self._lost = "crashed" if generation != self._generation else "freed"
+                continue
+            if status is not None:
+                self._status = status
+            if kind == "error":
+                raise value
+            return value
+        raise TrainerLost(f"the training process stopped unexpectedly while running {command!r}, twice, so it "
+                          f"was not done; your experiment was restarted from its initial weights")
+
+    def _rebuild(self) -> None:
+        kind, value, status, generation = self._slot.request(self.id, "create", self.spec, self.custom,
+                                                             self.idle_seconds)
         if kind == "error":
             raise value
-        return value
+        if self._lost == "crashed":
+            self._notice = CRASHED
+        elif self._lost == "freed":
+            self._notice = FREED.format(seconds=self.idle_seconds)
+        self._lost, self._generation, self._status = None, generation, status
 
-    def _restart(self, why: str) -> None:
-        # Called with the lock held. The weights are lost; the experiment itself is not.
-        self._start()
-        self._status["error"] = f"{why}; it was restarted from the initial weights."
-
-    # -- commands ----------------------------------------------------------------------
+    # -- state -------------------------------------------------------------------------------
     @property
     def playing(self) -> bool:
-        """True while the worker trains (as of the last reply)."""
+        """True while the trainer trains (as of the last reply)."""
         return bool(self._status.get("playing"))
 
     @property
     def status(self) -> dict[str, Any]:
-        """The latest status reply: epoch, step, diverged, error, playing."""
-        return dict(self._status)
+        """The latest reply: playing, epoch, step, epoch_progress, diverged, error."""
+        status = dict(self._status)
+        if not status.get("error") and self._notice:
+            status["error"] = self._notice
+        return status
+
+    # -- commands ----------------------------------------------------------------------------
+    def touch(self) -> None:
+        """Heartbeat: keeps a paused trainer from being freed (every command counts as one)."""
+        self._send("touch")
 
     def play(self) -> None:
         """Start (or resume) training in the background."""
         self._send("play")
 
     def pause(self) -> None:
-        """Stop training (takes effect after the current slice, ≤ SLICE_SECONDS)."""
+        """Stop training: when this returns, the trainer's step count stands still."""
         self._send("pause")
 
     def step_epochs(self, n: int = 1) -> None:
@@ -243,27 +194,34 @@ class LiveRunner:
         self.spec, self.custom, self.data = spec, custom, data
         return bool(rebuilt)
 
-    def frame(self, resolution: int = 100, detail: tuple[int, int] | None = None) -> tuple[Snapshot, DataBundle]:
-        """A snapshot of the current weights (with `detail` node's full map) and its data."""
-        return self._send("snapshot", resolution, detail), self.data
+    def frame(self, **request: Any) -> tuple[Any, DataBundle]:
+        """(playground.frame.take_frame(trainer, **request), data): the views' picture of the weights.
+
+        Until playground/frame.py exists the frame is probes.snapshot(trainer, **request)
+        (resolution=100, detail=(column, node) or None).
+        """
+        return self._send("frame", request), self.data
 
     def call(self, fn: Callable[..., Any], *args: Any) -> Any:
-        """fn(trainer, *args) in the worker; fn must be a module-level function (it is pickled)."""
+        """fn(trainer, *args) where the trainer lives; fn must be a module-level function (pickled)."""
         return self._send("call", fn, args)
 
     def close(self) -> None:
-        """Stop the worker for good."""
-        if self.mode == "thread":
-            self._stop.set()
-        else:
-            _close_process(self._conn, self._process)
+        """Free the trainer now; the runner takes no more commands."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            self._finalizer.detach()
+            try:
+                self._slot.request(self.id, "free")
+            except ProcessLost:
+                pass  # gone with its process
+        with _RUNNERS_LOCK:
+            if _RUNNERS.get(self.id) is self:
+                del _RUNNERS[self.id]
 
-
-def _close_process(conn, process) -> None:
-    try:
-        conn.send(("close", ()))
-    except (OSError, BrokenPipeError):
-        pass
-    process.join(timeout=1)
-    if process.is_alive():
-        process.kill()
+    def __repr__(self) -> str:
+        s = self._status
+        return (f"LiveRunner(id={self.id[:6]}…, mode={self.mode}, host={self._slot.index}, "
+                f"step={s.get('step')}, playing={s.get('playing')})")

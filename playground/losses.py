@@ -5,19 +5,22 @@ k for k classes. Regression models emit one value.
 """
 from __future__ import annotations
 
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
-import torch
-import torch.nn.functional as F
+if TYPE_CHECKING:  # importing this module does not import torch (the spec only needs LOSSES)
+    import torch
 
 LOSSES = ("auto", "mse", "mae", "huber", "hinge", "cross_entropy")
 CLASSIFICATION_ONLY = frozenset({"hinge", "cross_entropy"})
 
-LossFn = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
+LossFn = Callable[["torch.Tensor", "torch.Tensor"], "torch.Tensor"]
 
 
 def resolve_loss(name: str, task: str, n_classes: int) -> tuple[str, LossFn]:
     """The concrete loss name and a function (output, target) -> scalar for this task."""
+    import torch
+    import torch.nn.functional as F
+
     if name == "auto":
         name = "cross_entropy" if task == "classification" else "mse"
     if task == "regression":

@@ -1,108 +1,21 @@
 """Spec -> torch.nn.Module with named layers ("dense1", "conv1", "pool1", "output").
 
-Shapes are inferred before anything is built, so an impossible network (a kernel larger
-than its input, a shape that reaches zero) is refused with a message naming the layer.
-A flatten is inserted automatically where a dense layer follows image-shaped data.
+Each layer kind's shape rule, module factory and weights are its entry in the registry
+(playground/layers.py); this module holds the torch blocks those factories build and walks
+the registry to assemble the network. Shapes are inferred before anything is built, so an
+impossible network (a kernel larger than its input, a shape that reaches zero) is refused
+with a message naming the layer. A flatten is inserted automatically where a dense layer
+follows image-shaped data.
 """
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 import torch
 from torch import nn
 
 from playground.activations import make_activation
 from playground.initializers import init_weights
-from playground.spec import LayerSpec, SpecError
-
-
-MAX_PARAMETERS = 5_000_000  # beyond this a CPU cannot train live; say so instead of hanging
-
-
-@dataclass(frozen=True)
-class LayerShape:
-    """What one built layer does to the data: its name, type, output shape and parameters."""
-
-    name: str
-    type: str
-    out_shape: tuple[int, ...]   # per sample: (units,) or (channels, h, w)
-    params: int
-    index: int | None            # position in spec.layers; None for auto flatten and output
-    activation: str | None = None
-
-
-def _count_names(layers: tuple[LayerSpec, ...]) -> list[str]:
-    prefix = {"dense": "dense", "conv2d": "conv", "maxpool2d": "pool", "avgpool2d": "pool",
-              "flatten": "flatten", "dropout": "dropout", "batchnorm": "bn"}
-    counts: dict[str, int] = {}
-    names = []
-    for layer in layers:
-        p = prefix[layer.type]
-        counts[p] = counts.get(p, 0) + 1
-        names.append(f"{p}{counts[p]}")
-    return names
-
-
-def infer_shapes(layers: tuple[LayerSpec, ...], input_shape: tuple[int, ...], n_outputs: int) -> list[LayerShape]:
-    """Output shape and parameter count of every layer, in order; SpecError if impossible."""
-    shapes: list[LayerShape] = []
-    shape = tuple(input_shape)
-    for i, (layer, name) in enumerate(zip(layers, _count_names(layers))):
-        where = f"layers[{i}]"
-        label = f"layer {i + 1} ({name})"
-        if layer.type in ("dense",) and len(shape) > 1:
-            shape = (shape[0] * shape[1] * shape[2],)
-            shapes.append(LayerShape(f"flatten_{name}", "flatten", shape, 0, None))
-        if layer.type == "dense":
-            fan_in = shape[0]
-            params = fan_in * layer.units + layer.units + (2 * layer.units if layer.batch_norm else 0)
-            if layer.residual and fan_in != layer.units:
-                raise SpecError(f"{where}.residual", f"{label}: a skip connection needs the layer's input width "
-                                f"({fan_in}) to equal its units ({layer.units})")
-            shape = (layer.units,)
-            shapes.append(LayerShape(name, "dense", shape, params, i, layer.activation))
-        elif layer.type in ("conv2d", "maxpool2d", "avgpool2d"):
-            if len(shape) != 3:
-                raise SpecError(f"{where}.type", f"{label}: {layer.type} needs image-shaped input "
-                                f"(channels × height × width), but it gets a flat vector of {shape[0]}")
-            c, h, w = shape
-            k = layer.kernel
-            if layer.type == "conv2d":
-                stride, pad = layer.stride, layer.padding
-            else:
-                stride, pad = layer.stride, 0
-            if k > h + 2 * pad or k > w + 2 * pad:
-                raise SpecError(f"{where}.kernel", f"{label}: kernel {k} is larger than its "
-                                f"{h}×{w} input{f' (padded by {pad})' if pad else ''}")
-            oh, ow = (h + 2 * pad - k) // stride + 1, (w + 2 * pad - k) // stride + 1
-            if oh < 1 or ow < 1:
-                raise SpecError(f"{where}", f"{label}: the output shape reaches zero ({oh}×{ow})")
-            if layer.type == "conv2d":
-                out_c = layer.channels
-                params = c * out_c * k * k + out_c + (2 * out_c if layer.batch_norm else 0)
-                shapes.append(LayerShape(name, "conv2d", (out_c, oh, ow), params, i, layer.activation))
-                shape = (out_c, oh, ow)
-            else:
-                shape = (c, oh, ow)
-                shapes.append(LayerShape(name, layer.type, shape, 0, i))
-        elif layer.type == "flatten":
-            if len(shape) == 3:
-                shape = (shape[0] * shape[1] * shape[2],)
-            shapes.append(LayerShape(name, "flatten", shape, 0, i))
-        elif layer.type == "dropout":
-            shapes.append(LayerShape(name, "dropout", shape, 0, i))
-        elif layer.type == "batchnorm":
-            shapes.append(LayerShape(name, "batchnorm", shape, 2 * shape[0], i))
-    if len(shape) > 1:
-        shape = (shape[0] * shape[1] * shape[2],)
-        shapes.append(LayerShape("flatten", "flatten", shape, 0, None))
-    shapes.append(LayerShape("output", "dense", (n_outputs,), shape[0] * n_outputs + n_outputs, None))
-    total = sum(s.params for s in shapes)
-    if total > MAX_PARAMETERS:
-        biggest = max(shapes, key=lambda s: s.params)
-        raise SpecError("layers", f"the network has {total:,} parameters; the playground trains at most "
-                        f"{MAX_PARAMETERS:,} (the largest layer is {biggest.name} with {biggest.params:,})")
-    return shapes
+from playground.layers import KINDS, MAX_PARAMETERS, LayerShape, infer_shapes, layer_names  # noqa: F401 (re-exported)
+from playground.spec import LayerSpec
 
 
 class DenseBlock(nn.Module):
@@ -157,23 +70,37 @@ class PlaygroundNet(nn.Sequential):
             self.add_module(name, module)
         self.shapes = shapes
 
-    def weight_layers(self) -> list[tuple[str, nn.Module]]:
-        """(name, Linear/Conv2d) pairs in network order: the layers whose ‖∂L/∂W‖ we report."""
+    def weight_tensors(self) -> list[tuple[str, nn.Parameter]]:
+        """(label, weight tensor) in network order: the tensors whose ‖∂L/∂W‖ we report.
+
+        The label is the layer name ("dense1", "output"), or name.suffix for a kind with several
+        weight tensors (a recurrent layer's "lstm1.weight_ih" and "lstm1.weight_hh").
+        """
         out = []
-        for name, block in self.named_children():
-            if isinstance(block, DenseBlock):
-                out.append((name, block.linear))
-            elif isinstance(block, ConvBlock):
-                out.append((name, block.conv))
-            elif isinstance(block, nn.Linear):
-                out.append((name, block))
+        for s in self.shapes:
+            block = getattr(self, s.name)
+            tensors = {"weight": block.weight} if s.name == "output" else KINDS[s.type].weights(block)
+            for suffix, param in tensors.items():
+                out.append((s.name if suffix == "weight" else f"{s.name}.{suffix}", param))
+        return out
+
+    def weight_layers(self) -> list[tuple[str, nn.Module]]:
+        """(name, Linear/Conv2d) pairs in network order: the layers whose ‖∂L/∂W‖ we report.
+
+        Only the tensors called "weight" (see weight_tensors for all of them), each with the
+        module that holds it, so callers can read `module.weight`.
+        """
+        out = []
+        for label, param in self.weight_tensors():
+            if "." not in label:
+                block = getattr(self, label)
+                out.append((label, next(m for m in block.modules() if getattr(m, "weight", None) is param)))
         return out
 
     def activation_layers(self) -> list[tuple[str, nn.Module, str]]:
-        """(name, activation module, activation name) of the hidden dense/conv blocks."""
-        acts = {s.name: s.activation for s in self.shapes}
-        return [(name, block.act, acts[name]) for name, block in self.named_children()
-                if isinstance(block, (DenseBlock, ConvBlock))]
+        """(name, activation module, activation name) of the hidden blocks that have one."""
+        return [(s.name, getattr(self, s.name).act, s.activation) for s in self.shapes
+                if s.activation is not None]
 
 
 def build_model(layers: tuple[LayerSpec, ...], input_shape: tuple[int, ...], n_outputs: int,
@@ -185,29 +112,13 @@ def build_model(layers: tuple[LayerSpec, ...], input_shape: tuple[int, ...], n_o
     blocks: list[tuple[str, nn.Module]] = []
     shape = tuple(input_shape)
     for s in shapes:
-        layer = layers[s.index] if s.index is not None else None
-        if s.type == "flatten":
-            blocks.append((s.name, nn.Flatten()))
-        elif s.name == "output":
-            linear = nn.Linear(shape[0], n_outputs)
-            init_weights(linear, init, "linear")
-            blocks.append(("output", linear))
-        elif s.type == "dense":
-            block = DenseBlock(shape[0], layer)
-            init_weights(block.linear, init, layer.activation)
-            blocks.append((s.name, block))
-        elif s.type == "conv2d":
-            block = ConvBlock(shape[0], layer)
-            init_weights(block.conv, init, layer.activation)
-            blocks.append((s.name, block))
-        elif s.type == "maxpool2d":
-            blocks.append((s.name, nn.MaxPool2d(layer.kernel, layer.stride)))
-        elif s.type == "avgpool2d":
-            blocks.append((s.name, nn.AvgPool2d(layer.kernel, layer.stride)))
-        elif s.type == "dropout":
-            blocks.append((s.name, nn.Dropout(layer.rate)))
-        elif s.type == "batchnorm":
-            blocks.append((s.name, nn.BatchNorm2d(shape[0]) if len(shape) == 3 else nn.BatchNorm1d(shape[0])))
+        if s.name == "output":
+            module = nn.Linear(shape[0], n_outputs)
+            init_weights(module, init, "linear")
+        else:  # a hidden layer, or an automatic flatten (index None)
+            layer = layers[s.index] if s.index is not None else None
+            module = KINDS[s.type].build(layer, shape, init)
+        blocks.append((s.name, module))
         shape = s.out_shape
     return PlaygroundNet(blocks, shapes)
 

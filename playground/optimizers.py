@@ -1,9 +1,13 @@
-"""Optimisers by name, built from the spec's optimizer section."""
+"""Optimisers by name, built from the spec's optimizer section.
+
+Importing this module does not import torch (the spec only needs OPTIMIZERS).
+"""
 from __future__ import annotations
 
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable
 
-import torch
+if TYPE_CHECKING:
+    import torch
 
 OPTIMIZERS = ("sgd", "adam", "adamw", "rmsprop", "adagrad")
 
@@ -11,6 +15,8 @@ OPTIMIZERS = ("sgd", "adam", "adamw", "rmsprop", "adagrad")
 def make_optimizer(name: str, params: Iterable[torch.nn.Parameter], lr: float,
                    momentum: float = 0.0, nesterov: bool = False) -> torch.optim.Optimizer:
     """A torch optimiser; momentum applies to sgd and rmsprop, nesterov to sgd."""
+    import torch
+
     params = list(params)
     if name == "sgd":
         return torch.optim.SGD(params, lr=lr, momentum=momentum,

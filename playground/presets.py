@@ -16,9 +16,11 @@ IMAGE_PRESETS = {"LeNet-like convnet": LENET_LIKE, "Small MLP": SMALL_MLP}
 
 
 def image_spec(name: str = "digits", layers: tuple[LayerSpec, ...] = LENET_LIKE) -> Spec:
-    """A sensible image experiment: Adam, batch 32, kaiming init, 80 % training data."""
-    n = {"digits": 1797, "shapes": 2000}.get(name, 5000)
-    return Spec(dataset=DatasetSpec(name=name, n_samples=n, train_ratio=0.8), features=("x1", "x2"),
+    """A sensible image experiment: Adam, batch 32, kaiming init, 80 % training data.
+
+    The set's natural size (n_samples None): all 1,797 digits, 2,000 shapes, 5,000 MNIST images.
+    """
+    return Spec(dataset=DatasetSpec(name=name, train_ratio=0.8), features=("x1", "x2"),
                 layers=layers, init="kaiming_uniform", optimizer=OptimizerSpec("adam", lr=0.003), batch_size=32)
 
 

@@ -1,4 +1,4 @@
-"""Forward hooks -> activations, activation gradients and per-layer statistics.
+"""Forward hooks -> activations, activation gradients and per-layer statistics; the 2-D payload.
 
 Hooks are registered only for the duration of a probe and removed in `finally`, so training
 itself runs hook-free; the stored tensors are detached copies keyed by `named_children()`
@@ -70,12 +70,12 @@ def grid_points(resolution: int, extent: float = PLANE) -> tuple[np.ndarray, np.
 
 @dataclass
 class Snapshot:
-    """Everything the 2-D views draw, for the current weights. Arrays are NumPy."""
+    """The 2-D views' payload of a frame: the plane maps and weights for the current weights.
 
-    step: int
-    epoch: int
-    task: str
-    kind: str
+    What every problem type shares (epoch, step, history, gradient norms, activation statistics,
+    divergence) is in the frame's header (playground.frame), not here. Arrays are NumPy.
+    """
+
     n_classes: int
     xs: np.ndarray                          # (g,) grid x1 values
     ys: np.ndarray                          # (g,) grid x2 values
@@ -84,15 +84,10 @@ class Snapshot:
     feature_maps: dict[str, np.ndarray]     # feature name -> (t, t) its value over the plane (thumbnail grid)
     neuron_maps: dict[str, np.ndarray]      # layer name -> (units, t, t) activations over the plane
     weights: list[np.ndarray]               # dense weights between columns, (out, in), input side first
-    grad_norms: dict[str, float]            # ‖∂L/∂W‖₂ per weight layer at the last training step
-    activation_grad_norms: dict[str, float]  # ‖∂L/∂a‖₂ per hidden layer on the training set
-    activation_stats: dict[str, dict[str, float]]
-    columns: list[dict] = field(default_factory=list)  # network-diagram columns: name, labels, activation
-    output_maps: np.ndarray | None = None   # (outputs, t, t) each output unit over the plane, in [-1, 1]
+    columns: list[dict] = field(default_factory=list)  # network-diagram columns: name, labels, activation, values
+    output_maps: np.ndarray | None = None   # (outputs, t, t) each output over the plane: P(class) in [0, 1], or ŷ
     detail: tuple[int, int] | None = None   # the diagram node (column, node) whose map is in detail_map
-    detail_map: np.ndarray | None = None    # (g, g) that node's map at full resolution
-    history: dict[str, list] = field(default_factory=dict)
-    diverged: str | None = None
+    detail_map: np.ndarray | None = None    # (g, g) that node's map at full resolution (same units as the node's)
 
 
 def _plane_maps(model, data, device, acts_modules, resolution):
@@ -108,17 +103,46 @@ def _plane_maps(model, data, device, acts_modules, resolution):
 
 
 def _output_maps(trainer, out: torch.Tensor, g: int) -> np.ndarray:
-    """Each output unit over the plane on a symmetric scale: probabilities p drawn as 2p - 1."""
+    """Each output unit over the plane: P(class) in [0, 1] (binary: P(class 1)), or the value ŷ."""
     if trainer.data.task == "regression":
         return out.T.reshape(-1, g, g).cpu().numpy()
     probs = trainer.probabilities(out)
     if trainer.data.n_outputs == 1:
         probs = probs[:, 1:]
-    return (2 * probs - 1).T.reshape(-1, g, g).cpu().numpy()
+    return probs.T.reshape(-1, g, g).cpu().numpy()
+
+
+def layer_probe(trainer, max_samples: int | None = None) -> tuple[dict[str, float], dict[str, dict[str, float]]]:
+    """(‖∂L/∂a‖₂ per hidden layer, activation statistics per hidden layer) on the training data.
+
+    One forward and one backward pass in eval mode over the first `max_samples` training rows
+    (all when None). torch.autograd.grad differentiates w.r.t. the activations only and leaves
+    the parameters' .grad, which the optimiser owns, untouched.
+    """
+    model = trainer.model
+    acts_modules = {name: act for name, act, _ in model.activation_layers()}
+    activation_of = {name: fn for name, _, fn in model.activation_layers()}
+    x, y = trainer._x_train, trainer._y_train  # the trainer's tensors: targets already in the loss's dtype
+    if max_samples is not None:
+        x, y = x[:max_samples], y[:max_samples]
+    if not acts_modules or len(x) == 0:
+        return {}, {}
+    was_training = model.training
+    model.eval()
+    try:
+        with torch.inference_mode(False), torch.enable_grad(), capture_activations(acts_modules, detach=False) as live:
+            loss = trainer.loss_fn(model(x), y)
+            names = list(live)
+            grads = torch.autograd.grad(loss, [live[n] for n in names], allow_unused=True)
+        act_grad_norms = {n: float(gr.double().norm()) if gr is not None else 0.0 for n, gr in zip(names, grads)}
+        stats = {n: unit_statistics(live[n].detach(), activation_of[n]) for n in names}
+    finally:
+        model.train(was_training)
+    return act_grad_norms, stats
 
 
 def snapshot(trainer, resolution: int = 100, detail: tuple[int, int] | None = None) -> Snapshot:
-    """Probe the trainer's model over the input plane and the training set.
+    """Probe the trainer's model over the input plane: the 2-D payload of a frame.
 
     The output is drawn at `resolution`²; every node's map at THUMBNAIL_RESOLUTION² (what the
     diagram shows, and small enough to send between processes 4 times a second), plus the
@@ -130,67 +154,56 @@ def snapshot(trainer, resolution: int = 100, detail: tuple[int, int] | None = No
     was_training = model.training
     model.eval()
     acts_modules = {name: act for name, act, _ in model.activation_layers()}
-    activation_of = {name: fn for name, _, fn in model.activation_layers()}
     try:
-        # 1. The plane: the output at full resolution, every node's map as a thumbnail.
         full_features, full_neurons, out = _plane_maps(model, data, trainer.device, acts_modules, g)
         feature_maps, neuron_maps, thumb_out = _plane_maps(model, data, trainer.device, acts_modules,
                                                            THUMBNAIL_RESOLUTION)
-        confidence = None
-        if data.task == "regression":
-            output = out[:, 0]
-        elif data.n_outputs == 1:
-            output = trainer.probabilities(out)[:, 1]
-        else:
-            confidence, output = trainer.probabilities(out).max(dim=1)
-            confidence = confidence.cpu().numpy().reshape(g, g)
-        columns = network_columns(model, data)
-        detail_map = None
-        if detail is not None and detail[0] < len(columns) and detail[1] < len(columns[detail[0]]["labels"]):
-            col, node = detail
-            if col == 0:
-                detail_map = list(full_features.values())[node]
-            elif col == len(columns) - 1:
-                detail_map = _output_maps(trainer, out, g)[node]
-            else:
-                detail_map = full_neurons[columns[col]["name"]][node]
-        else:
-            detail = None
-        # 2. The training set: activation statistics and ∂L/∂a per layer (autograd.grad leaves
-        #    the parameters' .grad, which the optimiser owns, untouched).
-        x_train = torch.as_tensor(data.x_train, device=trainer.device)
-        y_train = torch.as_tensor(data.y_train, device=trainer.device)
-        with torch.enable_grad(), capture_activations(acts_modules, detach=False) as live:
-            loss = trainer.loss_fn(model(x_train), y_train)
-            names = list(live)
-            grads = torch.autograd.grad(loss, [live[n] for n in names], allow_unused=True) if names else []
-        act_grad_norms = {n: float(gr.norm()) if gr is not None else 0.0 for n, gr in zip(names, grads)}
-        stats = {n: unit_statistics(live[n].detach(), activation_of[n]) for n in names}
     finally:
         model.train(was_training)
+    confidence = None
+    if data.task == "regression":
+        output = out[:, 0]
+    elif data.n_outputs == 1:
+        output = trainer.probabilities(out)[:, 1]
+    else:
+        confidence, output = trainer.probabilities(out).max(dim=1)
+        confidence = confidence.cpu().numpy().reshape(g, g)
+    columns = network_columns(model, data)
+    detail_map = None
+    if detail is not None and detail[0] < len(columns) and detail[1] < len(columns[detail[0]]["labels"]):
+        col, node = detail
+        if col == 0:
+            detail_map = list(full_features.values())[node]
+        elif col == len(columns) - 1:
+            detail_map = _output_maps(trainer, out, g)[node]
+        else:
+            detail_map = full_neurons[columns[col]["name"]][node]
+    else:
+        detail = None
     weights = [layer.weight.detach().cpu().numpy() for _, layer in model.weight_layers()
                if isinstance(layer, nn.Linear)]
-    return Snapshot(trainer.step_count, trainer.epoch, data.task, data.kind, data.n_classes, xs, ys,
-                    output.reshape(g, g).cpu().numpy(), confidence, feature_maps, neuron_maps, weights,
-                    dict(trainer.grad_norms), act_grad_norms, stats, columns,
-                    _output_maps(trainer, thumb_out, THUMBNAIL_RESOLUTION), detail, detail_map,
-                    trainer.history.as_dict(), trainer.diverged)
+    return Snapshot(data.n_classes, xs, ys, output.reshape(g, g).cpu().numpy(), confidence, feature_maps,
+                    neuron_maps, weights, columns, _output_maps(trainer, thumb_out, THUMBNAIL_RESOLUTION),
+                    detail, detail_map)
 
 
 def network_columns(model, data) -> list[dict]:
     """The columns of the network diagram: inputs, each hidden dense layer, the output."""
     from playground.features import LABELS
 
-    columns = [{"name": "input", "labels": [LABELS.get(f, f) for f in data.feature_names], "activation": None}]
+    # "values" says what a column's maps hold, so the diagram colours and labels each map by it.
+    columns = [{"name": "input", "labels": [LABELS.get(f, f) for f in data.feature_names], "activation": None,
+                "values": "feature"}]
     for s in model.shapes:
         if s.type == "dense" and s.name != "output":
             columns.append({"name": s.name, "labels": [f"{s.name}.{k + 1}" for k in range(s.out_shape[0])],
-                            "activation": s.activation})
+                            "activation": s.activation, "values": "activation"})
     if data.task == "regression":
         out_labels, out_act = ["ŷ"], "linear"
     elif data.n_outputs == 1:
         out_labels, out_act = [f"P({data.class_names[1] if len(data.class_names) > 1 else 1})"], "sigmoid"
     else:
         out_labels, out_act = [f"P({c})" for c in data.class_names], "softmax"
-    columns.append({"name": "output", "labels": out_labels, "activation": out_act})
+    columns.append({"name": "output", "labels": out_labels, "activation": out_act,
+                    "values": "prediction" if data.task == "regression" else "probability"})
     return columns

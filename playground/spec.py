@@ -2,7 +2,10 @@
 
 `Spec` is what the URL, the downloadable JSON config and the CLI config all hold. Functions
 and enums are stored by *name* and resolved through small registries (activations,
-initializers, optimizers, losses, features, datasets), so a spec is plain data.
+initializers, optimizers, losses, features, datasets, layer kinds), so a spec is plain data.
+The range of every setting is one table: `BOUNDS` (read it with `limits(path)`) and, for
+layers, the fields of playground.layers.KINDS; validation and the UI's widgets use exactly
+those. This module does not import torch.
 
     spec = Spec.from_dict(json.load(f))      # raises SpecError("optimizer.lr: ...")
     Spec.from_dict(spec.to_dict()) == spec   # the round trip holds
@@ -18,32 +21,24 @@ import typing
 from dataclasses import dataclass, field, fields, replace
 from typing import Any, Mapping
 
-from playground.activations import ACTIVATIONS
+from playground import layers as layer_registry
 from playground.features import FEATURES, USES_X2
 from playground.initializers import INITS
+from playground.layers import LAYER_TYPES, MAX_CHANNELS, MAX_UNITS, Field  # noqa: F401 (re-exported)
 from playground.losses import CLASSIFICATION_ONLY, LOSSES
 from playground.optimizers import OPTIMIZERS
 
-LAYER_TYPES = ("dense", "conv2d", "maxpool2d", "avgpool2d", "flatten", "dropout", "batchnorm")
 REGULARIZATIONS = ("none", "l1", "l2")
 NORMALIZATIONS = ("none", "standard")
 # Generous but bounded: TensorFlow Playground's 6 x 8 cap is its most complained-about limit.
 MAX_LAYERS = 16
-MAX_UNITS = 256
-MAX_CHANNELS = 128
-MAX_SAMPLES = 70_000
+MAX_SAMPLES = 70_000              # the largest set (MNIST); each set has its own max_n below this
+MAX_SEED = 2**31 - 1
 # The fields of each layer type that its JSON form carries (the rest keep their defaults).
-LAYER_FIELDS = {
-    "dense": ("units", "activation", "dropout", "batch_norm", "residual"),
-    "conv2d": ("channels", "kernel", "stride", "padding", "activation", "dropout", "batch_norm"),
-    "maxpool2d": ("kernel", "stride"),
-    "avgpool2d": ("kernel", "stride"),
-    "flatten": (),
-    "dropout": ("rate",),
-    "batchnorm": (),
-}
+LAYER_FIELDS: dict[str, tuple[str, ...]] = {name: kind.field_names for name, kind in layer_registry.KINDS.items()}
 # Options written out only when switched on, so configs and links stay short.
-OPTIONAL_LAYER_FIELDS = {"dropout": 0.0, "batch_norm": False, "residual": False}
+OPTIONAL_LAYER_FIELDS: dict[str, Any] = {f.name: f.default for kind in layer_registry.KINDS.values()
+                                         for f in kind.fields if f.omit_default and not f.default_from}
 
 
 class SpecError(ValueError):
@@ -59,45 +54,84 @@ class DatasetSpec:
     """Which data to train on and how to draw it."""
 
     name: str = "circle"          # a datasets registry name, or "custom" for an uploaded CSV
-    noise: float = 0.0            # TensorFlow Playground's noise / 100, in [0, 0.5] for its sets
+    noise: float = 0.0            # TensorFlow Playground's noise / 100, in [0, 0.5]
     train_ratio: float = 0.5      # fraction of samples used for training; the rest is the test set
-    n_samples: int = 500          # points (or images) drawn
+    # Points (or images) drawn; None: the set's natural size (all 1,797 digits, 500 points for
+    # the 2-D sets as in TensorFlow Playground). Left out of JSON and links when None.
+    n_samples: int | None = field(default=None, metadata={"omit_none": True})
     seed: int = 1                 # seed of the data generator (separate from the weights' seed)
     classes: int = 3              # number of blobs for the multi-class `blobs` set
     normalize: str = "standard"   # images: "standard" (zero mean, unit variance) or "none"
 
 
-@dataclass(frozen=True)
-class LayerSpec:
-    """One hidden layer; which fields matter depends on `type` (see LAYER_FIELDS)."""
+class _LayerSpecMethods:
+    """The behaviour of LayerSpec; its fields come from the layer registry (playground/layers.py)."""
 
-    type: str = "dense"
-    units: int = 4                # dense: neurons
-    activation: str = "tanh"      # dense / conv2d: an ACTIVATIONS name
-    dropout: float = 0.0          # dense / conv2d: dropout probability after the activation
-    batch_norm: bool = False      # dense / conv2d: batch norm before the activation
-    residual: bool = False        # dense: add the layer's input to its output (widths must match)
-    channels: int = 8             # conv2d: output channels
-    kernel: int = 3               # conv2d / pooling: kernel size
-    stride: int = 0               # conv2d (default 1) / pooling (default: the kernel size)
-    padding: int = 0              # conv2d: zero padding
-    rate: float = 0.5             # dropout layer: probability
+    type: str
 
     def __post_init__(self) -> None:
-        if self.stride == 0:  # unset: conv steps by 1, pooling by its own kernel (no overlap)
-            object.__setattr__(self, "stride", self.kernel if self.type.endswith("pool2d") else 1)
+        # A field whose default depends on the kind (pooling steps by its kernel, conv by 1)
+        # arrives as None when not given; fill it in now so the spec holds what is built.
+        kind = layer_registry.KINDS.get(self.type)
+        for name, fallback in _KIND_DEFAULTS.items():
+            if getattr(self, name) is None:
+                has = kind is not None and name in kind.field_names
+                object.__setattr__(self, name, kind.default_of(name, self) if has else fallback)
+
+    @property
+    def kind(self) -> layer_registry.LayerKind:
+        """This layer's registry entry (title, fields, shape rule, module factory)."""
+        return layer_registry.KINDS[self.type]
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSON form: the type plus only the fields that type uses."""
+        """The JSON form: the type plus only the fields that type uses (options only when set)."""
+        kind = self.kind
         out: dict[str, Any] = {"type": self.type}
-        for name in LAYER_FIELDS[self.type]:
-            value = getattr(self, name)
-            if OPTIONAL_LAYER_FIELDS.get(name, object()) == value:
+        for f in kind.fields:
+            value = getattr(self, f.name)
+            if f.omit_default and value == kind.default_of(f.name, self):
                 continue
-            if name == "stride" and self.type.endswith("pool2d") and value == self.kernel:
-                continue
-            out[name] = value
+            out[f.name] = value
         return out
+
+
+_KIND_DEFAULTS: dict[str, Any] = {}  # field -> value for kinds without it, when kinds' defaults differ
+
+
+def _layer_spec_class() -> type:
+    """LayerSpec: `type` plus one dataclass field per field name of the registry (in registry order).
+
+    Built from the registry so that a new kind with new settings is one entry in
+    playground/layers.py; a name shared by kinds must have one type there.
+    """
+    columns: list[tuple[str, Any, Any]] = [("type", str, field(default="dense"))]
+    doc = ["One hidden layer; which fields matter depends on `type` (see playground.layers.KINDS).", "",
+           f"    type: one of {', '.join(LAYER_TYPES)}"]
+    for name, uses in layer_registry.fields_by_name().items():
+        first = uses[0][1]
+        if len({f.type for _, f in uses}) > 1:
+            raise TypeError(f"layer field {name!r} has different types in different kinds")
+        plain = [f.default for _, f in uses if not f.default_from]
+        hint: Any = first.python_type
+        if any(f.default_from for _, f in uses) or any(d != plain[0] for d in plain):
+            _KIND_DEFAULTS[name] = plain[0] if plain else None
+            default, hint = None, hint | None
+        else:
+            default = plain[0]
+        columns.append((name, hint, field(default=default)))
+        doc.append(f"    {name} ({', '.join(k.name for k, _ in uses)}): {first.help}")
+    cls = dataclasses.make_dataclass("LayerSpec", columns, bases=(_LayerSpecMethods,), frozen=True)
+    cls.__module__ = __name__  # so pickle (the live worker) finds it as playground.spec.LayerSpec
+    cls.__doc__ = "\n".join(doc)
+    return cls
+
+
+LayerSpec = _layer_spec_class()
+
+
+def new_layer(kind: str) -> LayerSpec:
+    """The layer that "Add layer" creates for `kind` (its defaults and the kind's `new` values)."""
+    return LayerSpec(type=kind, **layer_registry.KINDS[kind].new)
 
 
 @dataclass(frozen=True)
@@ -120,6 +154,59 @@ class RegularizationSpec:
 
 def _default_layers() -> tuple[LayerSpec, ...]:
     return (LayerSpec(units=4), LayerSpec(units=2))
+
+
+# Every scalar setting outside the layers: the range validation accepts, and how a control
+# shows it. The UI draws its sliders and inputs from here (min_value=lo, max_value=hi), so a
+# link can never hold a value its widget refuses. Layer settings live in playground.layers.
+BOUNDS: dict[str, Field] = {
+    "dataset.noise": Field("noise", "Noise", "float", 0.0, 0.0, 0.5, 0.05,
+                           help="Label noise of the 2-D sets (as TensorFlow Playground), pixel noise of images."),
+    "dataset.train_ratio": Field("train_ratio", "Ratio of training to test data", "float", 0.5, 0.1, 0.9, 0.05),
+    "dataset.n_samples": Field("n_samples", "Samples", "int", None, 10, MAX_SAMPLES, 50, nullable=True,
+                               help="Points (or images) drawn; empty: the dataset's natural size."),
+    "dataset.seed": Field("seed", "Data seed", "int", 1, 0, MAX_SEED, 1),
+    "dataset.classes": Field("classes", "Classes", "int", 3, 2, 8, 1, help="Clusters of the blobs set."),
+    "dataset.normalize": Field("normalize", "Normalisation", "choice", "standard", options=NORMALIZATIONS),
+    "init": Field("init", "Initialization", "choice", "xavier_uniform", options=INITS),
+    "optimizer.name": Field("name", "Optimizer", "choice", "sgd", options=OPTIMIZERS),
+    # Open below: any positive rate works; the UI offers it as a list of rates (plus the current one).
+    "optimizer.lr": Field("lr", "Learning rate", "float", 0.03, 0.0, 100.0, lo_open=True),
+    "optimizer.momentum": Field("momentum", "Momentum", "float", 0.0, 0.0, 0.99, 0.01,
+                                help="Only SGD and RMSprop use momentum."),
+    "optimizer.nesterov": Field("nesterov", "Nesterov momentum", "bool", False),
+    "batch_size": Field("batch_size", "Batch size", "int", 10, 1, 4096, 1),
+    "loss": Field("loss", "Loss", "choice", "auto", options=LOSSES),
+    "regularization.kind": Field("kind", "Regularization", "choice", "none", options=REGULARIZATIONS),
+    "regularization.rate": Field("rate", "Reg. rate", "float", 0.0, 0.0, 10.0),
+    "grad_clip": Field("grad_clip", "Max gradient norm", "float", None, 0.001, 1e6, 0.1, nullable=True,
+                       help="Clip the gradient's global L2 norm (null: no clipping)."),
+    "seed": Field("seed", "Seed (initial weights)", "int", 1, 0, MAX_SEED, 1),
+}
+_LAYER_TYPE = Field("type", "Layer type", "choice", "dense", options=LAYER_TYPES)
+
+
+def limits(path: str, dataset: str | None = None) -> Field:
+    """The Field that validation applies at `path` ("optimizer.lr", "dataset.noise", ...).
+
+    For "dataset.n_samples" with a registered `dataset` name, `hi` is that set's maximum and
+    `default` its natural size (what None means). KeyError for a path not in BOUNDS.
+    """
+    bound = BOUNDS[path]
+    if path == "dataset.n_samples" and dataset is not None:
+        from playground.data import dataset_info  # late: the datasets package is not needed otherwise
+
+        info = dataset_info(dataset)
+        if info is not None:
+            bound = replace(bound, hi=info.max_n, default=info.default_n, step=100 if info.kind == "image" else 50,
+                            label="Images" if info.kind == "image" else "Samples")
+    return bound
+
+
+def _value_at(spec: Any, path: str) -> Any:
+    for part in path.split("."):
+        spec = getattr(spec, part)
+    return spec
 
 
 @dataclass(frozen=True)
@@ -207,18 +294,17 @@ class Spec:
 
     # -- validation ----------------------------------------------------------------
     def validate(self) -> None:
-        """Raise SpecError naming the first field that is out of range."""
+        """Raise SpecError naming the first field that is out of range (ranges: BOUNDS and the layer registry)."""
         from playground.data import dataset_info  # late import: datasets is optional for specs
 
         ds = self.dataset
         info = dataset_info(ds.name)
-        _check(0 <= ds.noise <= 1, "dataset.noise", f"must be between 0 and 1, got {ds.noise}")
-        _check(0.05 <= ds.train_ratio <= 0.95, "dataset.train_ratio",
-               f"must be between 0.05 and 0.95, got {ds.train_ratio}")
-        _check(10 <= ds.n_samples <= MAX_SAMPLES, "dataset.n_samples",
-               f"must be between 10 and {MAX_SAMPLES}, got {ds.n_samples}")
-        _check(2 <= ds.classes <= 8, "dataset.classes", f"must be between 2 and 8, got {ds.classes}")
-        _check(ds.normalize in NORMALIZATIONS, "dataset.normalize", _choose(ds.normalize, NORMALIZATIONS))
+        for path, bound in BOUNDS.items():
+            value = _value_at(self, path)
+            if path == "dataset.n_samples" and info is not None:
+                bound = limits(path, ds.name)
+                _check(bound.accepts(value), path, f"{bound.problem(value)} ({ds.name} has at most {bound.hi:,})")
+            bound.check(value, path)
         kind = info.kind if info else "points"
         if kind != "image":
             _check(len(self.features) > 0, "features", "choose at least one input feature")
@@ -232,21 +318,9 @@ class Spec:
         _check(len(self.layers) <= MAX_LAYERS, "layers", f"at most {MAX_LAYERS} hidden layers, got {len(self.layers)}")
         for i, layer in enumerate(self.layers):
             _validate_layer(layer, f"layers[{i}]")
-        _check(self.init in INITS, "init", _choose(self.init, INITS))
-        opt = self.optimizer
-        _check(opt.name in OPTIMIZERS, "optimizer.name", _choose(opt.name, OPTIMIZERS))
-        _check(0 < opt.lr <= 100, "optimizer.lr", f"must be > 0 and <= 100, got {opt.lr}")
-        _check(0 <= opt.momentum < 1, "optimizer.momentum", f"must be in [0, 1), got {opt.momentum}")
-        _check(1 <= self.batch_size <= 4096, "batch_size", f"must be between 1 and 4096, got {self.batch_size}")
-        _check(self.loss in LOSSES, "loss", _choose(self.loss, LOSSES))
         if info is not None and info.task == "regression":
             _check(self.loss not in CLASSIFICATION_ONLY, "loss",
                    f"{self.loss!r} needs a classification dataset; {ds.name!r} is a regression one")
-        reg = self.regularization
-        _check(reg.kind in REGULARIZATIONS, "regularization.kind", _choose(reg.kind, REGULARIZATIONS))
-        _check(0 <= reg.rate <= 10, "regularization.rate", f"must be between 0 and 10, got {reg.rate}")
-        _check(self.grad_clip is None or 0 < self.grad_clip <= 1e6, "grad_clip",
-               f"must be a positive number or null, got {self.grad_clip}")
 
     # -- convenience ---------------------------------------------------------------
     def with_changes(self, **changes: Any) -> "Spec":
@@ -257,25 +331,9 @@ class Spec:
 
 
 def _validate_layer(layer: LayerSpec, path: str) -> None:
-    _check(layer.type in LAYER_TYPES, f"{path}.type", _choose(layer.type, LAYER_TYPES))
-    used = LAYER_FIELDS[layer.type]
-    if "units" in used:
-        _check(1 <= layer.units <= MAX_UNITS, f"{path}.units", f"must be between 1 and {MAX_UNITS}, got {layer.units}")
-    if "channels" in used:
-        _check(1 <= layer.channels <= MAX_CHANNELS, f"{path}.channels",
-               f"must be between 1 and {MAX_CHANNELS}, got {layer.channels}")
-    if "activation" in used:
-        _check(layer.activation in ACTIVATIONS, f"{path}.activation", _choose(layer.activation, ACTIVATIONS))
-    if "kernel" in used:
-        _check(1 <= layer.kernel <= 15, f"{path}.kernel", f"must be between 1 and 15, got {layer.kernel}")
-    if "stride" in used:
-        _check(1 <= layer.stride <= 8, f"{path}.stride", f"must be between 1 and 8, got {layer.stride}")
-    if "padding" in used:
-        _check(0 <= layer.padding <= 7, f"{path}.padding", f"must be between 0 and 7, got {layer.padding}")
-    if "dropout" in used:
-        _check(0 <= layer.dropout < 1, f"{path}.dropout", f"must be in [0, 1), got {layer.dropout}")
-    if "rate" in used:
-        _check(0 <= layer.rate < 1, f"{path}.rate", f"must be in [0, 1), got {layer.rate}")
+    _LAYER_TYPE.check(layer.type, f"{path}.type")
+    for f in layer_registry.KINDS[layer.type].fields:
+        f.check(getattr(layer, f.name), f"{path}.{f.name}")
 
 
 def _check(ok: bool, path: str, message: str) -> None:
@@ -314,7 +372,8 @@ def _parse_query_value(text: str, hint: Any) -> Any:
 
 def _to_plain(obj: Any) -> Any:
     if dataclasses.is_dataclass(obj):
-        return {f.name: _to_plain(getattr(obj, f.name)) for f in fields(obj)}
+        return {f.name: _to_plain(getattr(obj, f.name)) for f in fields(obj)
+                if not (f.metadata.get("omit_none") and getattr(obj, f.name) is None)}
     if isinstance(obj, tuple):
         return [_to_plain(item) for item in obj]
     return obj

@@ -30,14 +30,68 @@ def test_train_prints_the_summary(tmp_path, capsys):
     assert out["test_accuracy"] >= 0.95 and out["diverged"] is False
 
 
+def _run(capsys, *argv) -> dict:
+    assert main(["train", *argv]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
 def test_steps_and_seed(tmp_path, capsys):
     config = _write(tmp_path, Spec().to_dict())
-    main(["train", "--config", config, "--steps", "7", "--seed", "3"])
-    a = json.loads(capsys.readouterr().out)
-    main(["train", "--config", config, "--steps", "7", "--seed", "3"])
-    b = json.loads(capsys.readouterr().out)
+    a = _run(capsys, "--config", config, "--steps", "7", "--seed", "3")
+    b = _run(capsys, "--config", config, "--steps", "7", "--seed", "3")
     assert a["steps"] == 7 and a["epochs"] == 0
-    assert a["train_loss"] == b["train_loss"]
+    assert a["train_loss"] == b["train_loss"] and a["grad_norms"] == b["grad_norms"]  # equal seeds: equal runs
+    c = _run(capsys, "--config", config, "--steps", "7", "--seed", "4")
+    assert c["train_loss"] != a["train_loss"] and c["grad_norms"] != a["grad_norms"]  # another seed: another run
+
+
+def test_steps_inside_the_first_epoch_report_the_last_step(tmp_path, capsys):
+    import copy
+
+    import torch
+    import torch.nn.functional as F
+
+    from playground.train import Trainer
+
+    config = _write(tmp_path, Spec().to_dict())
+    before = _run(capsys, "--config", config, "--steps", "0")
+    out = _run(capsys, "--config", config, "--steps", "1")
+    # Plain PyTorch: one SGD step on the trainer's first mini-batch, then the loss on the training set.
+    trainer = Trainer(Spec())
+    model = copy.deepcopy(trainer.model)
+    order = torch.randperm(len(trainer._x_train), generator=torch.Generator().manual_seed(Spec().seed))
+    xb, yb = trainer._x_train[order[:10]], trainer._y_train[order[:10]]
+    F.binary_cross_entropy_with_logits(model(xb).squeeze(1), yb).backward()
+    grads = {name: float(layer.weight.grad.norm()) for name, layer in model.weight_layers()}
+    with torch.no_grad():
+        for p in model.parameters():
+            p -= 0.03 * p.grad
+        loss = float(F.binary_cross_entropy_with_logits(model.eval()(trainer._x_train).squeeze(1), trainer._y_train))
+    assert out["steps"] == 1 and out["train_loss"] != before["train_loss"]
+    assert out["train_loss"] == pytest.approx(loss, rel=1e-5)
+    assert out["grad_norms"] == pytest.approx(grads, rel=1e-5) and all(v > 0 for v in out["grad_norms"].values())
+
+
+@pytest.mark.parametrize("threads", ["0", "-2", "65", "100000"])
+def test_threads_out_of_range_exit_2_with_one_line(tmp_path, capsys, threads):
+    config = _write(tmp_path, Spec().to_dict())
+    assert main(["train", "--config", config, "--steps", "1", "--threads", threads]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: --threads must be between 1 and 64") and err.count("\n") == 1
+
+
+def test_threads_help_says_what_it_does(capsys):
+    with pytest.raises(SystemExit):
+        main(["train", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "torch intra-op threads" in text and "default 1" in text
+
+
+def test_clipping_is_reported_by_the_cli(tmp_path, capsys):
+    config = _write(tmp_path, {**Spec().to_dict(), "init": "normal", "grad_clip": 0.01})
+    out = _run(capsys, "--config", config, "--steps", "1")
+    assert out["clip"]["clipped"] is True and out["clip"]["max_norm"] == 0.01
+    assert all(out["grad_norms_preclip"][n] > out["grad_norms"][n] for n in out["grad_norms"])
 
 
 def test_divergence_is_reported(tmp_path, capsys):

@@ -1,5 +1,7 @@
 """The project's shape: the engine, the data and the views are free of Streamlit; every module says what it is for."""
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -33,3 +35,17 @@ def test_every_module_has_a_docstring():
 def test_viz_needs_no_torch():
     offenders = [str(p.relative_to(ROOT)) for p in (ROOT / "playground" / "viz").glob("*.py") if "torch" in _imports(p)]
     assert offenders == []
+
+
+def test_spec_and_layer_registry_need_no_torch():
+    # Reading, validating and sizing a spec (and drawing its controls) must not load PyTorch.
+    code = ("import sys, playground.spec, playground.layers, playground.presets\n"
+            "assert 'torch' not in sys.modules, 'import'\n"
+            "from playground.spec import Spec\n"
+            "from playground.layers import infer_shapes\n"
+            "from playground.presets import image_spec\n"
+            "spec = Spec.from_json(image_spec().to_json())\n"
+            "infer_shapes(spec.layers, (1, 8, 8), 10)\n"
+            "assert 'torch' not in sys.modules, 'validate'\n")
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr

@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 import torch
 
-from playground.probes import THUMBNAIL_RESOLUTION, capture_activations, grid_points, snapshot, unit_statistics
+from playground.probes import (THUMBNAIL_RESOLUTION, capture_activations, grid_points, layer_probe, snapshot,
+                               unit_statistics)
 from playground.spec import DatasetSpec, LayerSpec, Spec
 from playground.train import Trainer
 
@@ -43,8 +44,10 @@ def test_output_map_is_the_model_probability():
     with torch.no_grad():
         p = torch.sigmoid(trainer.model(torch.as_tensor(points))[:, 0]).numpy().reshape(11, 11)
     np.testing.assert_allclose(snap.output, p, atol=1e-6)
-    np.testing.assert_allclose(snap.detail_map, 2 * p - 1, atol=1e-6)  # the output node, full resolution
+    np.testing.assert_allclose(snap.detail_map, p, atol=1e-6)  # the output node at full resolution: P(1)
     assert snap.output_maps.shape == (1, THUMBNAIL_RESOLUTION, THUMBNAIL_RESOLUTION)
+    assert 0 <= snap.output_maps.min() and snap.output_maps.max() <= 1
+    assert [c["values"] for c in snap.columns] == ["feature", "activation", "activation", "probability"]
 
 
 def test_detail_map_of_a_hidden_neuron_and_a_missing_one():
@@ -56,25 +59,42 @@ def test_detail_map_of_a_hidden_neuron_and_a_missing_one():
 
 def test_activation_gradients_match_autograd():
     trainer = _hand_set_trainer()
-    snap = snapshot(trainer)
+    act_grads, _ = layer_probe(trainer)
     x = torch.as_tensor(trainer.data.x_train)
     y = torch.as_tensor(trainer.data.y_train).float()
     h1 = trainer.model.dense1(x)
     h1.retain_grad()
     out = trainer.model.output(trainer.model.dense2(h1))
     torch.nn.functional.binary_cross_entropy_with_logits(out[:, 0], y).backward()
-    assert snap.activation_grad_norms["dense1"] == pytest.approx(float(h1.grad.norm()), rel=1e-5)
+    assert act_grads["dense1"] == pytest.approx(float(h1.grad.norm()), rel=1e-5)
+    head = layer_probe(trainer, max_samples=10)[0]["dense1"]  # the first rows only
+    h1 = trainer.model.dense1(x[:10])
+    h1.retain_grad()
+    out = trainer.model.output(trainer.model.dense2(h1))
+    torch.nn.functional.binary_cross_entropy_with_logits(out[:, 0], y[:10]).backward()
+    assert head == pytest.approx(float(h1.grad.norm()), rel=1e-5)
 
 
-def test_snapshot_leaves_no_hooks_and_no_parameter_gradients():
+def test_probes_leave_no_hooks_and_no_parameter_gradients():
     trainer = Trainer(Spec())
     trainer.train_steps(3)
     grads = [p.grad.clone() for p in trainer.model.parameters()]
     snapshot(trainer)
+    layer_probe(trainer)
     for module in trainer.model.modules():
         assert not module._forward_hooks and not module._backward_hooks
     assert all(torch.equal(a, p.grad) for a, p in zip(grads, trainer.model.parameters()))
     assert trainer.model.training  # back in training mode
+
+
+def test_regression_output_map_is_the_value():
+    trainer = Trainer(replace(Spec(), dataset=DatasetSpec("plane")))
+    snap = snapshot(trainer, resolution=9, detail=(3, 0))
+    _, _, points = grid_points(9)
+    with torch.no_grad():
+        y_hat = trainer.model(torch.as_tensor(points))[:, 0].numpy().reshape(9, 9)
+    np.testing.assert_allclose(snap.detail_map, y_hat, atol=1e-6)
+    assert snap.columns[-1]["values"] == "prediction"
 
 
 def test_hooks_are_removed_on_error():
@@ -100,8 +120,7 @@ def test_unit_statistics_by_hand():
 
 def test_dead_relu_network_is_flagged():
     spec = replace(Spec(), init="zeros", layers=(LayerSpec(units=4, activation="relu"),))
-    snap = snapshot(Trainer(spec))
-    assert snap.activation_stats["dense1"]["dead"] == 1.0
+    assert layer_probe(Trainer(spec))[1]["dense1"]["dead"] == 1.0
 
 
 def test_multiclass_snapshot_has_class_and_confidence():

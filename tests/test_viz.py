@@ -5,9 +5,7 @@ from __future__ import annotations
 import base64
 import io
 import math
-import statistics
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -462,17 +460,14 @@ def test_decision_boundary_multiclass_and_regression():
     assert img[img.shape[0] // 2, 1, 2] < img[img.shape[0] // 2, -2, 2]
 
 
-def test_background_is_fast_enough_for_live_frames():
+def test_background_of_a_100_grid_builds_repeatedly():
+    # Its speed is the benchmark's business (bench: the live loop); here, that it builds the same.
     g = np.linspace(-6, 6, 100)
     z = 1 / (1 + np.exp(-np.add.outer(g, g)))
     X = np.zeros((0, 2))
-    V.decision_boundary(g, g, z, (X, np.zeros(0)), None, "classification", 2)
-    times = []
-    for _ in range(5):
-        t0 = time.perf_counter()
-        V.decision_boundary(g, g, z, (X, np.zeros(0)), None, "classification", 2)
-        times.append(time.perf_counter() - t0)
-    assert statistics.median(times) < 0.05  # ~5 ms here; the old smooth heatmap ~4 ms
+    first = V.decision_boundary(g, g, z, (X, np.zeros(0)), None, "classification", 2)
+    again = V.decision_boundary(g, g, z, (X, np.zeros(0)), None, "classification", 2)
+    assert first.layout.images[0].source == again.layout.images[0].source
 
 
 def test_curve_fit():
@@ -642,7 +637,7 @@ def test_misclassified_gallery_titles():
 
 # ---------------------------------------------------------------- thumbnails
 
-def test_dataset_thumbnail_size_colour_and_speed():
+def test_dataset_thumbnail_size_and_colour():
     rng = np.random.default_rng(11)
     X = rng.uniform(-6, 6, (1000, 2))
     y = (X[:, 0] > 0).astype(int)
@@ -654,12 +649,6 @@ def test_dataset_thumbnail_size_colour_and_speed():
         return (np.abs(px[..., :3] - np.array(ref)).sum(-1) < 60) & (px[..., 3] > 200)
     assert near(arr[:, :28], ORANGE_RGB).sum() > 10 * max(1, near(arr[:, :28], BLUE_RGB).sum())
     assert near(arr[:, 36:], BLUE_RGB).sum() > 10 * max(1, near(arr[:, 36:], ORANGE_RGB).sum())
-    times = []
-    for _ in range(7):
-        t0 = time.perf_counter()
-        V.dataset_thumbnail(X, y, "classification", 2)
-        times.append(time.perf_counter() - t0)
-    assert statistics.median(times) < 0.02
     assert decode_png(V.dataset_thumbnail(X, X[:, 0], "regression", 0, size=32)).size == (32, 32)
     assert decode_png(V.dataset_thumbnail(X, y % 3, "classification", 3)).size == (64, 64)
 
@@ -689,3 +678,78 @@ def test_narrow_column_titles_shorten_layer_names():
     assert _column_title({"name": "dense10", "activation": "relu"}, 64, 2) == "<b>D10</b><br>64<br>relu"
     assert _column_title({"name": "dense10", "activation": "relu"}, 64, 1) == "<b>dense10</b><br>64 relu"
     assert _column_title({"name": "input"}, 2, 2) == "<b>In</b><br>2<br>"
+
+
+# ---------------------------------------------------------------- what each map holds
+
+def _columns_with_values():
+    layers = _layers([3, 4, 2, 1])
+    for layer, values in zip(layers, ("feature", "activation", "activation", "probability")):
+        layer["values"] = values
+    layers[-1]["labels"] = ["P(1)"]
+    return layers
+
+
+def test_output_probability_maps_are_drawn_on_0_to_1_with_white_at_half():
+    layers, w = _columns_with_values(), None
+    rng = np.random.default_rng(7)
+    w = [rng.normal(size=(4, 3)), rng.normal(size=(2, 4)), rng.normal(size=(1, 2))]
+    p_half, p_one = np.full((21, 21), 0.5), np.full((21, 21), 1.0)
+    maps = [[rng.normal(size=(21, 21)) for _ in range(3)], [np.full((21, 21), -0.3)] * 4,
+            [np.full((21, 21), 0.2)] * 2, [p_half]]
+    fig = V.network_diagram(layers, w, maps=maps)
+    y_out = _node_y(fig)[(3, 0)]
+    assert _strip_pixel(fig, 3, y_out)[:3] == hex_to_rgb(V.WHITE)  # P = 0.5 is white, not pale blue
+    maps[3] = [p_one]
+    assert _strip_pixel(V.network_diagram(layers, w, maps=maps), 3, y_out)[:3] == BLUE_RGB
+    hover = kinds(fig, "nodes")[0].hovertext
+    out_hover = hover[-1]
+    assert "P(1) over the plane" in out_hover and "min 0.5" in out_hover and "white 0.5" in out_hover
+    assert "-0.667" not in out_hover and "orange 0 " in out_hover
+    # Hidden units: activation, white at 0 (one symmetric range for the column).
+    assert "activation over the plane" in hover[3] and "white 0 " in hover[3]
+    assert "value over the plane" in hover[0]
+
+
+def test_every_input_gets_its_label():
+    layers = _columns_with_values()
+    layers[0]["labels"] = ["x₁", "x₂", "sin(x₁)"]
+    fig = V.network_diagram(layers, [None, None, None])
+    labels = [a.text for a in fig.layout.annotations if a.name == "input label"]
+    assert labels == ["x₁", "x₂", "sin(x₁)"]
+    ypos = _node_y(fig)
+    assert [a.y for a in fig.layout.annotations if a.name == "input label"] == [ypos[(0, k)] for k in range(3)]
+
+
+def test_neuron_map_of_a_probability_and_of_a_prediction():
+    g = np.linspace(-1, 1, 8)
+    p = np.linspace(0.1, 0.6, 64).reshape(8, 8)
+    fig = V.neuron_map(g, g, p, "P(1)", values="probability")
+    heat = _hover(fig)
+    assert (heat.zmin, heat.zmax) == (0.0, 1.0)
+    assert heat.colorbar.title.text == "P(class)" and "probability" in heat.hovertemplate
+    reg = V.neuron_map(g, g, p - 0.2, "ŷ", values="prediction")
+    assert _hover(reg).colorbar.title.text == "ŷ" and _hover(reg).zmin == -_hover(reg).zmax
+
+
+def test_gradient_bars_show_preclip_beside_clipped():
+    names = ["h1", "h2"]
+    fig = V.gradient_bars(names, [0.3, 0.4], {"h2": "exploded"}, preclip=[3e3, 4e3])
+    assert [t.name for t in fig.data] == ["before clipping", "after clipping"]
+    assert list(fig.data[0].x) == [3e3, 4e3] and list(fig.data[1].x) == [0.3, 0.4]
+    assert "exploded" in fig.data[0].text[1] and "exploded" not in fig.data[0].text[0]
+    assert fig.layout.barmode == "group" and fig.layout.showlegend
+
+
+def test_activation_gradient_bars():
+    fig = V.activation_gradient_bars(["dense1", "dense2"], [0.02, 0.0])
+    bar = fig.data[0]
+    assert list(bar.y) == ["dense1", "dense2"] and fig.layout.xaxis.type == "log"
+    assert fig.layout.xaxis.title.text == "‖∂L/∂a‖₂ (log)"
+    assert bar.x[0] == 0.02 and "0" == bar.text[1] and bar.x[1] > 0  # 0 drawn as a labelled stub
+    assert len(V.activation_gradient_bars([], []).data) == 0
+
+
+def test_flag_gradients_when_every_gradient_is_zero():
+    assert V.flag_gradients({"a": 0.0, "b": 0.0}) == {}  # no reference: said in the warnings instead
+    assert V.flag_gradients({"a": 0.0, "b": float("inf")}) == {"b": "exploded"}

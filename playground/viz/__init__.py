@@ -7,7 +7,7 @@ from .boundary import curve_fit, decision_boundary
 from .colors import (BLUE, DIVERGING, ORANGE, QUALITATIVE, WHITE, class_colors,
                      png_data_uri, to_rgb_image)
 from .curves import loss_curves
-from .gradients import flag_gradients, gradient_bars, gradient_heatmap
+from .gradients import activation_gradient_bars, flag_gradients, gradient_bars, gradient_heatmap
 from .images import (attribution_overlay, confusion_matrix, dense_activations,
                      feature_maps, filters, image_grid, misclassified_gallery)
 from .network import network_diagram, neuron_map
@@ -19,7 +19,7 @@ __all__ = [
     "decision_boundary", "curve_fit",
     "network_diagram", "neuron_map",
     "loss_curves",
-    "gradient_bars", "gradient_heatmap", "flag_gradients",
+    "gradient_bars", "gradient_heatmap", "flag_gradients", "activation_gradient_bars",
     "activation_stats",
     "image_grid", "feature_maps", "filters", "dense_activations",
     "attribution_overlay", "confusion_matrix", "misclassified_gallery",

@@ -52,7 +52,7 @@ THUMB_SCALE = 1  # strip pixels per CSS pixel (2 would be crisper on HiDPI, at 4
 
 
 def _thumbnail_strip(col_maps: list, ys: list[float], size: float, plot_h: float,
-                     vmax: float | None) -> tuple[np.ndarray, float] | None:
+                     vrange: tuple[float, float] | None) -> tuple[np.ndarray, float] | None:
     """One column's thumbnails as a transparent RGBA strip: each map framed and pasted at
     its node's centre (ys in plot pixels, 0 = bottom). Returns (strip, y of its top edge),
     the strip cropped to the thumbnails' extent; None if the column has no map."""
@@ -65,10 +65,11 @@ def _thumbnail_strip(col_maps: list, ys: list[float], size: float, plot_h: float
     tops = [int(round((plot_h - yc) * s - px / 2)) for _, yc in items]  # image rows, 0 = top
     t0 = min(tops)
     strip = np.zeros((max(tops) + px - t0, px, 4), np.uint8)
-    # Each map scaled to [-1, 1] and resized bilinearly in value space (x2 up), then one
-    # colour lookup for the column: blue/orange edges stay clean.
+    # Each map scaled to [-1, 1] (its range's midpoint at 0, i.e. white) and resized bilinearly
+    # in value space (x2 up), then one colour lookup for the column: blue/orange edges stay clean.
     def resized(z: np.ndarray) -> np.ndarray:
-        unit = z[::-1] / np.float32(float(vmax) if vmax else finite_abs_max(z))
+        lo, hi = vrange if vrange else (-finite_abs_max(z), finite_abs_max(z))
+        unit = (z[::-1] - np.float32((lo + hi) / 2)) / np.float32((hi - lo) / 2)
         img = Image.fromarray(np.ascontiguousarray(unit, dtype=np.float32), "F")
         return np.asarray(img.resize((inner, inner), Image.Resampling.BILINEAR))
 
@@ -88,16 +89,38 @@ def link_segments(shape) -> list[tuple[float, float, float, float]]:
     return [tuple(nums[k:k + 4]) for k in range(0, len(nums), 4)]
 
 
-def _map_stats(z: np.ndarray | None) -> str:
-    """Hover line with mean/min/max of a neuron map."""
+# What a column's maps hold (probes.network_columns' "values"), as named in hovers and colour bars.
+VALUE_NAMES = {"feature": "value", "activation": "activation", "probability": "probability",
+               "prediction": "ŷ"}
+
+
+def column_range(layer: dict, col_maps: list | None, vmax: float | None = None) -> tuple[float, float] | None:
+    """The colour range of a column's maps: [0, 1] for probabilities (white = 0.5), else
+    symmetric about 0 (white = 0): `vmax`, one shared max |v| for a hidden/output column,
+    None (each map its own max |v|) for the input features, whose units differ (x1 vs x1²)."""
+    values = layer.get("values")
+    if values == "probability":
+        return (0.0, 1.0)
+    if vmax:
+        return (-float(vmax), float(vmax))
+    if values == "feature" or (values is None and str(layer.get("name", "")).lower() == "input"):
+        return None
+    v = finite_abs_max(*(col_maps or []))
+    return (-v, v)
+
+
+def _map_stats(z: np.ndarray | None, what: str = "map", vrange: tuple[float, float] | None = None) -> str:
+    """Hover lines: mean/min/max of a node's map and the colour scale it is drawn on."""
     if z is None:
         return ""
     a = np.asarray(z, dtype=float)
     a = a[np.isfinite(a)]
     if not a.size:
-        return "<br>map: no finite values"
-    return (f"<br>mean {fmt(float(a.mean()))} · min {fmt(float(a.min()))}"
-            f" · max {fmt(float(a.max()))}")
+        return f"<br>{what}: no finite values"
+    lo, hi = vrange if vrange else (-float(np.abs(a).max()), float(np.abs(a).max()))
+    return (f"<br>{what} over the plane: mean {fmt(float(a.mean()))} · min {fmt(float(a.min()))}"
+            f" · max {fmt(float(a.max()))}"
+            f"<br>colour: orange {fmt(lo)} · white {fmt((lo + hi) / 2)} · blue {fmt(hi)}")
 
 
 def network_diagram(
@@ -178,27 +201,34 @@ def network_diagram(
             opacity=_BASE_OPACITY[b] * (0.35 + 0.65 * density),
         ))
 
+    # Colour range of each column's maps, shared by its thumbnails and its hovers.
+    ranges = [column_range(layer, maps[i] if maps is not None and i < len(maps) else None, vmax)
+              for i, layer in enumerate(layers)]
+
     # ---- nodes: one marker trace so a click's customdata names (layer, node).
-    nx, ny, nsize, custom, hover, text = [], [], [], [], [], []
+    nx, ny, nsize, custom, hover = [], [], [], [], []
     titles = [_column_title(layer, counts[i], 0).replace("<b>", "").replace("</b>", "")
               for i, layer in enumerate(layers)]  # full names for hover
     for i, layer in enumerate(layers):
         labels = list(layer.get("labels", []))
         act = layer.get("activation") or "—"
         col_maps = maps[i] if maps is not None and i < len(maps) and maps[i] is not None else None
+        values = layer.get("values") or ("feature" if i == 0 else "activation")
+        what = VALUE_NAMES.get(values, "value")
         for k, label in enumerate(labels):
             z = col_maps[k] if col_maps is not None and k < len(col_maps) else None
             nx.append(i)
             ny.append(ypos[i][k])
             nsize.append(size[i])
             custom.append([i, k])
-            hover.append(f"<b>{titles[i]}</b><br>neuron {label}<br>activation: {act}"
-                         + _map_stats(z))
-            text.append(str(label) if (i == 0 and show_input_labels) else "")
+            node = "input" if values == "feature" else "output" if values in ("probability", "prediction") else "neuron"
+            shown = f"{label}" if values == "probability" else what  # "P(1) over the plane", "activation over …"
+            hover.append(f"<b>{titles[i]}</b><br>{node} {label}<br>activation: {act}"
+                         + _map_stats(z, shown, ranges[i] or (None if z is None else
+                                                              (-finite_abs_max(z), finite_abs_max(z)))))
     has_maps = maps is not None
     traces.append(dict(
-        type="scatter", x=nx, y=ny, mode="markers+text", name="neurons", showlegend=False,
-        text=text, textposition="middle left", textfont=dict(size=11, color=DARK),
+        type="scatter", x=nx, y=ny, mode="markers", name="neurons", showlegend=False,
         cliponaxis=False, customdata=custom, hovertext=hover,
         hovertemplate="%{hovertext}<extra></extra>",
         marker=dict(
@@ -230,8 +260,7 @@ def network_diagram(
         for i, col_maps in enumerate(maps[:n_cols]):
             if col_maps is None:
                 continue
-            col_v = vmax if vmax else (None if i == 0 else finite_abs_max(*col_maps))
-            strip = _thumbnail_strip(list(col_maps)[:counts[i]], ypos[i], size[i], plot_h, col_v)
+            strip = _thumbnail_strip(list(col_maps)[:counts[i]], ypos[i], size[i], plot_h, ranges[i])
             if strip is None:
                 continue
             rgba, top = strip
@@ -247,6 +276,14 @@ def network_diagram(
         text=_column_title(layer, counts[i], compact), align="center",
         font=dict(size=12 if compact == 0 else 10, color=DARK),
     ) for i, layer in enumerate(layers)]
+    # Input labels are layout annotations, one per input node, not trace text: the live board
+    # redraws the layout (images, links, annotations) on every frame but may hold the traces,
+    # so labels kept in a held trace showed the old inputs (two labels for three inputs).
+    if show_input_labels:
+        annotations += [dict(
+            x=0, y=ypos[0][k], xref="x", yref="y", xanchor="right", yanchor="middle", showarrow=False,
+            xshift=-(size[0] / 2 + 4), text=str(label), font=dict(size=11, color=DARK), name="input label",
+        ) for k, label in enumerate(layers[0].get("labels", []))]
     layout = dict(
         images=images, annotations=annotations, shapes=shapes,
         xaxis=dict(visible=False, range=[-0.5, n_cols - 0.5], fixedrange=True),
@@ -262,19 +299,30 @@ def neuron_map(
     z: np.ndarray,
     title: str,
     train: tuple[np.ndarray, np.ndarray] | None = None,
+    values: str = "activation",
 ) -> go.Figure:
-    """One neuron's activation over the input plane, enlarged, with a colourbar."""
+    """One node's map over the input plane, enlarged, with a labelled colour bar.
+
+    `values` says what the map holds (probes.network_columns): "probability" is drawn on
+    [0, 1] with white at 0.5; "activation", "prediction" (ŷ) and "feature" symmetric about 0.
+    """
     xs = np.asarray(xs, dtype=float)
     ys = np.asarray(ys, dtype=float)
     z = np.asarray(z, dtype=float)  # (g, g): z[i, j] at (xs[j], ys[i])
-    v = finite_abs_max(z)
+    if values == "probability":
+        lo, hi = 0.0, 1.0
+    else:
+        v = finite_abs_max(z)
+        lo, hi = -v, v
+    what = VALUE_NAMES.get(values, "value")
+    short = {"activation": "act.", "probability": "P(class)", "prediction": "ŷ", "feature": "value"}.get(values, what)
     # The map is a background image; the invisible coarse heatmap gives hover and colour bar.
-    image = plane_image(diverging_rgb(_resample(z, smooth=True), -v, v), xs, ys)
+    image = plane_image(diverging_rgb(_resample(z, smooth=True), lo, hi), xs, ys)
     traces = [hover_heatmap(
-        xs, ys, z, zmin=-v, zmax=v, colorscale=DIVERGING, name="activation",
+        xs, ys, z, zmin=lo, zmax=hi, colorscale=DIVERGING, name=what,
         colorbar=dict(thickness=10, len=0.8, x=1.0, xpad=CB_XPAD,
-                      title=dict(text="act.", side="right")),
-        hovertemplate="x1 %{x:.2f}<br>x2 %{y:.2f}<br>activation %{z:.3f}<extra></extra>",
+                      title=dict(text=short, side="right")),
+        hovertemplate=f"x1 %{{x:.2f}}<br>x2 %{{y:.2f}}<br>{what} %{{z:.3f}}<extra></extra>",
     )]
     if train is not None:
         y = np.asarray(train[1]).reshape(-1)

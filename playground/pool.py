@@ -1,0 +1,583 @@
+"""A pool of trainer hosts shared by every session of the server: processes, or threads for tests.
+
+A *host* keeps the Trainers of many sessions, keyed by their runner's id, and shares its time
+among the ones playing: round-robin slices of SLICE_SECONDS, with the commands that arrived
+answered between two slices (so Pause is answered, and obeyed, within one slice). A session
+costs its model and data, not a process.
+
+In the app a host is a spawned *process*: torch releases the GIL around every op, so a
+training thread beside Streamlit's renderer waits for the GIL after each tiny op (16 epochs/s
+live against 125 headless, when measured). The pool has os.cpu_count() of them by default
+(env PLAYGROUND_POOL_SIZE), started on first use; a new trainer goes to the least-loaded one.
+The *thread* host is the same Host class driven by a thread in this process, for the app
+tests and notebooks.
+
+Freeing: a trainer not touched (sent any command) for its idle timeout is removed by its host.
+A playing trainer that nobody looks at (no frame or call for IDLE_PAUSE seconds) pauses.
+
+With env PLAYGROUND_STATE_DIR set, every host writes `<dir>/pool-<pid>.json` (thread hosts:
+`pool-<pid>-t<n>.json`) = {runner id: {"step", "epoch", "playing"}} after every command and at
+most every STATE_EVERY seconds while training, atomically (temp file + rename), so a test can
+read the engine's state without a page.
+"""
+from __future__ import annotations
+
+import itertools
+import json
+import multiprocessing as mp
+import os
+import queue
+import sys
+import threading
+import time
+import types
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from playground.data import CustomData
+from playground.probes import snapshot
+from playground.spec import Spec
+from playground.train import Trainer, configure_threads, recommended_threads
+
+SLICE_SECONDS = 0.02      # training of one trainer between two looks at the commands
+IDLE_PAUSE = 15.0         # a playing trainer with no frame (or call) for this long pauses: a closed tab
+IDLE_SECONDS = 60.0       # a trainer not touched for this long is freed (env PLAYGROUND_IDLE_SECONDS)
+STATE_EVERY = 0.2         # seconds between two state-file writes while training
+POLL_SECONDS = 0.1        # a host with nothing playing wakes this often to free idle trainers
+COMMANDS_PER_SLICE = 8    # commands answered in a row before the next slice (training is not starved)
+START_TIMEOUT = 120.0     # seconds a new pool process may take to import torch and say it is ready
+
+# Commands that do not count as someone looking at a playing trainer (the idle pause).
+_NOT_LOOKS = {"touch", "status", "pause", "free"}
+_MAIN_SWAP = threading.Lock()
+_THREAD_HOSTS = itertools.count(1)
+
+
+class ProcessLost(RuntimeError):
+    """The pool process died while (or before) answering a command; it has been restarted."""
+
+
+def pool_size() -> int:
+    """Hosts in a pool: env PLAYGROUND_POOL_SIZE, else the number of CPUs."""
+    value = os.environ.get("PLAYGROUND_POOL_SIZE")
+    if value:
+        size = int(value)
+        if size < 1:
+            raise ValueError(f"PLAYGROUND_POOL_SIZE must be >= 1, got {value!r}")
+        return size
+    return os.cpu_count() or 1
+
+
+def idle_seconds() -> float:
+    """The idle timeout of new trainers: env PLAYGROUND_IDLE_SECONDS, else IDLE_SECONDS."""
+    value = os.environ.get("PLAYGROUND_IDLE_SECONDS")
+    return float(value) if value else IDLE_SECONDS
+
+
+# -- the host: many trainers, one at a time --------------------------------------------------
+@dataclass
+class Hosted:
+    """One session's trainer inside a host, with its play state and clocks."""
+
+    trainer: Trainer
+    idle_seconds: float
+    playing: bool = False
+    error: str | None = None
+    last_touch: float = 0.0   # any command: the idle timeout counts from here
+    last_look: float = 0.0    # a frame, a call or a control: the idle pause counts from here
+
+    def status(self) -> dict[str, Any]:
+        """What the UI needs on every reply: playing, progress, divergence, errors."""
+        t = self.trainer
+        return {"playing": self.playing, "epoch": t.epoch, "step": t.step_count, "diverged": t.diverged,
+                "error": self.error, "epoch_progress": t.epoch_progress}
+
+
+def _take_frame(trainer: Trainer, request: dict[str, Any]) -> Any:
+    """playground.frame.take_frame(trainer, **request); probes.snapshot until that module exists."""
+    try:
+        from playground.frame import take_frame
+    except ModuleNotFoundError as exc:
+        if exc.name != "playground.frame":
+            raise  # a missing dependency inside frame.py is a real error, not "not written yet"
+        return snapshot(trainer, **request)
+    return take_frame(trainer, **request)
+
+
+def _same_custom(a: CustomData | None, b: CustomData | None) -> bool:
+    """Equal uploaded data (a process receives a new copy of it with every command)."""
+    if a is None or b is None:
+        return a is b
+    return a is b or (a.task == b.task and np.array_equal(a.X, b.X) and np.array_equal(a.y, b.y))
+
+
+class Host:
+    """The trainers of many sessions and the commands on them; driven by a process or a thread."""
+
+    def __init__(self, state_path: str | None = None):
+        self.entries: dict[str, Hosted] = {}
+        self.state_path = state_path
+        self._turn = 0                 # round-robin cursor over the playing trainers
+        self._last_write = 0.0
+        self._dirty = True
+
+    # -- commands ----------------------------------------------------------------------------
+    def command(self, rid: str | None, command: str, args: tuple) -> tuple[str, Any, dict | None, int]:
+        """Run one command; returns (kind, value, status, load).
+
+        kind is "ok" (value is the result), "error" (value is the exception) or "unknown" (this
+        host has no trainer for rid: it was freed, or the host was restarted). load is the
+        number of trainers hosted, for placement.
+        """
+        try:
+            if rid is None:
+                return "ok", self._pool_command(command), None, len(self.entries)
+            if command == "create":
+                spec, custom, idle = args
+                self.entries[rid] = self._new_entry(spec, custom, idle)
+                return "ok", None, self.entries[rid].status(), len(self.entries)
+            entry = self.entries.get(rid)
+            if entry is None:
+                return "unknown", None, None, len(self.entries)
+            now = time.monotonic()
+            entry.last_touch = now
+            if command not in _NOT_LOOKS:
+                entry.last_look = now
+            if command == "free":
+                del self.entries[rid]
+                return "ok", None, None, len(self.entries)
+            try:
+                value = self._run(entry, command, args)
+            except Exception as exc:
+                return "error", exc, entry.status(), len(self.entries)
+            return "ok", value, entry.status(), len(self.entries)
+        except Exception as exc:  # a trainer that cannot be built: the caller raises it
+            return "error", exc, None, len(self.entries)
+        finally:
+            self._dirty = True
+            self.write_state(force=True)
+
+    def _new_entry(self, spec: Spec, custom: CustomData | None, idle: float) -> Hosted:
+        trainer = Trainer(spec, custom)
+        configure_threads(recommended_threads(trainer))
+        now = time.monotonic()
+        return Hosted(trainer, idle, last_touch=now, last_look=now)
+
+    def _run(self, entry: Hosted, command: str, args: tuple) -> Any:
+        t = entry.trainer
+        if command == "play":
+            entry.playing = not t.diverged
+        elif command == "pause":
+            entry.playing = False
+        elif command == "step_epochs":
+            t.train_epochs(args[0])
+        elif command == "step_batches":
+            t.train_steps(args[0])
+        elif command == "reset":
+            t.reset()
+            entry.error = None
+        elif command == "apply_spec":
+            spec, custom = args
+            if _same_custom(custom, t.custom):
+                custom = t.custom  # the trainer tells data changes by identity
+            if t.needs_rebuild(spec, custom):
+                entry.trainer = Trainer(spec, custom)
+                configure_threads(recommended_threads(entry.trainer))
+                entry.error = None
+                return True
+            t.apply_hot(spec)
+            return False
+        elif command == "frame":
+            return _take_frame(t, args[0])
+        elif command == "call":
+            fn, fn_args = args
+            return fn(t, *fn_args)
+        elif command not in ("status", "touch"):
+            raise ValueError(f"unknown command {command!r}")
+        return None
+
+    def _pool_command(self, command: str) -> Any:
+        if command == "list":
+            return self.state()
+        raise ValueError(f"unknown pool command {command!r}")
+
+    # -- training ----------------------------------------------------------------------------
+    @property
+    def playing(self) -> bool:
+        """True if any hosted trainer is playing."""
+        return any(e.playing for e in self.entries.values())
+
+    def run_slice(self) -> bool:
+        """One slice of training for the next playing trainer in turn; False if none plays."""
+        playing = [e for e in self.entries.values() if e.playing]
+        if not playing:
+            return False
+        entry = playing[self._turn % len(playing)]
+        self._turn += 1
+        if time.monotonic() - entry.last_look > IDLE_PAUSE:
+            entry.playing = False  # nobody looks: the tab was closed or hidden
+            self._dirty = True
+            return True
+        try:
+            entry.trainer.train_for(SLICE_SECONDS)
+        except Exception as exc:  # never stop silently: the UI shows this
+            entry.error = f"training stopped: {type(exc).__name__}: {exc}"
+            entry.playing = False
+        if entry.trainer.diverged:
+            entry.playing = False
+        self._dirty = True
+        return True
+
+    def housekeep(self) -> None:
+        """Free the trainers whose idle timeout has passed; write the state file when due."""
+        now = time.monotonic()
+        for rid in [rid for rid, e in self.entries.items() if now - e.last_touch > e.idle_seconds]:
+            del self.entries[rid]
+            self._dirty = True
+        self.write_state()
+
+    # -- state for tests without a page ------------------------------------------------------
+    def state(self) -> dict[str, dict[str, Any]]:
+        """{runner id: {"step", "epoch", "playing"}} of every hosted trainer."""
+        return {rid: {"step": e.trainer.step_count, "epoch": e.trainer.epoch, "playing": e.playing}
+                for rid, e in self.entries.items()}
+
+    def write_state(self, force: bool = False) -> None:
+        """Write the state file (if configured), at most every STATE_EVERY s unless forced."""
+        if self.state_path is None or not self._dirty:
+            return
+        now = time.monotonic()
+        if not force and now - self._last_write < STATE_EVERY:
+            return
+        tmp = f"{self.state_path}.tmp"
+        try:
+            with open(tmp, "w") as f:
+                json.dump(self.state(), f)
+            os.replace(tmp, self.state_path)  # readers see the old file or the new one, never half
+        except OSError:
+            return  # a diagnostic file must never stop training
+        self._last_write, self._dirty = now, False
+
+    def remove_state(self) -> None:
+        """Delete the state file (the host is going away)."""
+        if self.state_path is not None:
+            for path in (self.state_path, f"{self.state_path}.tmp"):
+                try:
+                    os.remove(path)
+                except FileNotFoundError:
+                    pass
+
+
+def _state_path(state_dir: str | None, name: str) -> str | None:
+    if not state_dir:
+        return None
+    os.makedirs(state_dir, exist_ok=True)
+    return os.path.join(state_dir, name)
+
+
+# -- process hosts ---------------------------------------------------------------------------
+def _send_reply(conn, reply: tuple) -> None:
+    try:
+        conn.send(reply)
+    except OSError:
+        raise
+    except Exception as exc:  # an unpicklable result or exception: say what it was instead
+        kind, value, status, load = reply
+        conn.send(("error", RuntimeError(f"the reply could not be sent back: {type(exc).__name__}: {exc}"
+                                         f" (result was {type(value).__name__})"), status, load))
+
+
+def _process_main(conn, state_dir: str | None) -> None:
+    """A pool process: answer commands, and between them train the playing trainers in turn."""
+    configure_threads(1)
+    host = Host(_state_path(state_dir, f"pool-{os.getpid()}.json"))
+    conn.send(("ready", os.getpid()))
+    try:
+        while True:
+            timeout = 0 if host.playing else POLL_SECONDS
+            for _ in range(COMMANDS_PER_SLICE):
+                if not conn.poll(timeout):
+                    break
+                try:
+                    rid, command, args = conn.recv()
+                except (EOFError, OSError):
+                    return  # the server went away
+                if rid is None and command == "close":
+                    return
+                try:
+                    _send_reply(conn, host.command(rid, command, args))
+                except OSError:
+                    return  # the server went away
+                timeout = 0
+            host.run_slice()
+            host.housekeep()
+    finally:
+        host.remove_state()
+
+
+class ProcessSlot:
+    """One pool process as the server sees it: a pipe, a lock, a generation that counts restarts."""
+
+    def __init__(self, index: int, state_dir: str | None):
+        self.index = index
+        self.state_dir = state_dir
+        self.generation = 0
+        self.load = 0                      # trainers hosted (as of the last reply), for placement
+        self._lock = threading.Lock()      # one command at a time on the pipe
+        self._process = None
+        self._conn = None
+
+    @property
+    def started(self) -> bool:
+        """True once its process has been started."""
+        return self._process is not None
+
+    @property
+    def pid(self) -> int | None:
+        """The process id, if started."""
+        return self._process.pid if self._process is not None else None
+
+    def request(self, rid: str | None, command: str, *args: Any) -> tuple[str, Any, dict | None, int]:
+        """Send a command; returns (kind, value, status, generation). Raises ProcessLost on a crash."""
+        with self._lock:
+            if self._process is None:
+                self._spawn()
+            elif not self._process.is_alive():
+                self._restart_locked()  # died while idle: the reply will say "unknown"
+            generation = self.generation
+            try:
+                self._conn.send((rid, command, args))
+                kind, value, status, load = self._conn.recv()
+            except (EOFError, OSError) as exc:
+                self._restart_locked()
+                raise ProcessLost(f"pool process {self.index} stopped during {command!r}") from exc
+            self.load = load
+            return kind, value, status, generation
+
+    def restart(self) -> None:
+        """Replace the process (every trainer it hosted is lost)."""
+        with self._lock:
+            self._restart_locked()
+
+    def _restart_locked(self) -> None:
+        old_pid = self.pid
+        self._stop_locked()
+        if old_pid is not None and self.state_dir:
+            Host(_state_path(self.state_dir, f"pool-{old_pid}.json")).remove_state()
+        self.generation += 1
+        self.load = 0
+        self._spawn()
+
+    def _spawn(self) -> None:
+        ctx = mp.get_context("spawn")  # fork is unsafe beside Streamlit's threads and torch's pools
+        conn, child = ctx.Pipe()
+        process = ctx.Process(target=_process_main, args=(child, self.state_dir),
+                              name=f"playground-pool-{self.index}", daemon=True)
+        with _MAIN_SWAP:
+            # spawn re-imports the parent's __main__ in the child; under Streamlit that is app.py
+            # itself, which would start a UI inside the pool process. Hide it while the child starts.
+            main = sys.modules.get("__main__")
+            sys.modules["__main__"] = types.ModuleType("__main__")
+            try:
+                process.start()
+            finally:
+                sys.modules["__main__"] = main
+        child.close()
+        try:
+            if not conn.poll(START_TIMEOUT):
+                raise RuntimeError(f"the training process did not start within {START_TIMEOUT:.0f} s")
+            conn.recv()  # ("ready", pid)
+        except (EOFError, OSError, RuntimeError):
+            process.kill()
+            conn.close()
+            raise
+        self._process, self._conn = process, conn
+
+    def _stop_locked(self) -> None:
+        process, conn = self._process, self._conn
+        self._process = self._conn = None
+        if process is None:
+            return
+        try:
+            conn.send((None, "close", ()))
+        except (OSError, BrokenPipeError):
+            pass
+        process.join(timeout=2)
+        if process.is_alive():
+            process.kill()
+            process.join(timeout=2)
+        conn.close()
+
+    def shutdown(self) -> None:
+        """Stop the process for good."""
+        with self._lock:
+            self._stop_locked()
+
+
+# -- thread hosts ----------------------------------------------------------------------------
+class ThreadSlot:
+    """A Host in this process, trained by a daemon thread; the same interface as ProcessSlot."""
+
+    def __init__(self, index: int, state_dir: str | None):
+        self.index = index
+        self.state_dir = state_dir
+        self.generation = 0
+        self.load = 0
+        self._name = f"pool-{os.getpid()}-t{next(_THREAD_HOSTS)}.json"
+        self.host = Host(_state_path(state_dir, self._name))
+        self._lock = threading.Lock()      # the host: a command or a slice, never both
+        self._wake = threading.Event()
+        self._stopped = False
+        self._thread: threading.Thread | None = None
+
+    @property
+    def started(self) -> bool:
+        """True once its thread runs."""
+        return self._thread is not None
+
+    @property
+    def pid(self) -> int | None:
+        """This process (a thread host has no process of its own)."""
+        return os.getpid() if self._thread is not None else None
+
+    def request(self, rid: str | None, command: str, *args: Any) -> tuple[str, Any, dict | None, int]:
+        """Run a command on the host, between two slices; returns (kind, value, status, generation)."""
+        with self._lock:
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._drive, name=f"playground-host-{self.index}",
+                                                daemon=True)
+                self._thread.start()
+            kind, value, status, load = self.host.command(rid, command, args)
+            self.load = load
+            generation = self.generation
+        self._wake.set()
+        return kind, value, status, generation
+
+    def restart(self) -> None:
+        """Drop every hosted trainer, as a crashed process would (the tests' stand-in for a crash)."""
+        with self._lock:
+            self.host.remove_state()
+            self.host = Host(self.host.state_path)
+            self.generation += 1
+            self.load = 0
+
+    def _drive(self) -> None:
+        while not self._stopped:
+            with self._lock:
+                trained = self.host.run_slice()
+                self.host.housekeep()
+            if trained:
+                time.sleep(0.0005)  # let a waiting command take the lock between slices
+            else:
+                self._wake.wait(POLL_SECONDS)
+                self._wake.clear()
+
+    def shutdown(self) -> None:
+        """Stop the thread; the host's trainers are dropped."""
+        self._stopped = True
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout=2)
+        with self._lock:
+            self.host.entries.clear()
+            self.host.remove_state()
+
+
+# -- the pool --------------------------------------------------------------------------------
+class Pool:
+    """Hosts shared by all sessions; hosts start on first use, trainers go to the least loaded."""
+
+    def __init__(self, mode: str = "process", size: int | None = None, state_dir: str | None = None):
+        if mode not in ("process", "thread"):
+            raise ValueError(f"mode must be 'process' or 'thread', got {mode!r}")
+        self.mode = mode
+        self.size = size or pool_size()
+        state_dir = state_dir if state_dir is not None else os.environ.get("PLAYGROUND_STATE_DIR") or None
+        slot = ProcessSlot if mode == "process" else ThreadSlot
+        self.slots: list[ProcessSlot | ThreadSlot] = [slot(i, state_dir) for i in range(self.size)]
+        self._lock = threading.Lock()
+        # Frees of garbage-collected runners: a finalizer may run inside any code, even code
+        # holding a slot's lock, so it only queues (SimpleQueue.put is reentrant) and this
+        # thread sends.
+        self._frees: queue.SimpleQueue = queue.SimpleQueue()
+        threading.Thread(target=self._reap, name="playground-pool-reaper", daemon=True).start()
+
+    def place(self) -> ProcessSlot | ThreadSlot:
+        """The least-loaded host (fewest trainers); counts the new trainer at once."""
+        with self._lock:
+            slot = min(self.slots, key=lambda s: s.load)
+            slot.load += 1  # two sessions starting together do not both pick the same host
+            return slot
+
+    def free_later(self, slot: ProcessSlot | ThreadSlot, rid: str) -> None:
+        """Queue a free of rid's trainer (safe from a finalizer)."""
+        self._frees.put((slot, rid))
+
+    def _reap(self) -> None:
+        while True:
+            slot, rid = self._frees.get()
+            if slot is None:
+                return
+            try:
+                slot.request(rid, "free")
+            except Exception:  # noqa: BLE001 — a crashed host has freed it already
+                pass
+
+    def hosted(self) -> dict[str, dict[str, Any]]:
+        """{runner id: {"step", "epoch", "playing", "slot", "pid"}} across the started hosts."""
+        out: dict[str, dict[str, Any]] = {}
+        for slot in self.slots:
+            if not slot.started:
+                continue
+            _, state, _, _ = slot.request(None, "list")
+            for rid, s in state.items():
+                out[rid] = {**s, "slot": slot.index, "pid": slot.pid}
+        return out
+
+    def memory(self) -> dict[int, float]:
+        """RSS in MB of each started pool process (thread hosts have none of their own)."""
+        if self.mode != "process":
+            return {}
+        return {slot.pid: rss_mb(slot.pid) for slot in self.slots if slot.started}
+
+    def shutdown(self) -> None:
+        """Stop every host (tests and notebooks; the app's pool lives as long as the server)."""
+        for slot in self.slots:
+            slot.shutdown()
+        self._frees.put((None, None))
+
+
+def rss_mb(pid: int) -> float:
+    """Resident set size of a process in MB, from /proc (0.0 if it is gone)."""
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+    except FileNotFoundError:
+        pass
+    return 0.0
+
+
+_POOLS: dict[str, Pool] = {}
+_POOLS_LOCK = threading.Lock()
+
+
+def get_pool(mode: str = "process") -> Pool:
+    """The server's pool for a mode, created on first use (one per server process)."""
+    with _POOLS_LOCK:
+        if mode not in _POOLS:
+            _POOLS[mode] = Pool(mode)
+        return _POOLS[mode]
+
+
+def pool_memory() -> dict[int, float]:
+    """{pid: RSS MB} of every pool process this server started."""
+    with _POOLS_LOCK:
+        pools = list(_POOLS.values())
+    out: dict[int, float] = {}
+    for pool in pools:
+        out.update(pool.memory())
+    return out
