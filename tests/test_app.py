@@ -13,6 +13,16 @@ from playground.spec import Spec
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 
 
+def _exp(at):
+    return at.session_state["experiments"][0]
+
+
+def _details(at):
+    """Show the layer cards (the 2-D builder is drawn on the diagram, which AppTest cannot click)."""
+    at.toggle(key="layer_details").set_value(True).run()
+    return at
+
+
 def _metric(at, label):
     return next(m.value for m in at.metric if m.label == label)
 
@@ -22,17 +32,18 @@ def at():
     app = AppTest.from_file(APP, default_timeout=60).run()
     assert not app.exception, app.exception
     yield app
-    app.session_state["runner"].close()
+    _exp(app).runner.close()
     assert not app.exception, app.exception  # no test may leave a traceback on the page
 
 
 def test_page_shows_controls_views_and_metrics(at):
     labels = [b.label for b in at.button]
-    for expected in ("Play", "Step", "Reset", "Add layer", "Remove layer", "Regenerate"):
+    for expected in ("Play", "Step", "+1 batch", "Reset", "Regenerate", "Circle", "Spiral"):
         assert expected in labels
+    assert len(at.get("popover")) == 3  # Training, Share, More data options
     assert [m.label for m in at.metric][:3] == ["Epoch", "Train loss", "Test loss"]
     assert _metric(at, "Epoch") == "0"
-    assert at.session_state["spec"] == Spec()
+    assert _exp(at).spec == Spec()
     assert not at.error
 
 
@@ -43,7 +54,7 @@ def test_step_trains_one_epoch_and_lowers_the_loss(at):
     assert _metric(at, "Epoch") == "5"
     assert float(_metric(at, "Train loss")) < before
     at.button(key="step_batch").click().run()
-    assert at.session_state["runner"].status["step"] == 5 * 25 + 1
+    assert _exp(at).runner.status["step"] == 5 * 25 + 1
 
 
 def test_reset_restores_the_initial_loss(at):
@@ -55,27 +66,29 @@ def test_reset_restores_the_initial_loss(at):
 
 
 def test_add_and_remove_layers(at):
+    _details(at)
     at.button(key="add_layer").click().run()
-    spec = at.session_state["spec"]
+    spec = _exp(at).spec
     assert len(spec.layers) == 3 and spec.layers[2].units == 2
     assert at.number_input(key="layer2_units").value == 2
     at.number_input(key="layer2_units").set_value(6).run()
-    assert at.session_state["spec"].layers[2].units == 6
-    assert at.session_state["runner"].data.input_shape == (2,)
-    snap, _ = at.session_state["runner"].frame()
-    assert [len(c["labels"]) for c in snap.columns] == [2, 4, 2, 6, 1]  # the diagram gets the new layer
+    assert _exp(at).spec.layers[2].units == 6
+    assert _exp(at).runner.data.input_shape == (2,)
+    frame, _ = _exp(at).runner.frame()
+    assert [len(c["labels"]) for c in frame.payload.columns] == [2, 4, 2, 6, 1]  # the diagram gets the new layer
     at.button(key="remove_layer").click().run()
     at.button(key="remove_layer").click().run()
-    assert [l.units for l in at.session_state["spec"].layers] == [4]
+    assert [l.units for l in _exp(at).spec.layers] == [4]
     assert not at.exception
 
 
 def test_change_activation_per_layer_and_for_all(at):
+    _details(at)
     at.selectbox(key="layer0_activation").select("relu").run()
-    assert [l.activation for l in at.session_state["spec"].layers] == ["relu", "tanh"]
+    assert [l.activation for l in _exp(at).spec.layers] == ["relu", "tanh"]
     assert at.selectbox(key="activation_all").value == "mixed"
     at.selectbox(key="activation_all").select("sigmoid").run()
-    assert [l.activation for l in at.session_state["spec"].layers] == ["sigmoid", "sigmoid"]
+    assert [l.activation for l in _exp(at).spec.layers] == ["sigmoid", "sigmoid"]
     assert at.selectbox(key="layer1_activation").value == "sigmoid"
 
 
@@ -83,7 +96,7 @@ def test_learning_rate_changes_without_reset(at):
     at.button(key="step").click().run()
     at.button(key="step").click().run()
     at.selectbox(key="lr").select(0.3).run()
-    assert at.session_state["spec"].optimizer.lr == 0.3
+    assert _exp(at).spec.optimizer.lr == 0.3
     assert _metric(at, "Epoch") == "2"  # kept training state
     assert at.query_params["optimizer.lr"] in ("0.3", ["0.3"])  # the shareable URL follows
 
@@ -96,9 +109,9 @@ def test_bad_query_parameter_shows_a_message_and_the_default(monkeypatch):
     try:
         assert not app.exception
         assert any("optimizer.lr" in e.value and "default experiment" in e.value for e in app.error)
-        assert app.session_state["spec"] == Spec()
+        assert _exp(app).spec == Spec()
     finally:
-        app.session_state["runner"].close()
+        _exp(app).runner.close()
 
 
 def test_shared_link_reproduces_the_experiment():
@@ -110,41 +123,42 @@ def test_shared_link_reproduces_the_experiment():
     app.run()
     try:
         assert not app.exception and not app.error
-        assert app.session_state["spec"] == shared
+        assert _exp(app).spec == shared
         assert app.checkbox(key="feature_x1_x2").value is True
-        assert app.number_input(key="layer0_units").value == 5
+        assert _details(app).number_input(key="layer0_units").value == 5
     finally:
-        app.session_state["runner"].close()
+        _exp(app).runner.close()
 
 
 def test_impossible_change_is_refused_and_keeps_the_model(at):
+    _details(at)
     at.button(key="step").click().run()
     at.checkbox(key="layer0_residual").check().run()  # 2 inputs -> 4 units: widths differ
     assert any("skip connection" in e.value for e in at.error)
-    assert at.session_state["spec"] == Spec()
+    assert _exp(at).spec == Spec()
     assert at.checkbox(key="layer0_residual").value is False
     assert _metric(at, "Epoch") == "1"  # the trained model is still there
 
 
 def test_dataset_and_feature_controls(at):
     at.button(key="dataset_spiral").click().run()
-    assert at.session_state["spec"].dataset.name == "spiral"
+    assert _exp(at).spec.dataset.name == "spiral"
     at.checkbox(key="feature_sin_x1").check().run()
-    assert at.session_state["spec"].features == ("x1", "x2", "sin_x1")
+    assert _exp(at).spec.features == ("x1", "x2", "sin_x1")
     at.checkbox(key="feature_x1").uncheck().run()
     at.checkbox(key="feature_x2").uncheck().run()
     at.checkbox(key="feature_sin_x1").uncheck().run()  # the last feature cannot go
-    assert at.session_state["spec"].features == ("sin_x1",)
+    assert _exp(at).spec.features == ("sin_x1",)
     assert any("at least one input feature" in w.value for w in at.warning)
     at.slider(key="noise").set_value(30).run()
-    assert at.session_state["spec"].dataset.noise == pytest.approx(0.3)
+    assert _exp(at).spec.dataset.noise == pytest.approx(0.3)
 
 
 def test_problem_type_regression_and_curve(at):
     at.selectbox(key="problem").select("regression").run()
-    assert at.session_state["spec"].dataset.name == "plane"
+    assert _exp(at).spec.dataset.name == "plane"
     at.button(key="dataset_sine").click().run()
-    spec = at.session_state["spec"]
+    spec = _exp(at).spec
     assert spec.dataset.name == "sine" and spec.features == ("x1",)
     assert [m.label for m in at.metric] == ["Epoch", "Train loss", "Test loss"]
     at.button(key="step").click().run()
@@ -153,7 +167,7 @@ def test_problem_type_regression_and_curve(at):
 
 def test_play_and_pause(at):
     at.button(key="play").click().run()
-    runner = at.session_state["runner"]
+    runner = _exp(at).runner
     assert runner.playing
     assert [b.label for b in at.button if b.key == "play"] == ["Pause"]
     at.button(key="play").click().run()
@@ -162,7 +176,7 @@ def test_play_and_pause(at):
 
 def test_build_and_step_a_convnet(at):
     at.selectbox(key="problem").select("image").run()
-    spec = at.session_state["spec"]
+    spec = _exp(at).spec
     assert spec.dataset.name == "digits" and [l.type for l in spec.layers][:2] == ["conv2d", "maxpool2d"]
     at.button(key="step").click().run()
     assert _metric(at, "Epoch") == "1"
@@ -173,23 +187,23 @@ def test_build_and_step_a_convnet(at):
     # Add a conv layer: it goes before the flatten, where the data still has a shape.
     at.selectbox(key="new_layer_type").select("conv2d").run()
     at.button(key="add_layer").click().run()
-    types = [l.type for l in at.session_state["spec"].layers]
+    types = [l.type for l in _exp(at).spec.layers]
     assert types == ["conv2d", "maxpool2d", "conv2d", "maxpool2d", "conv2d", "flatten", "dense"]
     # An impossible kernel is refused with the layer's name; the network stays as it was.
-    before = at.session_state["spec"]
+    before = _exp(at).spec
     at.number_input(key="layer4_kernel").set_value(5).run()
     assert any("layer 5 (conv3)" in e.value and "larger than its 2×2 input" in e.value for e in at.error)
-    assert at.session_state["spec"] == before
+    assert _exp(at).spec == before
 
 
 def test_image_presets(at):
     at.selectbox(key="problem").select("image").run()
     at.selectbox(key="image_preset").select("Small MLP").run()
-    assert [l.type for l in at.session_state["spec"].layers] == ["dense"]
+    assert [l.type for l in _exp(at).spec.layers] == ["dense"]
     at.button(key="step").click().run()
     assert _metric(at, "Epoch") == "1" and not at.error
     at.selectbox(key="image_preset").select("LeNet-like convnet").run()
-    assert [l.type for l in at.session_state["spec"].layers][0] == "conv2d"
+    assert [l.type for l in _exp(at).spec.layers][0] == "conv2d"
 
 
 def test_divergence_is_said_plainly_and_reset_recovers():
@@ -200,15 +214,15 @@ def test_divergence_is_said_plainly_and_reset_recovers():
         app.query_params[key] = value
     app.run()
     try:
-        app.session_state["runner"].step_epochs(20)
+        _exp(app).runner.step_epochs(20)
         app.run()
         assert any(e.value.startswith("training diverged at step") for e in app.error)
         app.button(key="play").click().run()
         assert any("diverged" in w.value for w in app.warning)  # Play refuses until Reset
-        assert not app.session_state["runner"].playing
+        assert not _exp(app).runner.playing
         app.button(key="reset").click().run()
         assert not any("diverged" in e.value for e in app.error)
         assert _metric(app, "Epoch") == "0"
         assert not app.exception
     finally:
-        app.session_state["runner"].close()
+        _exp(app).runner.close()

@@ -106,7 +106,7 @@ def _layer_card(exp: Experiment, row, i: int, layer: LayerSpec, shape_text: str,
                             help="Normalise the pre-activations over each mini-batch.")
             if layer.type == "dense":
                 st.checkbox("Skip connection", key=key("residual"), on_change=layer_changed,
-                            args=(i, "residual"), help="Add the layer's input to its output (needs equal widths).")
+                            args=(exp, i, "residual"), help="Add the layer's input to its output (needs equal widths).")
             if layer.type == "conv2d":
                 st.number_input("Stride", key=key("stride"), min_value=1, max_value=8, step=1,
                                 on_change=layer_changed, args=(exp, i, "stride"))

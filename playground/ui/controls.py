@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Callable
 
 from playground.experiment import Experiment
-from playground.spec import LayerSpec, Spec
+from playground.spec import LayerSpec, Spec, limits
 from playground.ui.state import set_spec, ss
 
 LEARNING_RATES = [0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0]
@@ -56,7 +56,9 @@ CONTROLS: dict[str, Control] = {
                          lambda s, v: replace(s, grad_clip=float(v) if s.grad_clip is not None else None)),
     "noise": Control(lambda s: int(round(s.dataset.noise * 100)), _ds(noise=lambda v: v / 100)),
     "train_ratio": Control(lambda s: int(round(s.dataset.train_ratio * 100)), _ds(train_ratio=lambda v: v / 100)),
-    "n_samples": Control(lambda s: s.dataset.n_samples, _ds(n_samples=int)),
+    # None is the set's natural size: the widget shows that number.
+    "n_samples": Control(lambda s: s.dataset.n_samples if s.dataset.n_samples is not None
+                         else (limits("dataset.n_samples", s.dataset.name).default or 500), _ds(n_samples=int)),
     "data_seed": Control(lambda s: s.dataset.seed, _ds(seed=int)),
     "classes": Control(lambda s: s.dataset.classes, _ds(classes=int)),
     "normalize": Control(lambda s: s.dataset.normalize, _ds(normalize=str)),

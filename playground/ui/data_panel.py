@@ -11,7 +11,7 @@ from playground.data import CUSTOM, CustomData
 from playground.features import FEATURES, LABELS, USES_X2, feature_matrix
 from playground.presets import image_spec
 from playground.probes import grid_points
-from playground.spec import Spec
+from playground.spec import Spec, limits
 from playground.ui.controls import BATCH_SIZES, choices_with, widget
 from playground.experiment import Experiment
 from playground.ui.state import flash, set_spec, ss
@@ -101,7 +101,7 @@ def _pick_dataset(exp: Experiment, name: str) -> None:
         features = tuple(f for f in features if f not in USES_X2) or ("x1",)
     elif features == ("x1",):
         features = ("x1", "x2")
-    dataset = replace(spec.dataset, name=name, n_samples=min(spec.dataset.n_samples, info.max_n))
+    dataset = replace(spec.dataset, name=name, n_samples=None)  # the new set's natural size
     set_spec(exp, replace(spec, dataset=dataset, features=features), custom=None, sync=True)
 
 
@@ -182,15 +182,16 @@ def render_data_panel(exp: Experiment) -> None:
     if spec.dataset.name == CUSTOM:
         st.caption(f"Training on your uploaded points ({len(exp.custom.X) if exp.custom else 0} rows).")
     info = datasets.get(spec.dataset.name) if spec.dataset.name != CUSTOM else None
-    widget(exp, st.slider, "Training data", "train_ratio", min_value=10, max_value=90, step=5, format="%d%%",
-           help="The share of the samples used for training; the rest is the test set.")
-    widget(exp, st.slider, "Noise" if not image else "Pixel noise", "noise", min_value=0, max_value=50, step=5,
-           format="%d%%", disabled=info is None)
+    ratio, noise = limits("dataset.train_ratio"), limits("dataset.noise")  # the widgets' ranges are the spec's
+    widget(exp, st.slider, "Training data", "train_ratio", min_value=round(ratio.lo * 100), max_value=round(ratio.hi * 100),
+           step=5, format="%d%%", help="The share of the samples used for training; the rest is the test set.")
+    widget(exp, st.slider, "Noise" if not image else "Pixel noise", "noise", min_value=round(noise.lo * 100),
+           max_value=round(noise.hi * 100), step=5, format="%d%%", disabled=info is None)
     widget(exp, st.select_slider, "Batch size", "batch_size", options=choices_with(spec.batch_size, BATCH_SIZES))
     with st.popover("More data options", icon=":material/database:", width="stretch"):
-        max_n = info.max_n if info else 20_000
-        widget(exp, st.number_input, "Samples" if not image else "Images", "n_samples", min_value=10,
-               max_value=max_n, step=50 if not image else 100, disabled=info is None)
+        n = limits("dataset.n_samples", spec.dataset.name)
+        widget(exp, st.number_input, n.label, "n_samples", min_value=n.lo, max_value=n.hi, step=n.step,
+               disabled=info is None)
         widget(exp, st.number_input, "Data seed", "data_seed", min_value=0, max_value=2**31 - 1, step=1,
                disabled=info is None)
         if info is not None and "classes" in info.options:

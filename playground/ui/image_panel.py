@@ -14,12 +14,12 @@ import numpy as np
 import streamlit as st
 from PIL import Image, UnidentifiedImageError
 
-from playground.interpret import class_gallery, image_frame
-from playground.live import LiveRunner
+from playground.experiment import Experiment
+from playground.interpret import class_gallery
 from playground.ui.state import experiment, flash, ss
 from playground.viz import (attribution_overlay, confusion_matrix, dense_activations, feature_maps, filters,
                             image_grid, loss_curves, misclassified_gallery)
-from playground.viz.dashboard import gradient_views, stats_view_from
+from playground.viz.dashboard import activation_gradient_view, gradient_views, stats_view
 
 VIEWS = {"inspect": "Activations", "attribution": "Attribution", "filters": "Filters",
          "confusion": "Confusion matrix", "health": "Gradients & health"}
@@ -110,112 +110,110 @@ def _selection(data) -> tuple[int, np.ndarray | None]:
     return int(ss.get("image_index", 0) or 0), None
 
 
-def _metrics(frame, data) -> None:
-    h = frame.history
-    last = lambda key: (h.get(key) or [None])[-1]  # noqa: E731
-    fmt = lambda v, pct=False: "—" if v is None else (f"{v:.1%}" if pct else f"{v:.4f}")  # noqa: E731
-    cols = st.columns(5)
-    cols[0].metric("Epoch", f"{frame.epoch:,}", help=f"{frame.step:,} mini-batch steps")
-    cols[1].metric("Train loss", fmt(last("train_loss")))
-    cols[2].metric("Test loss", fmt(last("test_loss")))
-    cols[3].metric("Train accuracy", fmt(last("train_accuracy"), True))
-    cols[4].metric("Test accuracy", fmt(last("test_accuracy"), True))
-    st.progress(frame.epoch_progress, text=f"epoch {frame.epoch + 1}: {frame.epoch_progress:.0%} of the batches")
-
-
-def _inspection(frame, data) -> None:
-    ins = frame.inspection
+def _inspection(frame, data, figures: dict) -> list:
+    ins = frame.payload.inspection
     if ins is None:
-        st.info("The test set is empty.")
-        return
+        return [{"note": "The test set is empty."}]
+    items: list = []
     if ss.get("image_source", "test") != "test" and ss.get("user_image") is None:
-        st.info("Draw a digit or upload an image above; until then the views show test image 0.")
+        items.append({"caption": "Draw a digit or upload an image above; until then the views show test image 0."})
     names = list(data.class_names)
     truth = f"true {names[ins.label]} · " if ins.label is not None else "your image · "
-    c1, c2 = st.columns([1, 2.2])
-    with c1:
-        st.plotly_chart(image_grid(ins.image[None], [f"{truth}predicted {names[ins.predicted]}"], cols=1),
-                        key="selected_image_chart", **CHART)
-        st.plotly_chart(dense_activations(ins.probabilities, "output: class probabilities", names),
-                        key="probabilities_chart", **CHART)
-    with c2:
-        for name, maps in ins.feature_maps.items():
-            st.plotly_chart(feature_maps(maps, name), key=f"fmap_{name}_chart", **CHART)
-        for name, values in ins.dense_activations.items():
-            st.plotly_chart(dense_activations(values, name), key=f"dense_{name}_chart", **CHART)
-        if not ins.feature_maps:
-            st.caption("This network has no conv layers: add a Conv 2-D layer to see feature maps.")
+    figures["selected_image_chart"] = image_grid(ins.image[None], [f"{truth}predicted {names[ins.predicted]}"], cols=1)
+    figures["probabilities_chart"] = dense_activations(ins.probabilities, "output: class probabilities", names)
+    items += ["selected_image_chart", "probabilities_chart"]
+    for name, maps in ins.feature_maps.items():
+        figures[f"fmap_{name}_chart"] = feature_maps(maps, name)
+        items.append(f"fmap_{name}_chart")
+    for name, values in ins.dense_activations.items():
+        figures[f"dense_{name}_chart"] = dense_activations(values, name)
+        items.append(f"dense_{name}_chart")
+    if not ins.feature_maps:
+        items.append({"caption": "This network has no conv layers: add a Conv 2-D layer to see feature maps."})
+    return items
 
 
-def _attribution(frame, data) -> None:
-    ins = frame.inspection
+def _attribution(frame, data, figures: dict) -> list:
+    ins = frame.payload.inspection
     if ins is None:
-        return
+        return []
     names = list(data.class_names)
-    st.caption(f"Which pixels the prediction **{names[ins.attribution_target]}** "
-               f"({ins.probabilities[ins.attribution_target]:.0%}) depends on. Blue raises it, orange lowers it. "
-               f"Integrated gradients' completeness gap: {ins.ig_delta:+.2g}.")
-    cols = st.columns(len(ins.attributions) or 1)
-    for col, (method, attr) in zip(cols, ins.attributions.items()):
-        col.plotly_chart(attribution_overlay(ins.image, attr, METHOD_TITLES[method]), key=f"attr_{method}_chart",
-                         **CHART)
+    items: list = [{"caption": f"Which pixels the prediction {names[ins.attribution_target]} "
+                               f"({ins.probabilities[ins.attribution_target]:.0%}) depends on. Blue raises it, orange "
+                               f"lowers it. Integrated gradients' completeness gap: {ins.ig_delta:+.2g}."}]
+    for method, attr in ins.attributions.items():
+        figures[f"attr_{method}_chart"] = attribution_overlay(ins.image, attr, METHOD_TITLES[method])
+        items.append(f"attr_{method}_chart")
     if "grad_cam" not in ins.attributions:
-        st.caption("Grad-CAM needs a conv layer.")
+        items.append({"caption": "Grad-CAM needs a conv layer."})
+    return items
 
 
-def _filters(frame) -> None:
-    if not frame.filters:
-        st.info("This network has no conv layers, so it has no filters to show.")
-        return
-    for name, weights in frame.filters.items():
+def _filters(frame, figures: dict) -> list:
+    if not frame.payload.filters:
+        return [{"note": "This network has no conv layers, so it has no filters to show."}]
+    items: list = []
+    for name, weights in frame.payload.filters.items():
         in_channel = None
         if weights.shape[1] > 1:
             in_channel = st.slider(f"{name}: input channel", 0, weights.shape[1] - 1, 0, key=f"filters_in_{name}")
-        st.plotly_chart(filters(weights, name, in_channel), key=f"filters_{name}_chart", **CHART)
+        figures[f"filters_{name}_chart"] = filters(weights, name, in_channel)
+        items.append(f"filters_{name}_chart")
+    return items
 
 
-def _confusion(frame, data) -> None:
-    c1, c2 = st.columns(2)
-    if frame.confusion is not None:
-        c1.plotly_chart(confusion_matrix(frame.confusion, list(data.class_names)), key="confusion_chart", **CHART)
-    if frame.mistakes:
-        names = list(data.class_names)
-        c2.plotly_chart(misclassified_gallery(np.stack([m["image"] for m in frame.mistakes]),
-                                              [names[m["label"]] for m in frame.mistakes],
-                                              [names[m["predicted"]] for m in frame.mistakes],
-                                              [m["confidence"] for m in frame.mistakes]),
-                        key="mistakes_chart", **CHART)
+def _confusion(frame, data, figures: dict) -> list:
+    payload, names = frame.payload, list(data.class_names)
+    items: list = []
+    if payload.confusion is not None:
+        figures["confusion_chart"] = confusion_matrix(payload.confusion, names)
+        items.append("confusion_chart")
+    if payload.mistakes:
+        figures["mistakes_chart"] = misclassified_gallery(np.stack([m["image"] for m in payload.mistakes]),
+                                                          [names[m["label"]] for m in payload.mistakes],
+                                                          [names[m["predicted"]] for m in payload.mistakes],
+                                                          [m["confidence"] for m in payload.mistakes])
+        items.append("mistakes_chart")
     else:
-        c2.success("No test image is misclassified.")
+        items.append({"caption": "No test image is misclassified."})
+    return items
 
 
-def render_image_live(runner: LiveRunner) -> None:
-    """One frame of the image views."""
-    data = runner.data
+def render_image_live(exp: Experiment) -> None:
+    """One frame of the image views, on the live board like the 2-D views."""
+    from playground.ui.live_board import live_board
+    from playground.ui.live_view import render_metrics
+
+    runner, data = exp.runner, exp.data
     index, user_image = _selection(data)
     view = ss.get("image_view") or "inspect"
     panels = {"inspect": ("inspect",), "attribution": ("inspect", "attribution"), "filters": ("filters",),
               "confusion": ("confusion",), "health": ()}[view]
-    frame = runner.call(image_frame, index, user_image, None, panels)
-    if frame.diverged:
-        st.error(frame.diverged)
+    frame, _ = runner.frame(index=index, image=user_image, panels=panels)
+    header = frame.header
+    if header.diverged:
+        st.error(header.diverged)
     if runner.status.get("error"):
         st.error(runner.status["error"])
-    _metrics(frame, data)
-    left, right = st.columns([2.2, 1], gap="medium")
-    with left:
-        if view == "inspect":
-            _inspection(frame, data)
-        elif view == "attribution":
-            _attribution(frame, data)
-        elif view == "filters":
-            _filters(frame)
-        elif view == "confusion":
-            _confusion(frame, data)
-        else:
-            bars, heat, _ = gradient_views(frame)
-            st.plotly_chart(bars, key="img_gradient_bars_chart", **CHART)
-            st.plotly_chart(heat, key="img_gradient_heatmap_chart", **CHART)
-    with right:
-        st.plotly_chart(loss_curves(frame.history, "epoch", "classification"), key="img_curves_chart", **CHART)
-        st.plotly_chart(stats_view_from(frame.activation_stats), key="img_stats_chart", **CHART)
+    render_metrics(header)
+    st.progress(header.epoch_progress,
+                text=f"epoch {header.epoch + 1}: {header.epoch_progress:.0%} of the batches")
+    figures: dict = {}
+    if view == "inspect":
+        items = _inspection(frame, data, figures)
+    elif view == "attribution":
+        items = _attribution(frame, data, figures)
+    elif view == "filters":
+        items = _filters(frame, figures)
+    elif view == "confusion":
+        items = _confusion(frame, data, figures)
+    else:
+        bars, heat, _ = gradient_views(frame)
+        figures.update(img_gradient_bars_chart=bars, img_activation_gradient_chart=activation_gradient_view(frame),
+                       img_gradient_heatmap_chart=heat)
+        items = list(figures)
+    items = [{"note": w} for w in header.warnings] + items
+    figures["img_curves_chart"] = loss_curves(header.history, "epoch", "classification")
+    figures["img_stats_chart"] = stats_view(frame)
+    layout = [[(2.2, items), (1.0, ["img_curves_chart", "img_stats_chart"])]]
+    live_board(exp.key("image_board"), layout, figures)

@@ -204,3 +204,11 @@ def _fallback_item(item: Item, figures, config, on_event, clicked, toggled, emit
     elif "button" in item:
         st.button(item["button"]["label"], key=f"board_{item['button']['name']}",
                   on_click=lambda name=item["button"]["name"]: emit({"kind": "button", "name": name}))
+    elif "tabs" in item:
+        names = [t["name"] for t in item["tabs"]]
+        labels = {t["name"]: t["label"] for t in item["tabs"]}
+        active = next((t["name"] for t in item["tabs"] if t.get("active")), names[0])
+        st.segmented_control("View", names, default=active, format_func=labels.get, key="board_tabs",
+                             label_visibility="collapsed",
+                             on_change=lambda: emit({"kind": "tab", "name": ss.get("board_tabs") or active}))
+    # {"builder": ...}: without the board, the layer cards ("Layer details") are the builder.

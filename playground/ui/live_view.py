@@ -27,7 +27,7 @@ HEARTBEAT_SECONDS = 15.0
 # links and the curves refresh every frame.
 SLOW_EVERY = 4
 TABS = {"network": "Network", "gradients": "Gradient flow", "health": "Activation health"}
-OUTPUT_LAYOUT = dict(height=362, margin=dict(l=44, r=60, t=6, b=36), title=None, showlegend=False)
+OUTPUT_LAYOUT = dict(height=362, margin=dict(l=44, r=60, t=12, b=36), title=None, showlegend=False)
 CURVES_LAYOUT = dict(height=162, margin=dict(l=50, r=58, t=30, b=30), title=None)
 DROPOUTS = [0.0, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9]
 
@@ -38,16 +38,17 @@ def _fmt(value: float | None, percent: bool = False) -> str:
     return f"{value:.1%}" if percent else f"{value:.4f}"
 
 
-def _metrics(history: dict, epoch: int, step: int, task: str) -> None:
-    last = lambda key: (history.get(key) or [None])[-1]  # noqa: E731
-    classification = task == "classification"
+def render_metrics(header) -> None:
+    """Epoch, loss and accuracy of the weights as they are now (after the latest step)."""
+    m = header.metrics
+    classification = header.task == "classification"
     cols = st.columns(5 if classification else 3, gap="small")
-    cols[0].metric("Epoch", f"{epoch:,}", help=f"{step:,} mini-batch steps")
-    cols[1].metric("Train loss", _fmt(last("train_loss")))
-    cols[2].metric("Test loss", _fmt(last("test_loss")))
+    cols[0].metric("Epoch", f"{header.epoch:,}", help=f"{header.step:,} mini-batch steps")
+    cols[1].metric("Train loss", _fmt(m.get("train_loss")))
+    cols[2].metric("Test loss", _fmt(m.get("test_loss")))
     if classification:
-        cols[3].metric("Train accuracy", _fmt(last("train_accuracy"), True))
-        cols[4].metric("Test accuracy", _fmt(last("test_accuracy"), True))
+        cols[3].metric("Train accuracy", _fmt(m.get("train_accuracy"), True))
+        cols[4].metric("Test accuracy", _fmt(m.get("test_accuracy"), True))
 
 
 # -- the builder on the diagram -------------------------------------------------------------
@@ -118,22 +119,23 @@ def _board_event(exp: Experiment, event: dict) -> None:
 def render_live(exp: Experiment) -> None:
     """One frame of the 2-D playground's views."""
     runner, view = exp.runner, exp.view
-    snap, data = runner.frame(detail=view.selected)
-    if snap.diverged:
-        st.error(snap.diverged, icon=":material/warning:")
+    frame, data = runner.frame(detail=view.selected)
+    header, snap = frame.header, frame.payload
+    if header.diverged:
+        st.error(header.diverged, icon=":material/warning:")
     if runner.status.get("error"):
         st.error(runner.status["error"])
-    _metrics(snap.history, snap.epoch, snap.step, data.task)
+    render_metrics(header)
     if view.selected is not None and snap.detail is None:
         view.selected = None  # the clicked neuron no longer exists (the network changed)
     view.frame_count += 1
     slow_frame = not runner.playing or view.frame_count % SLOW_EVERY == 0
     figures = {
-        "network_chart": dashboard.diagram(snap, view.selected),
+        "network_chart": dashboard.diagram(frame, view.selected),
         # Sized for one screen: the output is the largest chart (its plot ≥ 300 px at 1280×720).
-        "output_chart": dashboard.output_view(snap, data, view.show_test, view.discretize).update_layout(
+        "output_chart": dashboard.output_view(frame, data, view.show_test, view.discretize).update_layout(
             OUTPUT_LAYOUT),
-        "curves_chart": dashboard.loss_curves(snap.history, "epoch", snap.task).update_layout(CURVES_LAYOUT),
+        "curves_chart": dashboard.loss_curves(header.history, "epoch", header.task).update_layout(CURVES_LAYOUT),
     }
     tabs = {"tabs": [{"name": name, "label": label, "active": name == view.tab} for name, label in TABS.items()]}
     left: list = [tabs]
@@ -144,7 +146,7 @@ def render_live(exp: Experiment) -> None:
         left += ["network_chart", {"caption": "Click a neuron to enlarge its map. Links: blue positive, orange "
                                               "negative weights; thicker means larger |w|."}]
         if view.selected is not None:
-            enlarged = dashboard.selected_map(snap, data)
+            enlarged = dashboard.selected_map(frame, data)
             if enlarged is not None:
                 figures["neuron_chart"] = enlarged
                 left += ["neuron_chart", {"button": {"name": "close_neuron", "label": "Close"}}]
@@ -153,10 +155,11 @@ def render_live(exp: Experiment) -> None:
         cache = ss.get(exp.key("_slow_figures"))
         if slow_frame or cache is None or cache[0] != (id(data), view.tab):
             if view.tab == "gradients":
-                bars, heat, flags = dashboard.gradient_views(snap)
-                slow = {"gradient_bars_chart": bars, "gradient_heatmap_chart": heat}
+                bars, heat, flags = dashboard.gradient_views(frame)
+                slow = {"gradient_bars_chart": bars, "activation_gradient_chart": dashboard.activation_gradient_view(frame),
+                        "gradient_heatmap_chart": heat}
             else:
-                slow, flags = {"activation_stats_chart": dashboard.stats_view(snap)}, {}
+                slow, flags = {"activation_stats_chart": dashboard.stats_view(frame)}, {}
             cache = ss[exp.key("_slow_figures")] = ((id(data), view.tab), slow, flags)
         _, slow, flags = cache
         figures.update(slow)
@@ -165,6 +168,8 @@ def render_live(exp: Experiment) -> None:
             left.append({"note": f"Gradient trouble: {said}. Vanished means ‖∂L/∂W‖ is over 1000× below "
                                  f"the largest layer's; exploded means it is above 1000 or not finite."})
         left += list(slow)
+    for warning in header.warnings:
+        left.insert(1, {"note": warning})
     toggles = {"toggles": [
         {"name": "show_test", "label": "Show test data", "value": view.show_test},
         {"name": "discretize", "label": "Discretize output", "value": view.discretize,
@@ -201,7 +206,7 @@ def live_fragment() -> None:
 
                 builder.render_builder(current)
                 render_image_selector()
-                render_image_live(current.runner)
+                render_image_live(current)
             else:
                 render_live(current)
                 if st.toggle("Layer details", key=current.key("layer_details"),
