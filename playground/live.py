@@ -65,6 +65,7 @@ class LiveRunner:
         self.id: str = secrets.token_urlsafe(16)  # unguessable: it is the key to re-attach
         self.idle_seconds = float(idle_seconds if idle_seconds is not None else default_idle_seconds())
         self._pool = pool or get_pool(mode)
+        self.mode = self._pool.mode
         self._slot = self._pool.place()
         self._status: dict[str, Any] = {"playing": False, "epoch": 0, "step": 0, "diverged": None,
                                         "error": None, "epoch_progress": 0.0}

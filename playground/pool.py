@@ -27,6 +27,7 @@ import json
 import multiprocessing as mp
 import os
 import queue
+import signal
 import sys
 import threading
 import time
@@ -291,6 +292,9 @@ def _send_reply(conn, reply: tuple) -> None:
 
 def _process_main(conn, state_dir: str | None) -> None:
     """A pool process: answer commands, and between them train the playing trainers in turn."""
+    # The server stops its daemonic pool processes with SIGTERM: exit through `finally`, so the
+    # state file goes too.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     configure_threads(1)
     host = Host(_state_path(state_dir, f"pool-{os.getpid()}.json"))
     conn.send(("ready", os.getpid()))
