@@ -361,10 +361,13 @@ class Trainer:
         grads = [w.grad for w in self._weights]
         if any(g is None for g in grads):
             return {name: 0.0 for name in self._weight_names}
-        # One call for all layers, summed in float64: an exploding float32 gradient of 1e20 per
-        # element has a finite norm, but its sum of squares overflows float32 to inf.
-        norms = torch._foreach_norm(grads, 2, dtype=torch.float64)
-        return dict(zip(self._weight_names, torch.stack(norms).tolist()))
+        norms = torch.stack(torch._foreach_norm(grads)).tolist()  # one call for all layers
+        if any(math.isinf(v) for v in norms):
+            # An exploding float32 gradient of 1e20 per element has a finite norm, but its sum of
+            # squares overflows float32 to inf: sum those in float64 (about twice the cost, so
+            # only when needed).
+            norms = torch.stack(torch._foreach_norm(grads, 2, dtype=torch.float64)).tolist()
+        return dict(zip(self._weight_names, norms))
 
     def clip_report(self) -> tuple[dict[str, float], dict] | None:
         """(pre-clip ‖∂L/∂W‖₂ per weight layer, {"max_norm", "total_norm", "clipped"}) of the latest
