@@ -266,7 +266,10 @@ def class_gallery(data, per_class: int = 8) -> tuple[np.ndarray, list[str]]:
     return np.array(images, dtype=np.float32), titles
 
 
-STATS_SAMPLE = 256  # training images for the live activation statistics and ∂L/∂a (enough, and cheap)
+# Training images for the live activation statistics and ∂L/∂a: one forward and one backward
+# pass on 128 28×28 images costs ~13 ms here, less than the forward-only pass on 256 it replaced
+# (~20 ms), and a conv channel still has 128·h·w values to be dead or alive on.
+STATS_SAMPLE = 128
 
 
 @dataclass

@@ -339,11 +339,15 @@ class Trainer:
         self.history.append(**self._history_point(train_loss, m["test_loss"], m["train_accuracy"],
                                                   m["test_accuracy"]))
 
-    def latest_metrics(self) -> dict:
-        """Loss and accuracy at the latest step (`step` says which), evaluated now if the history's
-        last point is older: after `train_steps` inside an epoch the history still holds the
-        previous epoch end."""
-        if self._metrics is not None and self._metrics[0] == self.step_count:
+    def latest_metrics(self, fresh: bool = True) -> dict:
+        """Loss and accuracy with the step they were measured at (`step`, `epoch`).
+
+        fresh=True: at the latest step, evaluated now if the last measurement is older (after
+        `train_steps` inside an epoch, the history still holds the previous epoch end).
+        fresh=False: the last measurement, whatever its step (free; for views that refresh often
+        on models whose evaluation costs a good part of an epoch).
+        """
+        if self._metrics is not None and (not fresh or self._metrics[0] == self.step_count):
             return dict(self._metrics[1])
         return dict(self._measure())
 

@@ -179,6 +179,9 @@ def test_image_frames_answer_the_same_header():
     handle.remove()
     assert h.activation_grad_norms[first] == pytest.approx(float(store["a"].grad.norm()), rel=1e-4)
     assert set(h.activation_stats) == set(h.activation_grad_norms)
+    # Image sets carry the last measured loss (here the initial one), labelled with its step.
+    assert h.metrics["step"] == 0 and h.metrics["train_loss"] == h.history["train_loss"][-1]
+    assert take_frame(trainer, panels=(), fresh_metrics=True).header.metrics["step"] == 3
 
 
 def test_a_frame_pickles_small():
