@@ -1,10 +1,10 @@
-"""The workbench: the data column, the metrics and the live board (network, output, curves,
-gradient flow, activation health), on one screen.
+"""The live views: the metrics and the live board (network with its builder, output, curves,
+gradient flow, activation health), beside the data column, on one screen.
 
-Drawn by one fragment. A click inside it (a dataset, a feature, +/- on the diagram) reruns only
-the fragment, not the page; while training plays the fragment reruns itself every
-FRAME_SECONDS, and while paused every HEARTBEAT_SECONDS, which tells the trainer pool the tab is
-still open (a closed tab stops asking and its trainer is freed).
+Drawn by one fragment. A click inside it (+/- on the diagram, a tab, a toggle) reruns only the
+fragment, not the page; while training plays the fragment reruns itself every FRAME_SECONDS,
+and while paused every HEARTBEAT_SECONDS, which tells the trainer pool the tab is still open
+(a closed tab stops asking and its trainer is freed within a minute).
 """
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ import streamlit as st
 
 from playground.activations import ACTIVATIONS
 from playground.experiment import Experiment
+from playground.live import TrainerLost
 from playground.model import infer_shapes
 from playground.spec import MAX_LAYERS, MAX_UNITS
 from playground.ui import builder
@@ -183,7 +184,7 @@ def render_live(exp: Experiment) -> None:
 
 
 def live_fragment() -> None:
-    """Draw the workbench; while playing, as a fragment that refreshes itself."""
+    """Draw the live views; while playing, as a fragment that refreshes itself."""
     exp = experiment()
     playing = exp.runner.playing
 
@@ -194,13 +195,8 @@ def live_fragment() -> None:
             # Training stopped by itself (divergence, idle): redraw the whole page so the
             # Play button and the URL catch up.
             st.rerun(scope="app")
-        from playground.ui.data_panel import render_data_panel
-
-        data_col, main_col = st.columns([0.78, 4.22], gap="small")
-        with data_col:
-            render_data_panel(current)
-        with main_col:
-            show_flashes()
+        show_flashes()
+        try:
             if current.data.kind == "image":
                 from playground.ui.image_panel import render_image_live, render_image_selector
 
@@ -212,5 +208,7 @@ def live_fragment() -> None:
                 if st.toggle("Layer details", key=current.key("layer_details"),
                              help="Every layer as a card with its shape, parameters and options."):
                     builder.render_builder(current)
+        except TrainerLost as exc:
+            st.error(str(exc))
 
     frame()
