@@ -28,7 +28,12 @@ HEARTBEAT_SECONDS = 15.0
 # links and the curves refresh every frame.
 SLOW_EVERY = 4
 TABS = {"network": "Network", "gradients": "Gradient flow", "health": "Activation health"}
-OUTPUT_LAYOUT = dict(height=362, margin=dict(l=44, r=60, t=12, b=36), title=None, showlegend=False)
+# Margins as plotly's automargin makes them (colour bar, ticks), so the plot keeps what is left;
+# the axes are named in the hover text (x₁, x₂) rather than by titles that cost 20 px each.
+OUTPUT_LAYOUT = dict(height=362, margin=dict(l=40, r=82, t=16, b=40), title=None, showlegend=False,
+                     xaxis_title_text=None, yaxis_title_text=None)
+# On a taller window the output grows: min(width × 0.9, window height − 358) px, at least 362.
+OUTPUT_FIT = {"min": 362, "reserve": 358, "aspect": 0.9}
 CURVES_LAYOUT = dict(height=162, margin=dict(l=50, r=58, t=30, b=30), title=None)
 DROPOUTS = [0.0, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9]
 
@@ -180,7 +185,8 @@ def render_live(exp: Experiment) -> None:
     # values) and redraw only their images and links: a full chart recomputation each frame
     # took CPU from training on a 2-core machine. (A 1-D fit is drawn as a trace: never held.)
     hold = () if slow_frame else ("network_chart",) if data.kind == "curve" else ("network_chart", "output_chart")
-    live_board(exp.key("live_board"), layout, figures, hold=hold, on_event=lambda event: _board_event(exp, event))
+    live_board(exp.key("live_board"), layout, figures, hold=hold, on_event=lambda event: _board_event(exp, event),
+               fit={"output_chart": OUTPUT_FIT})
 
 
 def live_fragment() -> None:
