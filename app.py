@@ -9,7 +9,7 @@ st.set_page_config(page_title="Neural Playground", page_icon=":material/hub:", l
                    initial_sidebar_state="collapsed")
 
 from playground.train import configure_threads  # noqa: E402
-from playground.ui.data_panel import picture_css  # noqa: E402
+from playground.ui.data_panel import picture_css, render_data_panel  # noqa: E402
 from playground.ui.legend import render_legend  # noqa: E402
 from playground.ui.live_view import live_fragment  # noqa: E402
 from playground.ui.state import experiment, init_session, write_url  # noqa: E402
@@ -21,6 +21,10 @@ init_session()
 exp = experiment()
 inject_css(picture_css(exp))
 render_toolbar(exp)
-live_fragment()
+data_col, main_col = st.columns([0.78, 4.22], gap="small")
+with data_col:
+    render_data_panel(exp)
+with main_col:
+    live_fragment()
 render_legend()
 write_url(exp)

@@ -188,7 +188,7 @@ def render_data_panel(exp: Experiment) -> None:
     widget(exp, st.slider, "Noise" if not image else "Pixel noise", "noise", min_value=round(noise.lo * 100),
            max_value=round(noise.hi * 100), step=5, format="%d%%", disabled=info is None)
     widget(exp, st.select_slider, "Batch size", "batch_size", options=choices_with(spec.batch_size, BATCH_SIZES))
-    with st.popover("More data options", icon=":material/database:", width="stretch"):
+    with st.popover("Data options", icon=":material/database:", width="stretch"):
         n = limits("dataset.n_samples", spec.dataset.name)
         widget(exp, st.number_input, n.label, "n_samples", min_value=n.lo, max_value=n.hi, step=n.step,
                disabled=info is None)

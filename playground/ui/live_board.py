@@ -121,11 +121,15 @@ def _chart_names(layout: Layout) -> Iterable[str]:
 
 
 def live_board(key: str, layout: Layout, figures: dict[str, go.Figure], hold: Iterable[str] = (),
-               on_event: Callable[[Event], None] | None = None, config: dict | None = None) -> None:
+               on_event: Callable[[Event], None] | None = None, config: dict | None = None,
+               fit: dict[str, dict] | None = None) -> None:
     """Draw `figures` laid out as `layout` in one board that stays mounted under `key`.
 
     Charts named in `hold` keep their traces and take only the new layout (images, shapes).
     `on_event` gets each click on a chart's point, toggle change and button press.
+    `fit` sizes a chart to the window: {name: {"min", "reserve", "aspect"}} gives it the height
+    min(width × aspect, window height − reserve), at least `min` px (the output grows on a
+    large screen and still fits a laptop's).
     """
     config = {"displayModeBar": False, **(config or {})}
     src = plotly_js_url()
@@ -139,7 +143,11 @@ def live_board(key: str, layout: Layout, figures: dict[str, go.Figure], hold: It
             on_event(dict(event))
 
     cache = ss.setdefault(f"_{key}_json", {})
-    _component(key=key, data=board_data(src, layout, figures, hold, config, cache), on_event_change=changed)
+    data = board_data(src, layout, figures, hold, config, cache)
+    for name, rule in (fit or {}).items():
+        if name in data["charts"]:
+            data["charts"][name]["fit"] = rule
+    _component(key=key, data=data, on_event_change=changed)
 
 
 def board_data(src: str, layout: Layout, figures: dict[str, go.Figure], hold: Iterable[str] = (),

@@ -1,10 +1,10 @@
-"""The workbench: the data column, the metrics and the live board (network, output, curves,
-gradient flow, activation health), on one screen.
+"""The live views: the metrics and the live board (network with its builder, output, curves,
+gradient flow, activation health), beside the data column, on one screen.
 
-Drawn by one fragment. A click inside it (a dataset, a feature, +/- on the diagram) reruns only
-the fragment, not the page; while training plays the fragment reruns itself every
-FRAME_SECONDS, and while paused every HEARTBEAT_SECONDS, which tells the trainer pool the tab is
-still open (a closed tab stops asking and its trainer is freed).
+Drawn by one fragment. A click inside it (+/- on the diagram, a tab, a toggle) reruns only the
+fragment, not the page; while training plays the fragment reruns itself every FRAME_SECONDS,
+and while paused every HEARTBEAT_SECONDS, which tells the trainer pool the tab is still open
+(a closed tab stops asking and its trainer is freed within a minute).
 """
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ import streamlit as st
 
 from playground.activations import ACTIVATIONS
 from playground.experiment import Experiment
+from playground.live import TrainerLost
 from playground.model import infer_shapes
 from playground.spec import MAX_LAYERS, MAX_UNITS
 from playground.ui import builder
@@ -27,7 +28,12 @@ HEARTBEAT_SECONDS = 15.0
 # links and the curves refresh every frame.
 SLOW_EVERY = 4
 TABS = {"network": "Network", "gradients": "Gradient flow", "health": "Activation health"}
-OUTPUT_LAYOUT = dict(height=362, margin=dict(l=44, r=60, t=12, b=36), title=None, showlegend=False)
+# Margins as plotly's automargin makes them (colour bar, ticks), so the plot keeps what is left;
+# the axes are named in the hover text (x₁, x₂) rather than by titles that cost 20 px each.
+OUTPUT_LAYOUT = dict(height=362, margin=dict(l=40, r=82, t=16, b=40), title=None, showlegend=False,
+                     xaxis_title_text=None, yaxis_title_text=None)
+# On a taller window the output grows: min(width × 0.9, window height − 358) px, at least 362.
+OUTPUT_FIT = {"min": 362, "reserve": 358, "aspect": 0.9}
 CURVES_LAYOUT = dict(height=162, margin=dict(l=50, r=58, t=30, b=30), title=None)
 DROPOUTS = [0.0, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9]
 
@@ -179,11 +185,12 @@ def render_live(exp: Experiment) -> None:
     # values) and redraw only their images and links: a full chart recomputation each frame
     # took CPU from training on a 2-core machine. (A 1-D fit is drawn as a trace: never held.)
     hold = () if slow_frame else ("network_chart",) if data.kind == "curve" else ("network_chart", "output_chart")
-    live_board(exp.key("live_board"), layout, figures, hold=hold, on_event=lambda event: _board_event(exp, event))
+    live_board(exp.key("live_board"), layout, figures, hold=hold, on_event=lambda event: _board_event(exp, event),
+               fit={"output_chart": OUTPUT_FIT})
 
 
 def live_fragment() -> None:
-    """Draw the workbench; while playing, as a fragment that refreshes itself."""
+    """Draw the live views; while playing, as a fragment that refreshes itself."""
     exp = experiment()
     playing = exp.runner.playing
 
@@ -194,13 +201,8 @@ def live_fragment() -> None:
             # Training stopped by itself (divergence, idle): redraw the whole page so the
             # Play button and the URL catch up.
             st.rerun(scope="app")
-        from playground.ui.data_panel import render_data_panel
-
-        data_col, main_col = st.columns([0.78, 4.22], gap="small")
-        with data_col:
-            render_data_panel(current)
-        with main_col:
-            show_flashes()
+        show_flashes()
+        try:
             if current.data.kind == "image":
                 from playground.ui.image_panel import render_image_live, render_image_selector
 
@@ -212,5 +214,7 @@ def live_fragment() -> None:
                 if st.toggle("Layer details", key=current.key("layer_details"),
                              help="Every layer as a card with its shape, parameters and options."):
                     builder.render_builder(current)
+        except TrainerLost as exc:
+            st.error(str(exc))
 
     frame()

@@ -11,6 +11,7 @@ no other open tab is using it (a copied link opens a fresh trainer of the same s
 from __future__ import annotations
 
 import os
+import time
 from typing import Any
 
 import streamlit as st
@@ -18,11 +19,12 @@ import streamlit as st
 import datasets
 from playground.data import CUSTOM, CustomData
 from playground.experiment import Experiment
-from playground.live import LiveRunner
+from playground.live import LiveRunner, TrainerLost
 from playground.spec import Spec, SpecError
 
 ss = st.session_state
 RUN_PARAM = "run"
+OWNER_WAIT = 1.5  # seconds a reloaded page waits for its old session to close
 # Which browser session last drew each trainer: a reload may adopt a trainer only when the
 # session that had it is gone. Process-wide, like the pool itself.
 _OWNERS: dict[str, str] = {}
@@ -86,9 +88,16 @@ def _owner_active(run_id: str) -> bool:
 
 def _adopt(run_id: str | None, spec: Spec) -> LiveRunner | None:
     """The trainer a reloaded tab had, if it still exists, has this spec and nobody else uses it."""
-    attach = getattr(LiveRunner, "attach", None)
-    if not run_id or attach is None or _owner_active(run_id):
+    if not run_id:
         return None
+    # A reload connects the new page at about the moment the old one disconnects: give the old
+    # session a moment to be seen closing. A link copied into a second tab gets its own trainer.
+    deadline = time.monotonic() + OWNER_WAIT
+    while _owner_active(run_id):
+        if time.monotonic() > deadline:
+            return None
+        time.sleep(0.05)
+    attach = LiveRunner.attach
     try:
         runner = attach(run_id)
     except Exception:  # noqa: BLE001 - a stale or foreign id is not an error: start afresh
@@ -151,7 +160,7 @@ def set_spec(exp: Experiment, spec: Spec, custom: CustomData | None | str = "kee
     try:
         spec.validate()
         exp.runner.apply_spec(spec, custom)
-    except (SpecError, datasets.DatasetError, ValueError) as exc:
+    except (SpecError, datasets.DatasetError, ValueError, TrainerLost) as exc:
         flash("error", f"That change was not applied: {exc}")
         sync_widgets(exp, old_spec)  # put the widgets back to what is really running
         return False

@@ -162,12 +162,12 @@ def render_toolbar(exp: Experiment) -> None:
                         args=(exp,), width=108,
                         help="Set every hidden layer's activation at once (each layer can differ on the diagram).")
         widget(exp, knobs.selectbox, "Regularization", "reg_kind", options=["none", "l1", "l2"],
-               format_func=lambda v: {"none": "None", "l1": "L1", "l2": "L2"}[v], width=100)
+               format_func=lambda v: {"none": "None", "l1": "L1", "l2": "L2"}[v], width=90)
         widget(exp, knobs.selectbox, "Reg. rate", "reg_rate",
                options=choices_with(spec.regularization.rate, REG_RATES), format_func=lambda v: f"{v:g}", width=80)
         ss[k("problem")] = problem_of(exp)
         knobs.selectbox("Problem type", list(PROBLEMS), key=k("problem"), format_func=PROBLEMS.get,
-                        on_change=_problem_changed, args=(exp,), width=132)
+                        on_change=_problem_changed, args=(exp,), width=144)
         with menus.popover("Training", icon=":material/tune:", width="content"):
             _training_menu(exp)
         with menus.popover("Share", icon=":material/share:", width="content"):

@@ -82,7 +82,7 @@ async function draw(el, Plotly) {
   el.__busy = true;
   try {
     while (el.__latest) {
-      const { figure, hold } = el.__latest;
+      const { figure, hold, fit } = el.__latest;
       el.__latest = null;
       if (figure === el.__source && el.__figure) continue;  // unchanged: nothing to draw
       const fig = share(el.__figure, JSON.parse(figure));
@@ -93,6 +93,10 @@ async function draw(el, Plotly) {
       if (held) fig.data = el.__figure.data;
       el.__source = held ? null : figure;
       el.__figure = fig;
+      if (fit && fig.layout) {
+        const byWidth = (el.offsetWidth || 400) * fit.aspect;
+        fig.layout.height = Math.round(Math.max(fit.min, Math.min(byWidth, window.innerHeight - fit.reserve)));
+      }
       await Plotly.react(el, fig.data || [], fig.layout || {}, el.__config);
     }
   } catch (error) {
