@@ -18,7 +18,7 @@ from playground.model import infer_shapes
 from playground.spec import MAX_LAYERS, MAX_UNITS
 from playground.ui import builder
 from playground.ui.live_board import live_board
-from playground.ui.state import experiment, show_flashes, ss
+from playground.ui.state import claim, experiment, show_flashes, ss
 from playground.viz import dashboard
 
 FRAME_SECONDS = 0.25
@@ -197,6 +197,7 @@ def live_fragment() -> None:
     @st.fragment(run_every=FRAME_SECONDS if playing else HEARTBEAT_SECONDS)
     def frame() -> None:
         current = experiment()
+        claim(current)
         if playing and not current.runner.playing:
             # Training stopped by itself (divergence, idle): redraw the whole page so the
             # Play button and the URL catch up.

@@ -11,6 +11,7 @@ no other open tab is using it (a copied link opens a fresh trainer of the same s
 from __future__ import annotations
 
 import os
+import threading
 import time
 from typing import Any
 
@@ -25,9 +26,13 @@ from playground.spec import Spec, SpecError
 ss = st.session_state
 RUN_PARAM = "run"
 OWNER_WAIT = 1.5  # seconds a reloaded page waits for its old session to close
-# Which browser session last drew each trainer: a reload may adopt a trainer only when the
-# session that had it is gone. Process-wide, like the pool itself.
-_OWNERS: dict[str, str] = {}
+# Which browser session last drew each runner, when, and the runner itself: a reload may adopt
+# a runner only when the session that had it is gone, and the strong reference keeps the runner
+# (whose pool only holds it weakly) for KEEP_SECONDS after its tab last drew it, so a reload
+# finds it even after Streamlit dropped the old session. Process-wide, like the pool itself.
+KEEP_SECONDS = 60.0
+_OWNERS: dict[str, tuple[str, LiveRunner, float]] = {}
+_OWNERS_LOCK = threading.Lock()
 
 
 def flash(level: str, text: str) -> None:
@@ -75,9 +80,10 @@ def _session_id() -> str | None:
 
 
 def _owner_active(run_id: str) -> bool:
-    owner = _OWNERS.get(run_id)
-    if owner is None:
+    entry = _OWNERS.get(run_id)
+    if entry is None:
         return False
+    owner = entry[0]
     try:
         from streamlit.runtime import Runtime
 
@@ -97,9 +103,8 @@ def _adopt(run_id: str | None, spec: Spec) -> LiveRunner | None:
         if time.monotonic() > deadline:
             return None
         time.sleep(0.05)
-    attach = LiveRunner.attach
     try:
-        runner = attach(run_id)
+        runner = LiveRunner.attach(run_id)
     except Exception:  # noqa: BLE001 - a stale or foreign id is not an error: start afresh
         return None
     if runner is None or runner.spec != spec or runner.custom is not None:
@@ -110,7 +115,7 @@ def _adopt(run_id: str | None, spec: Spec) -> LiveRunner | None:
 def init_session() -> None:
     """First run of a tab: spec from the URL (or the default), a runner, widgets in sync."""
     if "experiments" in ss:
-        _claim(experiment())
+        claim(experiment())
         return
     params = st.query_params.to_dict()
     spec, message = spec_from_url(params)
@@ -129,23 +134,24 @@ def init_session() -> None:
     from playground.ui.controls import sync_widgets
 
     sync_widgets(exp, spec)
-    _claim(exp)
+    claim(exp)
     write_url(exp)
 
 
-def _claim(exp: Experiment) -> None:
-    run_id = getattr(exp.runner, "id", None)
-    session = _session_id()
-    if run_id and session:
-        _OWNERS[run_id] = session
+def claim(exp: Experiment) -> None:
+    """Note that this session draws exp's runner now (called on every run and live frame)."""
+    run_id, session, now = exp.runner.id, _session_id(), time.monotonic()
+    with _OWNERS_LOCK:
+        for key in [k for k, (_, _, seen) in _OWNERS.items() if now - seen > KEEP_SECONDS]:
+            del _OWNERS[key]  # long closed: let the runner go (its trainer is freed with it)
+        if session:
+            _OWNERS[run_id] = (session, exp.runner, now)
 
 
 def write_url(exp: Experiment) -> None:
     """Keep the address bar equal to the spec, so copying it shares the experiment."""
     query = exp.spec.to_query()
-    run_id = getattr(exp.runner, "id", None)
-    if run_id:
-        query[RUN_PARAM] = run_id
+    query[RUN_PARAM] = exp.runner.id
     if st.query_params.to_dict() != query:
         st.query_params.from_dict(query)
 
