@@ -8,7 +8,6 @@ import streamlit as st
 st.set_page_config(page_title="Neural Playground", page_icon=":material/hub:", layout="wide",
                    initial_sidebar_state="collapsed")
 
-from playground.train import configure_threads  # noqa: E402
 from playground.ui.data_panel import picture_css, render_data_panel  # noqa: E402
 from playground.ui.legend import render_legend  # noqa: E402
 from playground.ui.live_view import live_fragment  # noqa: E402
@@ -16,7 +15,6 @@ from playground.ui.state import experiment, init_session, write_url  # noqa: E40
 from playground.ui.style import inject_css  # noqa: E402
 from playground.ui.toolbar import render_toolbar  # noqa: E402
 
-configure_threads(1)  # small models train fastest on one thread (see playground.train)
 init_session()
 exp = experiment()
 inject_css(picture_css(exp))

@@ -25,3 +25,15 @@ USES_X2 = frozenset({"x2", "x2_sq", "x1_x2", "sin_x2"})
 def feature_matrix(X: np.ndarray, names: tuple[str, ...] | list[str]) -> np.ndarray:
     """Stack the named features of raw points X (n, 2) into a float32 (n, len(names)) matrix."""
     return np.stack([FEATURES[name](X) for name in names], axis=1).astype(np.float32)
+
+
+# The 2-D playground plane: TensorFlow Playground draws the input space as [-6, 6]².
+PLANE = 6.0
+
+
+def grid_points(resolution: int, extent: float = PLANE) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(xs, ys, points) of a resolution² grid over [-extent, extent]²; points[i*g + j] = (xs[j], ys[i])."""
+    xs = np.linspace(-extent, extent, resolution, dtype=np.float32)
+    ys = np.linspace(-extent, extent, resolution, dtype=np.float32)
+    gx, gy = np.meshgrid(xs, ys)
+    return xs, ys, np.stack([gx.ravel(), gy.ravel()], axis=1)

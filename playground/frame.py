@@ -15,13 +15,66 @@ the views (`playground.viz`) can use its types and its gradient rule without pul
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
+
+import numpy as np
 
 VANISH_RATIO = 1e-3        # a layer this far below the largest healthy layer has vanished
 EXPLODE_THRESHOLD = 1e3    # a gradient norm above this (or not finite) has exploded
 DEAD_WARN_SHARE = 0.5      # warn when at least half of a layer's ReLU-like units are dead
 REQUEST_KEYS = ("resolution", "detail", "index", "image", "target", "panels", "ig_steps", "fresh_metrics")
+
+
+# -- the payloads (plain NumPy; defined here, without torch, so the app server unpickles them) --
+@dataclass
+class Snapshot:
+    """The 2-D views' payload of a frame: the plane maps and weights for the current weights.
+
+    What every problem type shares (epoch, step, history, gradient norms, activation statistics,
+    divergence) is in the frame's header (playground.frame), not here. Arrays are NumPy.
+    """
+
+    n_classes: int
+    xs: np.ndarray                          # (g,) grid x1 values
+    ys: np.ndarray                          # (g,) grid x2 values
+    output: np.ndarray                      # (g, g): P(class 1), argmax class, or regression value
+    confidence: np.ndarray | None           # (g, g) top-class probability (multi-class only)
+    feature_maps: dict[str, np.ndarray]     # feature name -> (t, t) its value over the plane (thumbnail grid)
+    neuron_maps: dict[str, np.ndarray]      # layer name -> (units, t, t) activations over the plane
+    weights: list[np.ndarray]               # dense weights between columns, (out, in), input side first
+    columns: list[dict] = field(default_factory=list)  # network-diagram columns: name, labels, activation, values
+    output_maps: np.ndarray | None = None   # (outputs, t, t) each output over the plane: P(class) in [0, 1], or ŷ
+    detail: tuple[int, int] | None = None   # the diagram node (column, node) whose map is in detail_map
+    detail_map: np.ndarray | None = None    # (g, g) that node's map at full resolution (same units as the node's)
+
+
+@dataclass
+class ImageInspection:
+    """Everything the image views draw for one image, as NumPy arrays."""
+
+    index: int                                # test-set index, or -1 for a user-supplied image
+    image: np.ndarray                         # (H, W) raw pixels in [0, 1], for display
+    label: int | None                         # true class if known
+    probabilities: np.ndarray                 # (n_classes,)
+    predicted: int
+    feature_maps: dict[str, np.ndarray]       # conv/pool layer -> (C, h, w); conv blocks post-activation
+    dense_activations: dict[str, np.ndarray]  # hidden dense layer -> (units,) post-activation
+    attributions: dict[str, np.ndarray]       # method -> (H, W) map at input resolution
+    attribution_target: int                   # the class the attributions explain
+    seconds: float                            # wall time of the whole inspection
+    ig_delta: float = float("nan")            # Captum's IG convergence delta (nan if IG not run)
+    timings: dict[str, float] = field(default_factory=dict)  # part -> seconds ("forward", each method)
+
+
+@dataclass
+class ImageFrame:
+    """The image views' payload of a frame (the shared header is in playground.frame)."""
+
+    inspection: ImageInspection | None        # the selected image
+    filters: dict[str, np.ndarray]            # conv layer -> (out, in, k, k) weights
+    confusion: np.ndarray | None              # (k, k) on the test set
+    mistakes: list[dict]
 
 
 @dataclass

@@ -22,27 +22,10 @@ from torch import nn
 
 from playground.model import ConvBlock, DenseBlock
 from playground.probes import capture_activations
+from playground.frame import ImageFrame, ImageInspection  # noqa: F401 - torch-free payloads the app unpickles
 
 METHODS = ("saliency", "integrated_gradients", "grad_cam")
 POOL_TYPES = (nn.MaxPool2d, nn.AvgPool2d)
-
-
-@dataclass
-class ImageInspection:
-    """Everything the image views draw for one image, as NumPy arrays."""
-
-    index: int                                # test-set index, or -1 for a user-supplied image
-    image: np.ndarray                         # (H, W) raw pixels in [0, 1], for display
-    label: int | None                         # true class if known
-    probabilities: np.ndarray                 # (n_classes,)
-    predicted: int
-    feature_maps: dict[str, np.ndarray]       # conv/pool layer -> (C, h, w); conv blocks post-activation
-    dense_activations: dict[str, np.ndarray]  # hidden dense layer -> (units,) post-activation
-    attributions: dict[str, np.ndarray]       # method -> (H, W) map at input resolution
-    attribution_target: int                   # the class the attributions explain
-    seconds: float                            # wall time of the whole inspection
-    ig_delta: float = float("nan")            # Captum's IG convergence delta (nan if IG not run)
-    timings: dict[str, float] = field(default_factory=dict)  # part -> seconds ("forward", each method)
 
 
 def normalise_image(data, image: np.ndarray) -> np.ndarray:
@@ -270,16 +253,6 @@ def class_gallery(data, per_class: int = 8) -> tuple[np.ndarray, list[str]]:
 # pass on 128 28×28 images costs ~13 ms here, less than the forward-only pass on 256 it replaced
 # (~20 ms), and a conv channel still has 128·h·w values to be dead or alive on.
 STATS_SAMPLE = 128
-
-
-@dataclass
-class ImageFrame:
-    """The image views' payload of a frame (the shared header is in playground.frame)."""
-
-    inspection: ImageInspection | None        # the selected image
-    filters: dict[str, np.ndarray]            # conv layer -> (out, in, k, k) weights
-    confusion: np.ndarray | None              # (k, k) on the test set
-    mistakes: list[dict]
 
 
 def image_frame(trainer, index: int = 0, image: np.ndarray | None = None, target: int | None = None,

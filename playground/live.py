@@ -24,7 +24,7 @@ import weakref
 from typing import Any, Callable
 
 from playground.data import CustomData, DataBundle, build_data
-from playground.model import infer_shapes
+from playground.layers import infer_shapes
 from playground.pool import (IDLE_PAUSE, IDLE_SECONDS, SLICE_SECONDS, Pool, ProcessLost, get_pool,
                              pool_memory)
 from playground.pool import idle_seconds as default_idle_seconds

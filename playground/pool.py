@@ -33,14 +33,15 @@ import threading
 import time
 import types
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from playground.data import CustomData
-from playground.probes import snapshot
 from playground.spec import Spec
-from playground.train import Trainer, configure_threads, recommended_threads
+
+if TYPE_CHECKING:  # torch is loaded where trainers live (a pool process), not by the app server
+    from playground.train import Trainer
 
 SLICE_SECONDS = 0.02      # training of one trainer between two looks at the commands
 IDLE_PAUSE = 15.0         # a playing trainer with no frame (or call) for this long pauses: a closed tab
@@ -82,7 +83,7 @@ def idle_seconds() -> float:
 class Hosted:
     """One session's trainer inside a host, with its play state and clocks."""
 
-    trainer: Trainer
+    trainer: "Trainer"
     idle_seconds: float
     playing: bool = False
     error: str | None = None
@@ -96,15 +97,19 @@ class Hosted:
                 "error": self.error, "epoch_progress": t.epoch_progress}
 
 
-def _take_frame(trainer: Trainer, request: dict[str, Any]) -> Any:
-    """playground.frame.take_frame(trainer, **request); probes.snapshot until that module exists."""
-    try:
-        from playground.frame import take_frame
-    except ModuleNotFoundError as exc:
-        if exc.name != "playground.frame":
-            raise  # a missing dependency inside frame.py is a real error, not "not written yet"
-        return snapshot(trainer, **request)
+def _take_frame(trainer: "Trainer", request: dict[str, Any]) -> Any:
+    """playground.frame.take_frame(trainer, **request)."""
+    from playground.frame import take_frame
+
     return take_frame(trainer, **request)
+
+
+def _new_trainer(spec: Spec, custom: CustomData | None) -> "Trainer":
+    from playground.train import Trainer, configure_threads, recommended_threads
+
+    trainer = Trainer(spec, custom)
+    configure_threads(recommended_threads(trainer))
+    return trainer
 
 
 def _same_custom(a: CustomData | None, b: CustomData | None) -> bool:
@@ -161,8 +166,7 @@ class Host:
             self.write_state(force=True)
 
     def _new_entry(self, spec: Spec, custom: CustomData | None, idle: float) -> Hosted:
-        trainer = Trainer(spec, custom)
-        configure_threads(recommended_threads(trainer))
+        trainer = _new_trainer(spec, custom)
         now = time.monotonic()
         return Hosted(trainer, idle, last_touch=now, last_look=now)
 
@@ -184,8 +188,7 @@ class Host:
             if _same_custom(custom, t.custom):
                 custom = t.custom  # the trainer tells data changes by identity
             if t.needs_rebuild(spec, custom):
-                entry.trainer = Trainer(spec, custom)
-                configure_threads(recommended_threads(entry.trainer))
+                entry.trainer = _new_trainer(spec, custom)
                 entry.error = None
                 return True
             t.apply_hot(spec)
@@ -295,6 +298,8 @@ def _process_main(conn, state_dir: str | None) -> None:
     # The server stops its daemonic pool processes with SIGTERM: exit through `finally`, so the
     # state file goes too.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    from playground.train import configure_threads
+
     configure_threads(1)
     host = Host(_state_path(state_dir, f"pool-{os.getpid()}.json"))
     conn.send(("ready", os.getpid()))

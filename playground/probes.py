@@ -14,10 +14,11 @@ import numpy as np
 import torch
 from torch import nn
 
+from playground.features import PLANE, grid_points  # noqa: F401 - probes.grid_points is public
+from playground.frame import Snapshot  # noqa: F401 - defined there, torch-free, so the app unpickles it without torch
 from playground.activations import RELU_LIKE, SATURATING
 
 # 2-D playground plane: TensorFlow Playground draws the input space as [-6, 6]².
-PLANE = 6.0
 SATURATED_MARGIN = 0.03   # |a| within 3 % of a tanh/sigmoid bound counts as saturated
 SATURATED_SHARE = 0.9     # a unit is saturated when that holds for 90 % of the inputs
 THUMBNAIL_RESOLUTION = 21  # cells per side of the neuron maps the diagram draws (symmetric about 0)
@@ -58,36 +59,6 @@ def unit_statistics(acts: torch.Tensor, activation: str | None) -> dict[str, flo
         near = (a <= low + margin) | (a >= high - margin)
         saturated = float((near.float().mean(dim=0) >= SATURATED_SHARE).float().mean())
     return {"mean_abs": mean_abs, "dead": dead, "saturated": saturated}
-
-
-def grid_points(resolution: int, extent: float = PLANE) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(xs, ys, points) of a resolution² grid over [-extent, extent]²; points[i*g + j] = (xs[j], ys[i])."""
-    xs = np.linspace(-extent, extent, resolution, dtype=np.float32)
-    ys = np.linspace(-extent, extent, resolution, dtype=np.float32)
-    gx, gy = np.meshgrid(xs, ys)
-    return xs, ys, np.stack([gx.ravel(), gy.ravel()], axis=1)
-
-
-@dataclass
-class Snapshot:
-    """The 2-D views' payload of a frame: the plane maps and weights for the current weights.
-
-    What every problem type shares (epoch, step, history, gradient norms, activation statistics,
-    divergence) is in the frame's header (playground.frame), not here. Arrays are NumPy.
-    """
-
-    n_classes: int
-    xs: np.ndarray                          # (g,) grid x1 values
-    ys: np.ndarray                          # (g,) grid x2 values
-    output: np.ndarray                      # (g, g): P(class 1), argmax class, or regression value
-    confidence: np.ndarray | None           # (g, g) top-class probability (multi-class only)
-    feature_maps: dict[str, np.ndarray]     # feature name -> (t, t) its value over the plane (thumbnail grid)
-    neuron_maps: dict[str, np.ndarray]      # layer name -> (units, t, t) activations over the plane
-    weights: list[np.ndarray]               # dense weights between columns, (out, in), input side first
-    columns: list[dict] = field(default_factory=list)  # network-diagram columns: name, labels, activation, values
-    output_maps: np.ndarray | None = None   # (outputs, t, t) each output over the plane: P(class) in [0, 1], or ŷ
-    detail: tuple[int, int] | None = None   # the diagram node (column, node) whose map is in detail_map
-    detail_map: np.ndarray | None = None    # (g, g) that node's map at full resolution (same units as the node's)
 
 
 def _plane_maps(model, data, device, acts_modules, resolution):

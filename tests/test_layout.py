@@ -49,3 +49,21 @@ def test_spec_and_layer_registry_need_no_torch():
             "assert 'torch' not in sys.modules, 'validate'\n")
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
+
+
+def test_the_app_server_needs_no_torch_for_2d_experiments():
+    # Trainers live in the pool's processes; the server builds the data, draws the views and
+    # unpickles frames. Keeping torch out of it saves ~150 MB and seconds of start-up per server.
+    code = ("import sys, pickle\n"
+            "import playground.ui.state, playground.ui.live_view, playground.ui.toolbar, playground.ui.data_panel\n"
+            "from playground.live import LiveRunner\n"
+            "from playground.spec import Spec\n"
+            "assert 'torch' not in sys.modules, 'import'\n"
+            "runner = LiveRunner(Spec(), mode='process')\n"
+            "runner.step_batches(3)\n"
+            "frame, data = runner.frame(detail=(1, 0))\n"
+            "assert frame.header.step == 3 and frame.payload.detail_map is not None\n"
+            "runner.close()\n"
+            "assert 'torch' not in sys.modules, 'a frame of a 2-D experiment'\n")
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]

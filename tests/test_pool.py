@@ -316,10 +316,6 @@ def test_frame_calls_take_frame_in_the_host(thread_pool, monkeypatch):
     runner.step_batches(2)
     frame, data = runner.frame(resolution=11, detail=(1, 0))
     assert frame == ("frame", 2, {"resolution": 11, "detail": (1, 0)}) and data is runner.data
-    # Without playground/frame.py the frame is the probes' snapshot.
-    monkeypatch.setitem(sys.modules, "playground.frame", None)
-    snap, _ = runner.frame(resolution=11)
-    assert snap.output.shape == (11, 11)
     runner.close()
 
 

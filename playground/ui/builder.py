@@ -12,7 +12,7 @@ from dataclasses import replace
 import streamlit as st
 
 from playground.activations import ACTIVATIONS
-from playground.model import infer_shapes
+from playground.layers import infer_shapes
 from playground.spec import LAYER_TYPES, MAX_LAYERS, MAX_UNITS, LayerSpec, Spec, SpecError
 from playground.ui.controls import layer_changed, layer_key, set_layers
 from playground.experiment import Experiment

@@ -8,9 +8,8 @@ import streamlit as st
 
 import datasets
 from playground.data import CUSTOM, CustomData
-from playground.features import FEATURES, LABELS, USES_X2, feature_matrix
+from playground.features import FEATURES, LABELS, USES_X2, feature_matrix, grid_points
 from playground.presets import image_spec
-from playground.probes import grid_points
 from playground.spec import Spec, limits
 from playground.ui.controls import BATCH_SIZES, choices_with, widget
 from playground.experiment import Experiment

@@ -14,7 +14,7 @@ import streamlit as st
 from playground.activations import ACTIVATIONS
 from playground.experiment import Experiment
 from playground.live import TrainerLost
-from playground.model import infer_shapes
+from playground.layers import infer_shapes
 from playground.spec import MAX_LAYERS, MAX_UNITS
 from playground.ui import builder
 from playground.ui.live_board import live_board
