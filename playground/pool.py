@@ -520,6 +520,24 @@ class Pool:
             slot.load += 1  # two sessions starting together do not both pick the same host
             return slot
 
+    def warm_up(self) -> None:
+        """Start every host that has not started, in the background.
+
+        A host's process imports torch, which takes seconds: started while the first page
+        loads, it is ready before the next tab needs it.
+        """
+        for slot in self.slots:
+            if not slot.started:
+                threading.Thread(target=self._start, args=(slot,), name="playground-pool-warm-up",
+                                 daemon=True).start()
+
+    @staticmethod
+    def _start(slot: ProcessSlot | ThreadSlot) -> None:
+        try:
+            slot.request(None, "list")  # spawns the process if it has not started
+        except Exception:  # noqa: BLE001 - a host that fails to start is started again on first use
+            pass
+
     def free_later(self, slot: ProcessSlot | ThreadSlot, rid: str) -> None:
         """Queue a free of rid's trainer (safe from a finalizer)."""
         self._frees.put((slot, rid))

@@ -69,7 +69,11 @@ def spec_from_url(params: dict[str, Any]) -> tuple[Spec, str | None]:
 
 def new_runner(spec: Spec) -> LiveRunner:
     """A runner in the trainer pool (or a thread when PLAYGROUND_WORKER=thread, as the app tests set)."""
-    return LiveRunner(spec, mode=os.environ.get("PLAYGROUND_WORKER", "process"))
+    from playground.pool import get_pool
+
+    mode = os.environ.get("PLAYGROUND_WORKER", "process")
+    get_pool(mode).warm_up()  # the other pool processes start while this page loads
+    return LiveRunner(spec, mode=mode)
 
 
 def _session_id() -> str | None:
