@@ -8,12 +8,22 @@ For each task it measures epochs/second (and images/second for convnets) of
 plus the time of one full 2-D snapshot (100x100 decision boundary, every neuron's map,
 gradient norms, activation statistics) and a simulated live loop: frames of 250 ms that
 train, take a snapshot and build every figure the app draws.
+
+`--browser` measures the real app in headless Chromium instead: live epochs/s, and the latency
+of each interaction (pointer-down in the page to the changed chart drawn, Pause to the engine
+stopped as its state file says) against the budgets in BUDGETS and CLICK_BUDGET.
 """
 from __future__ import annotations
 
+import glob
 import json
+import math
+import os
+import re
 import statistics
+import tempfile
 import time
+from contextlib import contextmanager
 
 import torch
 
@@ -119,7 +129,7 @@ def live_loop_epochs_per_second(spec: Spec, seconds: float, frame: float = 0.25)
 
     Returns (epochs/s, frames/s). The browser's own drawing happens in another process.
     """
-    from playground.probes import snapshot
+    from playground.frame import take_frame
     from playground.viz.dashboard import build_figures
 
     trainer = Trainer(spec)
@@ -127,8 +137,7 @@ def live_loop_epochs_per_second(spec: Spec, seconds: float, frame: float = 0.25)
     frames = 0
     while time.perf_counter() - start < seconds:
         frame_start = time.perf_counter()
-        snap = snapshot(trainer)
-        build_figures(trainer.data, snap)
+        build_figures(trainer.data, take_frame(trainer))
         spent = time.perf_counter() - frame_start
         trainer.train_for(max(0.0, frame - spent))
         frames += 1
@@ -136,46 +145,425 @@ def live_loop_epochs_per_second(spec: Spec, seconds: float, frame: float = 0.25)
     return trainer.epoch / elapsed, frames / elapsed
 
 
-def browser_live_epochs_per_second(spec: Spec, seconds: float, viewport: tuple[int, int] = (1440, 900)) -> dict:
-    """Live training speed as a user sees it: the real app in headless Chromium, Play pressed.
+# -- in the real page: headless Chromium ------------------------------------------------------
+BOARD = ".st-key-live_board"
+NETWORK_CELL = f"{BOARD} [data-chart=network_chart]"
+OUTPUT_CELL = f"{BOARD} [data-chart=output_chart]"
+IMAGE_CELLS = ".st-key-image_board [data-chart]"
+VIEWPORTS = ((1440, 900), (1280, 720))
+CLICK_BUDGET = (250.0, 600.0)       # ms, p50 and p95: a click's chart is drawn
+# (p50, p95) budgets in ms; a single budget applies to every repetition (so to both).
+BUDGETS = {"first chart (cold)": (5000.0, 5000.0), "first chart (warm)": (2500.0, 2500.0),
+           "problem type": (1500.0, 3000.0), "Pause -> training stopped": (150.0, 150.0),
+           "Pause -> Play shown": (400.0, 400.0)}
+CLICKS = ("+ neuron", "- neuron", "+ layer", "- layer", "activation (column)", "activation (all layers)",
+          "feature toggle", "dataset pick", "learning rate")
 
-    Records every change of the page's Epoch metric over `seconds` while the views refresh:
-    epochs/s from the first to the last change, and how often the counter changed on screen.
-    Needs playwright and a Chromium (PLAYGROUND_CHROMIUM or `chromium` on the PATH).
-    """
+# Installed before the page's own scripts. It times, inside the page, from the user's action
+# (a capture-phase pointerdown; for a native <select> set by the test, its `input` event) to
+#   * `want`: the first draw (plotly_afterplot) of a chart cell matching `want.cell` whose
+#     figure passes `want.test` (so while playing, the first draw that shows the change), or
+#   * `watch`: the first DOM mutation after which `watch.test()` holds (Play shown, a script
+#     run finished).
+# Plotly.react is wrapped only to hook each new plot div as the board creates it.
+_INSTRUMENT = r"""(() => {
+  if (window.__pg) return;
+  const W = window.__pg = { armed: false, t0: null, t0wall: null, how: null, hit: null, want: null,
+                            watch: null, firstChart: {} };
+  const mark = (ev) => {
+    if (W.armed && W.t0 === null) { W.t0 = performance.now(); W.t0wall = Date.now(); W.how = ev.type; }
+  };
+  addEventListener('pointerdown', mark, true);
+  addEventListener('input', mark, true);
+  const check = (gd) => {
+    const w = W.want;
+    if (!w || W.t0 === null || W.hit !== null || !gd.closest || !gd.closest(w.cell)) return;
+    let ok = false;
+    try { ok = w.test(gd); } catch (e) { ok = false; }
+    if (ok) W.hit = performance.now() - W.t0;
+  };
+  const hooked = new WeakSet();
+  const hook = (gd) => {
+    if (hooked.has(gd) || !gd.on) return false;
+    hooked.add(gd);
+    gd.on('plotly_afterplot', () => check(gd));
+    return true;
+  };
+  const patch = () => {
+    const P = window.Plotly;
+    if (!P || !P.react) return false;
+    if (P.__pgPatched) return true;
+    const react = P.react;
+    P.react = function (gd, ...rest) {
+      const fresh = !hook(gd) && !hooked.has(gd);
+      const result = react.call(this, gd, ...rest);
+      // A new div has no event emitter before its first draw: hook it, and count that draw.
+      if (fresh) Promise.resolve(result).then(() => { hook(gd); check(gd); });
+      return result;
+    };
+    P.__pgPatched = true;
+    return true;
+  };
+  const timer = setInterval(() => { if (patch()) clearInterval(timer); }, 10);
+  // The first time each chart cell holds a drawn plot (from navigation start).
+  const charts = new MutationObserver(() => {
+    for (const cell of document.querySelectorAll('[data-chart]')) {
+      const name = cell.dataset.chart;
+      if (!(name in W.firstChart) && cell.querySelector('.main-svg')) W.firstChart[name] = performance.now();
+    }
+    if ('output_chart' in W.firstChart) charts.disconnect();
+  });
+  charts.observe(document, { childList: true, subtree: true });
+  const watcher = new MutationObserver(() => {
+    const w = W.watch;
+    if (!w || W.t0 === null || W.hit !== null) return;
+    let ok = false;
+    try { ok = w.test(); } catch (e) { ok = false; }
+    if (ok) { W.hit = performance.now() - W.t0; watcher.disconnect(); }
+  });
+  W.arm = (want, watch) => {
+    W.t0 = null; W.hit = null; W.want = want; W.watch = watch; W.armed = true;
+    if (watch) watcher.observe(document, { childList: true, subtree: true, characterData: true,
+                                           attributes: true, attributeFilter: ['data-test-script-state'] });
+  };
+  W.disarm = () => { W.armed = false; W.want = null; W.watch = null; watcher.disconnect(); };
+})()"""
+
+# Figure signatures that training does not change (so "changed" means the user's change).
+NET_TITLES = "gd => (gd.layout.annotations || []).map(a => String(a.text)).filter(t => t.startsWith('<b>')).join('|')"
+OUTPUT_POINTS = ("gd => gd.data.filter(t => t.mode === 'markers' && t.x && t.x.length > 1)"
+                 ".map(t => Array.from(t.x).slice(0, 5).map(v => Number(v).toFixed(3)).join(',')).join('|')")
+SCRIPT_IDLE = "document.querySelector('[data-testid=stApp]')?.getAttribute('data-test-script-state') === 'notRunning'"
+
+
+def _chromium():
+    """(tests/browser.py's helpers module, the Chromium path); raises without a Chromium."""
     import sys
     from pathlib import Path
-    from urllib.parse import urlencode
 
-    from playwright.sync_api import sync_playwright
+    tests = str(Path(__file__).resolve().parents[1] / "tests")
+    if tests not in sys.path:
+        sys.path.insert(0, tests)
+    import browser as helpers  # the e2e helpers: start the app, open pages, read the engine's state
 
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-    from browser import CHROMIUM_ARGS, chromium_path, open_page, running_app  # the e2e helpers
-
-    path = chromium_path()
+    path = helpers.chromium_path()
     if path is None:
         raise RuntimeError("no Chromium found; set PLAYGROUND_CHROMIUM")
-    with running_app() as url, sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
-        page = open_page(browser, f"{url}/?{urlencode(spec.to_query())}", *viewport)
-        page.locator(".st-key-live_board [data-chart=network_chart] .js-plotly-plot").wait_for(timeout=60_000)
-        page.get_by_role("button", name="Play").click()
-        time.sleep(3)  # let the first frames settle
-        # The page records each change of the Epoch metric itself (a MutationObserver reading
-        # textContent). Polling it from here (innerText, 10 times a second) forced extra layouts
-        # in the page being measured: on one build it read 98-99.5 epochs/s where this reads 116-119.
-        page.evaluate(_RECORD_EPOCHS)
-        time.sleep(seconds)
-        changes = page.evaluate("window.__epochChanges")
-        # Pause: how long until the page shows Play again, and does the counter then stand still?
-        clicked = time.perf_counter()
-        page.get_by_role("button", name="Pause").click()
-        page.get_by_role("button", name="Play").wait_for(timeout=30_000)
-        pause_ms = (time.perf_counter() - clicked) * 1000
-        shown = page.evaluate("window.__epochChanges.length")
-        time.sleep(1.0)
-        moved_after_pause = page.evaluate("window.__epochChanges.length") - shown
-        browser.close()
+    return helpers, path
+
+
+@contextmanager
+def browser_session():
+    """Yield (browser, app url, state dir): one app server started for it, one headless Chromium."""
+    from playwright.sync_api import sync_playwright
+
+    helpers, path = _chromium()
+    with tempfile.TemporaryDirectory(prefix="playground-bench-") as state_dir, \
+            helpers.running_app(state_dir=state_dir) as url, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=path, args=helpers.CHROMIUM_ARGS)
+        try:
+            yield browser, url, state_dir
+        finally:
+            browser.close()
+
+
+def _open(browser, url: str, viewport: tuple[int, int]):
+    """An instrumented page, waited until its output chart is drawn."""
+    helpers, _ = _chromium()
+    page = helpers.open_page(browser, url, *viewport, init_script=_INSTRUMENT)
+    page.wait_for_function("'output_chart' in window.__pg.firstChart", timeout=120_000)
+    return page
+
+
+def _idle(page, timeout: float = 30.0) -> None:
+    """Wait until no script run is going on, and a little more (a click queued behind a run
+    would time the run before it)."""
+    page.wait_for_function(SCRIPT_IDLE, timeout=timeout * 1000)
+    time.sleep(0.15)
+
+
+def _measure(page, act, cell: str | None = None, sig: str | None = None, expect=None, watch: str | None = None,
+             timeout: float = 10.0) -> float | None:
+    """Milliseconds from the user's action in `act()` to the awaited draw or DOM state; None if missed.
+
+    With `cell` and `sig`: the first draw of that chart whose sig(figure) is `expect`, or, with
+    no `expect`, differs from its value now. With `watch`: a JS expression that becomes true.
+    """
+    page.evaluate("""([cell, sig, expect, watch]) => {
+        let want = null;
+        if (cell) {
+            const f = eval(sig), gd = document.querySelector(cell + ' .js-plotly-plot');
+            const before = gd && gd.data ? f(gd) : null;
+            want = { cell, test: expect === null ? (g) => f(g) !== before : (g) => f(g) === expect };
+        }
+        window.__pg.arm(want, watch ? { test: new Function('return (' + watch + ')') } : null);
+    }""", [cell, sig, expect, watch])
+    act()
+    try:
+        page.wait_for_function("window.__pg.hit !== null", timeout=timeout * 1000, polling=50)
+        return page.evaluate("window.__pg.hit")
+    except Exception:  # noqa: BLE001 - a missed change is a result (counted as missed), not a crash
+        return None
+    finally:
+        page.evaluate("window.__pg.disarm()")
+
+
+def _select(page, key: str, label: str):
+    """Open the toolbar selectbox `key`; return its option `label` to click (the timed click)."""
+    option = page.locator("[role=listbox] [role=option]").filter(has_text=re.compile(f"^{re.escape(label)}$")).first
+    for _ in range(3):
+        # react-aria closes an open list when the page scrolls, as a click's scroll-into-view can:
+        # open it again then.
+        page.locator(f".st-key-{key} button[aria-label=Open]").first.click()
+        try:
+            option.wait_for(timeout=3_000)
+            return option
+        except Exception:  # noqa: BLE001 - retried below
+            page.keyboard.press("Escape")
+    raise RuntimeError(f"the {key} list did not open")
+
+
+def _click_timings(page, reps: int, only: tuple[str, ...] | None = None) -> dict[str, list[float | None]]:
+    """Each click interaction `reps` times (in +/- pairs, so the network comes back each time)."""
+    col0 = f"{BOARD} .pg-bcol[data-layer='0']"
+    top = f"{BOARD} .pg-builder-top"
+    out: dict[str, list[float | None]] = {}
+
+    def run(name: str, act, **want) -> None:
+        if only is not None and name not in only:
+            return
+        _idle(page)
+        out.setdefault(name, []).append(_measure(page, act, **want))
+
+    def click(selector: str):
+        return lambda: page.locator(selector).first.click()
+
+    def pick(key: str, label: str):
+        def act():
+            option = _select(page, key, label)
+            page.evaluate("window.__pg.t0 = null")  # the timed action is the option's click, not the opening
+            option.click()
+        return act
+
+    def lr_watch(value: str) -> str:
+        return f"/[?&]optimizer\\.lr={re.escape(value)}(&|$)/.test(location.search) && {SCRIPT_IDLE}"
+
+    for r in range(reps):
+        run("+ neuron", click(f"{col0} button[title='One neuron more']"), cell=NETWORK_CELL, sig=NET_TITLES)
+        run("- neuron", click(f"{col0} button[title='One neuron fewer']"), cell=NETWORK_CELL, sig=NET_TITLES)
+        run("+ layer", click(f"{top} button[title='Add a hidden layer']"), cell=NETWORK_CELL, sig=NET_TITLES)
+        run("- layer", click(f"{top} button[title='Remove the last hidden layer']"), cell=NETWORK_CELL, sig=NET_TITLES)
+        for act in ("relu", "tanh"):
+            if len(out.get("activation (column)", [])) < reps:
+                run("activation (column)", lambda a=act: page.locator(f"{col0} select").first.select_option(a),
+                    cell=NETWORK_CELL, sig=NET_TITLES)
+        for act in ("relu", "tanh"):
+            if len(out.get("activation (all layers)", [])) < reps:
+                run("activation (all layers)", pick("activation_all", act), cell=NETWORK_CELL, sig=NET_TITLES)
+        for _ in range(2):  # x1² on, then off
+            if len(out.get("feature toggle", [])) < reps:
+                run("feature toggle", click(".st-key-feature_x1_sq label"), cell=NETWORK_CELL, sig=NET_TITLES)
+        for name in ("xor", "circle"):
+            if len(out.get("dataset pick", [])) < reps:
+                run("dataset pick", click(f".st-key-dataset_{name} button"), cell=OUTPUT_CELL, sig=OUTPUT_POINTS)
+        for value in ("0.1", "0.03"):
+            if len(out.get("learning rate", [])) < reps:
+                run("learning rate", pick("lr", value), watch=lr_watch(value))
+        if all(len(out.get(name, [])) >= reps for name in (only or CLICKS)):
+            break
+    return out
+
+
+def _problem_timings(page, cycles: int) -> dict[str, list[float | None]]:
+    """Classification -> Regression -> Images -> Classification, `cycles` times: to the new views drawn.
+
+    Timed by DOM mutations, not draw events: the switch may mount a new board, whose plots are new.
+    Drawn = the output chart holds other data points than before (a new data set), or, for
+    images, an image view's plot exists.
+    """
+    out: dict[str, list[float | None]] = {}
+    points = f"document.querySelector('{OUTPUT_CELL} .js-plotly-plot')"
+    for _ in range(cycles):
+        for label in ("Regression", "Images", "Classification"):
+            _idle(page)
+            if label == "Images":
+                watch = f"!!document.querySelector('{IMAGE_CELLS} .main-svg')"
+            else:
+                before = page.evaluate(f"() => {{ const gd = {points}; return gd && gd.data ? ({OUTPUT_POINTS})(gd) : null; }}")
+                watch = (f"(() => {{ const gd = {points}; return !!(gd && gd.data && gd.querySelector('.main-svg'))"
+                         f" && ({OUTPUT_POINTS})(gd) !== {json.dumps(before)}; }})()")
+
+            def act(label=label):
+                option = _select(page, "problem", label)
+                page.evaluate("window.__pg.t0 = null")
+                option.click()
+            out.setdefault(f"problem type -> {label}", []).append(_measure(page, act, watch=watch, timeout=30.0))
+    _idle(page)
+    return out
+
+
+def _play(page, state_dir: str, rid: str) -> None:
+    """Press Play and wait until the engine's step count moves."""
+    helpers, _ = _chromium()
+    _idle(page)
+    start = (helpers.engine_state(state_dir, rid) or {}).get("step", 0)
+    helpers.button(page, "play").click()
+    helpers.wait_engine(state_dir, rid, lambda s: s["playing"] and s["step"] > start, 30, "playing")
+    page.wait_for_function("document.querySelector('.st-key-play').innerText.includes('Pause')", timeout=30_000)
+
+
+def _state_file(state_dir: str, rid: str) -> str:
+    for path in glob.glob(os.path.join(state_dir, "pool-*.json")):
+        try:
+            with open(path) as f:
+                if rid in json.load(f):
+                    return path
+        except (OSError, ValueError):
+            continue
+    raise RuntimeError(f"no pool state file holds runner {rid}")
+
+
+def _pause_timing(page, state_dir: str, rid: str) -> tuple[float | None, float | None, int]:
+    """Press Pause while playing: (ms to the engine stopped, ms to Play shown, steps after stopping).
+
+    Stopped = the modification time of the first state file write that says the runner is not
+    playing (the host writes after every command), against the pointer-down wall time; the step
+    count is then read for 0.6 s more and must not move.
+    """
+    helpers, _ = _chromium()
+    path = _state_file(state_dir, rid)
+    page.evaluate("""() => window.__pg.arm(null, { test: () =>
+        document.querySelector('.st-key-play').innerText.includes('Play') })""")
+    helpers.button(page, "play").click()  # it says Pause now
+    stopped_ns, stopped_step, last_mtime, quiet_until = None, None, None, None
+    deadline = time.monotonic() + 10
+    steps_after = 0
+    while time.monotonic() < deadline:
+        try:
+            mtime = os.stat(path).st_mtime_ns
+            if mtime != last_mtime:
+                last_mtime = mtime
+                with open(path) as f:
+                    state = json.load(f).get(rid)
+                if state is not None and stopped_ns is None and not state["playing"]:
+                    stopped_ns, stopped_step, quiet_until = mtime, state["step"], time.monotonic() + 0.6
+                elif state is not None and stopped_step is not None and state["step"] != stopped_step:
+                    steps_after = state["step"] - stopped_step
+        except (OSError, ValueError):
+            pass  # mid-rename: read again
+        if quiet_until is not None and time.monotonic() > quiet_until:
+            break
+        time.sleep(0.002)
+    try:
+        page.wait_for_function("window.__pg.hit !== null", timeout=10_000)
+    except Exception:  # noqa: BLE001 - Play never came back: counted as missed
+        pass
+    shown = page.evaluate("window.__pg.hit")
+    t0wall = page.evaluate("window.__pg.t0wall")
+    page.evaluate("window.__pg.disarm()")
+    stopped = None if stopped_ns is None or t0wall is None else stopped_ns / 1e6 - t0wall
+    return stopped, shown, steps_after
+
+
+def _app_errors(page) -> list[str]:
+    """The first line of each exception the app shows on the page now."""
+    return page.evaluate("""() => [...document.querySelectorAll('[data-testid=stException]')]
+        .map(e => e.innerText.split('\\n')[0].slice(0, 200))""")
+
+
+def percentile(values: list[float], q: float) -> float:
+    """Nearest-rank percentile (q in 0..100) of a non-empty list."""
+    ordered = sorted(values)
+    return ordered[max(0, min(len(ordered) - 1, math.ceil(q / 100 * len(ordered)) - 1))]
+
+
+def summarise(samples: list[float | None], budget: tuple[float, float]) -> dict:
+    """n, p50, p95, max (ms), missed (no change seen in time) and whether the budgets are met."""
+    got = [s for s in samples if s is not None]
+    missed = len(samples) - len(got)
+    if not got:
+        return {"n": 0, "missed": missed, "p50": None, "p95": None, "max": None,
+                "budget_p50": budget[0], "budget_p95": budget[1], "ok": False}
+    p50, p95 = percentile(got, 50), percentile(got, 95)
+    return {"n": len(got), "missed": missed, "p50": round(p50), "p95": round(p95), "max": round(max(got)),
+            "budget_p50": budget[0], "budget_p95": budget[1],
+            "ok": missed == 0 and p50 <= budget[0] and p95 <= budget[1]}
+
+
+def browser_latency(browser, url: str, state_dir: str, viewport: tuple[int, int], reps: int = 8,
+                    states: tuple[str, ...] = ("paused", "playing"), only: tuple[str, ...] | None = None,
+                    problem_cycles: int = 2, pauses: int = 8, warm_loads: int = 2,
+                    cold: bool = False) -> dict[str, dict[str, dict]]:
+    """Latencies in one viewport: {"page load" | "paused" | "playing": {interaction: summary}}.
+
+    `cold`: the first page opened here is the server's first visit (its trainer processes start
+    then); the `warm_loads` after it are warm.
+    """
+    helpers, _ = _chromium()
+    results: dict[str, dict[str, dict]] = {}
+    loads = []
+    for _ in range(warm_loads + (1 if cold else 0) - 1):
+        page = _open(browser, url, viewport)
+        loads.append(page.evaluate("Math.min(...Object.values(window.__pg.firstChart))"))
+        page.close()
+    page = _open(browser, url, viewport)
+    loads.append(page.evaluate("Math.min(...Object.values(window.__pg.firstChart))"))
+    rid = helpers.run_id(page)
+    first = {}
+    if cold:
+        first["first chart (cold)"] = summarise(loads[:1], BUDGETS["first chart (cold)"])
+        loads = loads[1:]
+    first["first chart (warm)"] = summarise(loads, BUDGETS["first chart (warm)"])
+    errors: list[str] = []
+    for state in states:
+        if state == "playing":
+            _play(page, state_dir, rid)
+        timings = _click_timings(page, reps, only)
+        results[state] = {name: summarise(timings[name], CLICK_BUDGET) for name in timings}
+        errors += _app_errors(page)
+    if pauses:
+        stopped, shown, moved = [], [], 0
+        for _ in range(pauses):
+            _play(page, state_dir, rid)
+            time.sleep(0.3)
+            s, p, m = _pause_timing(page, state_dir, rid)
+            stopped.append(s)
+            shown.append(p)
+            moved += m
+        pause = {"Pause -> training stopped": summarise(stopped, BUDGETS["Pause -> training stopped"]),
+                 "Pause -> Play shown": summarise(shown, BUDGETS["Pause -> Play shown"])}
+        pause["Pause -> training stopped"]["steps_after_stop"] = moved
+        results.setdefault("playing", {}).update(pause)
+    if problem_cycles:  # last: a failed switch leaves the page unusable for the rest
+        _idle(page)
+        for name, samples in _problem_timings(page, problem_cycles).items():
+            results.setdefault("paused", {})[name] = summarise(samples, BUDGETS["problem type"])
+        errors += _app_errors(page)
+    results["page load"] = first
+    if errors:
+        results["app errors"] = {"messages": sorted(set(errors))}
+    page.close()
+    return results
+
+
+def _live_speed(page, seconds: float) -> dict:
+    """Epochs/s and Epoch changes/s on screen while playing, then Pause -> Play shown."""
+    helpers, _ = _chromium()
+    helpers.button(page, "play").click()
+    time.sleep(3)  # let the first frames settle
+    # The page records each change of the Epoch metric itself (a MutationObserver reading
+    # textContent). Polling it from here (innerText, 10 times a second) forced extra layouts
+    # in the page being measured: on one build it read 98-99.5 epochs/s where this reads 116-119.
+    page.evaluate(_RECORD_EPOCHS)
+    time.sleep(seconds)
+    changes = page.evaluate("window.__epochChanges")
+    clicked = time.perf_counter()
+    helpers.button(page, "play").click()  # Pause
+    page.wait_for_function("document.querySelector('.st-key-play').innerText.includes('Play')", timeout=30_000)
+    pause_ms = (time.perf_counter() - clicked) * 1000
+    shown = page.evaluate("window.__epochChanges.length")
+    time.sleep(1.0)
+    moved_after_pause = page.evaluate("window.__epochChanges.length") - shown
     if len(changes) < 2:
         raise RuntimeError("the Epoch counter did not change while training played")
     (t0, e0), (t1, e1) = changes[0], changes[-1]
@@ -183,6 +571,28 @@ def browser_live_epochs_per_second(spec: Spec, seconds: float, viewport: tuple[i
     return {"epochs_per_s": round((e1 - e0) / seconds_seen, 1),
             "epoch_changes_per_s": round((len(changes) - 1) / seconds_seen, 1),
             "pause_to_play_shown_ms": round(pause_ms), "epoch_changes_after_pause": moved_after_pause}
+
+
+def browser_live_epochs_per_second(spec: Spec, seconds: float, viewport: tuple[int, int] = (1440, 900),
+                                   session: tuple | None = None) -> dict:
+    """Live training speed as a user sees it: the real app in headless Chromium, Play pressed.
+
+    Records every change of the page's Epoch metric over `seconds` while the views refresh:
+    epochs/s from the first to the last change, and how often the counter changed on screen.
+    `session` is a `browser_session()`'s (browser, url, state dir); without it one is started.
+    Needs playwright and a Chromium (PLAYGROUND_CHROMIUM or `chromium` on the PATH).
+    """
+    from urllib.parse import urlencode
+
+    if session is None:
+        with browser_session() as started:
+            return browser_live_epochs_per_second(spec, seconds, viewport, started)
+    browser, url, _ = session
+    page = _open(browser, f"{url}/?{urlencode(spec.to_query())}", viewport)
+    try:
+        return _live_speed(page, seconds)
+    finally:
+        page.close()
 
 
 _RECORD_EPOCHS = """() => {
@@ -206,19 +616,58 @@ _RECORD_EPOCHS = """() => {
 }"""
 
 
-def run_browser_bench(seconds: float = 15.0) -> int:
-    """`bench --browser`: live epochs/s in the real app for the default task and the 6x8 spiral.
+def _latency_table(latency: dict[str, dict[str, dict[str, dict]]]) -> list[str]:
+    lines = [f"{'interaction':34} {'viewport':>9} {'training':>9} {'n':>3} {'p50':>6} {'p95':>6} {'max':>6}"
+             f" {'budget p50/p95':>15}  verdict"]
+    errors = []
+    for viewport, by_state in latency.items():
+        for state, rows in by_state.items():
+            if state == "app errors":
+                errors += [f"{viewport}: {m}" for m in rows["messages"]]
+                continue
+            for name, r in rows.items():
+                num = (lambda v: "-" if v is None else f"{v:.0f}")
+                verdict = "ok" if r["ok"] else "MISS" + (f" ({r['missed']} not seen)" if r["missed"] else "")
+                lines.append(f"{name:34} {viewport:>9} {state:>9} {r['n']:>3} {num(r['p50']):>6} {num(r['p95']):>6}"
+                             f" {num(r['max']):>6} {r['budget_p50']:>7.0f}/{r['budget_p95']:<7.0f}  {verdict}")
+    return lines + [f"app error seen on the page: {e}" for e in errors]
 
-    Measured in a laptop-sized window (1440×900) and a tall one (1600×2000) that shows every
-    view at once: headless Chromium paints in software, so the visible area costs CPU.
+
+def run_browser_bench(seconds: float = 15.0, quick: bool | None = None, as_json: bool = False) -> int:
+    """`bench --browser`: live epochs/s in the real app, and the latency of each interaction.
+
+    Speed: the default task at each viewport and the 6x8 spiral at 1440×900 (headless Chromium
+    paints in software, so the visible area costs CPU). Latency: see `browser_latency`, at
+    1440×900 and 1280×720, paused and playing. `quick` (default: seconds under 10) measures
+    1280×720 only, with 3 repetitions. A full run takes about five minutes.
     """
-    for viewport in ((1440, 900), (1600, 2000)):
-        for label, spec in (("default task", DEFAULT_TASK), ("6x8 spiral, 7 features", SPIRAL_6x8)):
-            result = browser_live_epochs_per_second(spec, seconds, viewport)
-            print(f"live in headless Chromium {viewport[0]}x{viewport[1]}, {label}: {result['epochs_per_s']:.1f} "
-                  f"epochs/s; the Epoch counter changed on screen {result['epoch_changes_per_s']:.1f} "
-                  f"times/s; Pause -> Play shown in {result['pause_to_play_shown_ms']} ms, Epoch changes in the "
-                  f"next second: {result['epoch_changes_after_pause']}")
+    quick = seconds < 10 if quick is None else quick
+    viewports = VIEWPORTS[1:] if quick else VIEWPORTS
+    speed_seconds = min(seconds, 10.0)
+    speed: dict[str, dict] = {}
+    latency: dict[str, dict] = {}
+    with browser_session() as session:
+        browser, url, state_dir = session
+        for viewport in viewports:
+            name = f"{viewport[0]}x{viewport[1]}"
+            latency[name] = browser_latency(browser, url, state_dir, viewport, reps=3 if quick else 8,
+                                            problem_cycles=1 if quick else 2, pauses=3 if quick else 8,
+                                            warm_loads=1 if quick else 2, cold=viewport == viewports[0])
+            tasks = (("default task", DEFAULT_TASK),) + ((("6x8 spiral, 7 features", SPIRAL_6x8),)
+                                                         if viewport == VIEWPORTS[0] else ())
+            for label, spec in tasks:
+                speed[f"{label}, {name}"] = browser_live_epochs_per_second(spec, speed_seconds, viewport, session)
+    if as_json:
+        print(json.dumps({"live": speed, "latency": latency}, indent=2))
+        return 0
+    for label, result in speed.items():
+        print(f"live in headless Chromium, {label}: {result['epochs_per_s']:.1f} epochs/s; the Epoch counter "
+              f"changed on screen {result['epoch_changes_per_s']:.1f} times/s; Pause -> Play shown in "
+              f"{result['pause_to_play_shown_ms']} ms, Epoch changes in the next second: "
+              f"{result['epoch_changes_after_pause']}")
+    print("\nlatency in the page, ms from pointer-down to the changed chart drawn (learning rate: to the "
+          "script run done;\nPause: to the engine's state file saying stopped, and to Play shown)")
+    print("\n".join(_latency_table(latency)))
     return 0
 
 
@@ -268,3 +717,18 @@ def run_bench(quick: bool = False, as_json: bool = False) -> int:
         print(f"simulated live loop, {label}: {eps:.1f} epochs/s at {fps:.1f} frames/s "
               f"(one process: train + snapshot + all figures each 250 ms frame)")
     return 0
+
+
+if __name__ == "__main__":
+    # `python -m playground.bench --browser [--quick] [--json]`: the browser part with every
+    # option (the `playground bench --browser` command passes only its window length).
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--browser", action="store_true")
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    if args.browser:
+        raise SystemExit(run_browser_bench(5.0 if args.quick else 15.0, quick=args.quick, as_json=args.json))
+    raise SystemExit(run_bench(quick=args.quick, as_json=args.json))

@@ -3,9 +3,15 @@
 The browser is the system Chromium (browser downloads are impossible on these machines):
 PLAYGROUND_CHROMIUM names another binary. Tests skip when none is found, unless
 PLAYGROUND_REQUIRE_BROWSER=1 (as CI sets), where that is a failure.
+
+The engine's own state is read from the trainer pool's state files (PLAYGROUND_STATE_DIR, see
+playground/pool.py), not from the page: a test of Pause then sees the step count the trainer
+is at, not a number that a page may have stopped redrawing.
 """
 from __future__ import annotations
 
+import glob
+import json
 import os
 import shutil
 import socket
@@ -55,10 +61,15 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_app(timeout: float = 60.0):
-    """Start `streamlit run app.py` headless; yield its base URL; stop it afterwards."""
+def running_app(timeout: float = 60.0, state_dir: str | Path | None = None):
+    """Start `streamlit run app.py` headless; yield its base URL; stop it afterwards.
+
+    With `state_dir`, the trainer pool writes its state files there (read them with `engine_state`).
+    """
     port = free_port()
     env = {**os.environ, "PLAYGROUND_WORKER": "process"}
+    if state_dir is not None:
+        env["PLAYGROUND_STATE_DIR"] = str(state_dir)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)  # a clean clone has none yet
     log = open(ARTIFACTS / f"streamlit-{port}.log", "w")
     proc = subprocess.Popen(
@@ -87,9 +98,13 @@ def running_app(timeout: float = 60.0):
         log.close()
 
 
-def open_page(browser, url: str, width: int = 1600, height: int = 2000):
-    """A new page at `url`, waited until Streamlit is connected and the first run is drawn."""
+def open_page(browser, url: str, width: int = 1600, height: int = 2000, init_script: str | None = None):
+    """A new page at `url`, waited until Streamlit is connected and the first run is drawn.
+
+    `init_script` runs in the page before any of its own scripts (the benchmark's timers)."""
     page = browser.new_page(viewport={"width": width, "height": height})
+    if init_script:
+        page.add_init_script(init_script)
     page.goto(url)
     page.wait_for_selector(READY, timeout=60_000)
     page.locator('[data-testid="stMetricValue"]').first.wait_for(timeout=60_000)
@@ -101,3 +116,45 @@ def metric(page, label: str) -> str:
     box = page.locator('[data-testid="stMetric"]').filter(
         has=page.locator('[data-testid="stMetricLabel"]', has_text=label)).first
     return box.locator('[data-testid="stMetricValue"]').inner_text()
+
+
+def button(page, key: str):
+    """The visible button of the Streamlit widget with key `key` (a button with help text is
+    drawn twice, once for narrow screens, so `.st-key-play button` alone matches two)."""
+    return page.locator(f".st-key-{key} button").locator("visible=true").first
+
+
+def run_id(page) -> str:
+    """The pool runner id in the page's URL (`run=`)."""
+    from urllib.parse import parse_qs, urlparse
+
+    ids = parse_qs(urlparse(page.url).query).get("run")
+    if not ids:
+        raise AssertionError(f"the page's URL has no run id: {page.url}")
+    return ids[0]
+
+
+def engine_state(state_dir: str | Path, rid: str) -> dict | None:
+    """{"step", "epoch", "playing"} of runner `rid` as its pool process last wrote it, or None."""
+    for path in glob.glob(os.path.join(str(state_dir), "pool-*.json")):
+        try:
+            with open(path) as f:
+                states = json.load(f)
+        except (OSError, ValueError):
+            continue  # replaced or removed while being read: the other files still count
+        if rid in states:
+            return states[rid]
+    return None
+
+
+def wait_engine(state_dir: str | Path, rid: str, condition, timeout: float = 30.0, what: str = "") -> dict:
+    """Poll the state files until condition(state) holds for runner `rid`; the state that did."""
+    deadline = time.monotonic() + timeout
+    state = None
+    while time.monotonic() < deadline:
+        state = engine_state(state_dir, rid)
+        if state is not None and condition(state):
+            return state
+        time.sleep(0.05)
+    raise AssertionError(f"the engine never reached {what or 'the awaited state'} within {timeout:.0f} s "
+                         f"(runner {rid}, last state {state})")

@@ -1,15 +1,33 @@
-"""End-to-end: the real app in headless Chromium, as a user drives it. Screenshots go to tests/artifacts/."""
+"""End-to-end: the real app in headless Chromium, as a user drives it. Screenshots go to tests/artifacts/.
+
+Whether training runs or stands still is read from the engine itself (the trainer pool's state
+files, see tests/browser.py), not from the page's counters, and never from how long anything took.
+"""
 from __future__ import annotations
 
-import re
+import json
 import time
+from urllib.parse import parse_qs, urlencode, urlparse
 
 import pytest
-from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
-from browser import ARTIFACTS, CHROMIUM_ARGS, metric, open_page, require_chromium, running_app
+from browser import (ARTIFACTS, CHROMIUM_ARGS, button, engine_state, metric, open_page, require_chromium,
+                     run_id, running_app, wait_engine)
 
 pytestmark = pytest.mark.e2e
+
+BOARD = ".st-key-live_board"
+NETWORK = f"{BOARD} [data-chart=network_chart] .js-plotly-plot"
+OUTPUT = f"{BOARD} [data-chart=output_chart] .js-plotly-plot"
+# Hidden neurons per column of the diagram, from the nodes trace's customdata [column, node].
+NODES_PER_COLUMN = f"""() => {{
+    const gd = document.querySelector('{NETWORK}');
+    const t = gd && gd.data && gd.data.find(t => t.meta && t.meta.kind === 'nodes');
+    if (!t) return null;
+    const counts = {{}};
+    for (const [col] of t.customdata) counts[col] = (counts[col] || 0) + 1;
+    return Object.keys(counts).sort((a, b) => a - b).map(k => counts[k]);
+}}"""
 
 
 @pytest.fixture(scope="module")
@@ -25,73 +43,152 @@ def browser():
 
 
 @pytest.fixture(scope="module")
-def app_url():
-    with running_app() as url:
-        yield url
+def app(tmp_path_factory):
+    """(base URL, state dir) of one app server for the module."""
+    state_dir = tmp_path_factory.mktemp("pool-state")
+    with running_app(state_dir=state_dir) as url:
+        yield url, state_dir
 
 
-def _epoch(page) -> int:
-    return int(metric(page, "Epoch").replace(",", ""))
+def _ready(page) -> None:
+    page.locator(OUTPUT).wait_for(timeout=60_000)
 
 
-def test_play_trains_live_and_pause_stops(browser, app_url):
-    page = open_page(browser, app_url)
-    page.locator(".st-key-live_board [data-chart=network_chart] .js-plotly-plot").wait_for(timeout=60_000)
+def _layers_in_url(page) -> list[dict]:
+    return json.loads(parse_qs(urlparse(page.url).query)["layers"][0])
+
+
+def _play_until_steps(page, state_dir, rid: str, steps: int) -> dict:
+    """Press Play; wait until the engine has trained `steps` more mini-batch steps."""
+    start = (engine_state(state_dir, rid) or {}).get("step", 0)
+    button(page, "play").click()
+    return wait_engine(state_dir, rid, lambda s: s["playing"] and s["step"] >= start + steps, 60,
+                       f"{steps} steps of training")
+
+
+def _pause_and_check_stopped(page, state_dir, rid: str) -> int:
+    """Press Pause once (a lost click fails): Play comes back and the engine's step count stands still."""
+    button(page, "play").click()
+    page.wait_for_function("document.querySelector('.st-key-play').innerText.includes('Play')", timeout=20_000)
+    stopped = wait_engine(state_dir, rid, lambda s: not s["playing"], 10, "paused")
+    time.sleep(1.2)
+    later = engine_state(state_dir, rid)
+    assert later is not None and not later["playing"]
+    assert later["step"] == stopped["step"], f"training went on after Pause: step {stopped['step']} -> {later['step']}"
+    return later["step"]
+
+
+def test_play_trains_live_and_pause_stops(browser, app):
+    url, state_dir = app
+    page = open_page(browser, url)
+    _ready(page)
+    rid = run_id(page)
     start_loss = float(metric(page, "Test loss"))
-    page.get_by_role("button", name="Play").click()
-    deadline = time.monotonic() + 60
-    while _epoch(page) < 30 and time.monotonic() < deadline:
-        time.sleep(0.25)
-    assert _epoch(page) >= 30, "the epoch counter did not advance while playing"
-    page.wait_for_timeout(1500)
-    assert float(metric(page, "Test loss")) < start_loss
+    _play_until_steps(page, state_dir, rid, 300)
+    page.wait_for_function("""() => { const m = [...document.querySelectorAll('[data-testid=stMetric]')]
+        .find(m => m.innerText.startsWith('Epoch')); return m && Number(m.querySelector(
+        '[data-testid=stMetricValue]').innerText.replace(/,/g, '')) >= 10; }""", timeout=30_000)
     page.screenshot(path=str(ARTIFACTS / "e2e-playing.png"))
-    page.get_by_role("button", name="Pause").click()
-    page.get_by_role("button", name="Play").wait_for(timeout=10_000)
-    page.wait_for_timeout(1500)
-    stopped = _epoch(page)
-    page.wait_for_timeout(1500)
-    assert _epoch(page) == stopped, "training went on after Pause"
+    _pause_and_check_stopped(page, state_dir, rid)
+    assert float(metric(page, "Test loss")) < start_loss
     page.screenshot(path=str(ARTIFACTS / "e2e-paused.png"))
     page.close()
 
 
-def test_add_layer_changes_the_diagram(browser, app_url):
-    page = open_page(browser, app_url)
-    diagram = page.locator(".st-key-live_board [data-chart=network_chart] .js-plotly-plot")
-    diagram.wait_for(timeout=60_000)
-    assert "dense3" not in diagram.inner_text()
-    page.get_by_role("button", name="Add layer").click()
-    page.locator(".st-key-layer_card_2").wait_for(timeout=30_000)
-    page.wait_for_function("document.querySelector('.st-key-live_board [data-chart=network_chart] .js-plotly-plot')"
-                           ".innerText.includes('dense3')", timeout=30_000)
-    assert "3 hidden layers" in page.get_by_text(re.compile(r"\d+ hidden layers")).first.inner_text()
-    assert "layers=" in page.url and page.url.count("dense") == 3  # the link follows
-    page.screenshot(path=str(ARTIFACTS / "e2e-add-layer.png"))
+def test_builder_on_the_diagram(browser, app):
+    url, _ = app
+    page = open_page(browser, url, 1280, 720)
+    _ready(page)
+    assert page.evaluate(NODES_PER_COLUMN) == [2, 4, 2, 1]  # x1 x2 | 4 tanh | 2 tanh | output
+    column = page.locator(f"{BOARD} .pg-bcol[data-layer='0']")
+    column.locator("button[title='One neuron more']").click()
+    page.wait_for_function(f"JSON.stringify(({NODES_PER_COLUMN})()) === '[2,5,2,1]'", timeout=30_000)
+    page.wait_for_function("new URLSearchParams(location.search).get('layers')?.includes('\"units\":5')",
+                           timeout=30_000)
+    assert [layer["units"] for layer in _layers_in_url(page)] == [5, 2]
+
+    page.locator(f"{BOARD} .pg-builder-top button[title='Add a hidden layer']").click()
+    page.wait_for_function(f"(({NODES_PER_COLUMN})() || []).length === 5", timeout=30_000)
+    page.wait_for_function("JSON.parse(new URLSearchParams(location.search).get('layers')).length === 3",
+                           timeout=30_000)
+    assert page.locator(f"{BOARD} .pg-bcol").count() == 3
+
+    page.locator(f"{BOARD} .pg-bcol[data-layer='0'] select").first.select_option("relu")
+    page.wait_for_function(f"""() => (document.querySelector('{NETWORK}').layout.annotations || [])
+        .some(a => String(a.text).startsWith('<b>dense1</b>') && String(a.text).includes('relu'))""",
+                           timeout=30_000)
+    page.wait_for_function("JSON.parse(new URLSearchParams(location.search).get('layers'))[0].activation === 'relu'",
+                           timeout=30_000)
+    page.screenshot(path=str(ARTIFACTS / "e2e-builder.png"))
+
+    page.locator(f"{BOARD} .pg-tabs button[data-tab=gradients]").click()
+    for chart in ("gradient_bars_chart", "gradient_heatmap_chart"):
+        page.locator(f"{BOARD} [data-chart={chart}] .main-svg").first.wait_for(timeout=30_000)
+    assert page.locator(f"{BOARD} .pg-tabs button[data-tab=gradients]").get_attribute("aria-selected") == "true"
+    assert page.locator(f"{BOARD} [data-chart=network_chart]").count() == 0
+    page.screenshot(path=str(ARTIFACTS / "e2e-gradient-flow.png"))
     page.close()
 
 
-def test_shared_url_opens_the_same_experiment(browser, app_url):
+def test_two_tabs_train_independently(browser, app):
+    url, state_dir = app
+    first, second = open_page(browser, url, 1280, 720), open_page(browser, url, 1280, 720)
+    _ready(first)
+    _ready(second)
+    a, b = run_id(first), run_id(second)
+    assert a != b, "two tabs got the same trainer"
+    _play_until_steps(first, state_dir, a, 200)
+    before_a, before_b = engine_state(state_dir, a), engine_state(state_dir, b)
+    time.sleep(1.0)
+    after_a, after_b = engine_state(state_dir, a), engine_state(state_dir, b)
+    assert after_a["step"] > before_a["step"], "the playing tab's trainer did not train"
+    assert after_b == before_b and not after_b["playing"], "the paused tab's trainer moved with the other"
+    assert after_a["step"] != after_b["step"]
+    assert "Play" in second.locator(".st-key-play").inner_text()
+    _pause_and_check_stopped(first, state_dir, a)
+    first.close()
+    second.close()
+
+
+def test_reload_finds_its_trainer(browser, app):
+    url, state_dir = app
+    page = open_page(browser, url, 1280, 720)
+    _ready(page)
+    rid = run_id(page)
+    _play_until_steps(page, state_dir, rid, 200)
+    trained = _pause_and_check_stopped(page, state_dir, rid)
+    page.reload()
+    _ready(page)
+    assert run_id(page) == rid, "the reloaded page has another run id"
+    state = engine_state(state_dir, rid)
+    assert state is not None and state["step"] == trained, f"the trainer went back: {trained} -> {state}"
+    epoch = int(metric(page, "Epoch").replace(",", ""))
+    assert epoch > 0, "the reloaded page shows an untrained model"
+    page.close()
+
+
+def test_shared_url_opens_the_same_experiment(browser, app):
     from playground.spec import Spec
 
+    url, _ = app
     shared = Spec.from_dict({"dataset": {"name": "xor", "noise": 0.1}, "features": ["x1", "x2", "x1_x2"],
                              "layers": [{"type": "dense", "units": 6, "activation": "relu"}],
                              "optimizer": {"name": "sgd", "lr": 0.1}, "seed": 4})
-    from urllib.parse import urlencode
-
-    page = open_page(browser, f"{app_url}/?{urlencode(shared.to_query())}")
-    page.locator(".st-key-live_board [data-chart=network_chart] .js-plotly-plot").wait_for(timeout=60_000)
-    assert page.locator(".st-key-layer0_units input").first.input_value() == "6"
-    assert page.locator(".st-key-layer_card_1").count() == 0
+    page = open_page(browser, f"{url}/?{urlencode(shared.to_query())}")
+    _ready(page)
+    assert page.locator(f"{BOARD} .pg-bcol").count() == 1
+    assert page.locator(f"{BOARD} .pg-bcol[data-layer='0'] .pg-units").inner_text() == "6"
+    assert page.locator(f"{BOARD} .pg-bcol[data-layer='0'] select").first.input_value() == "relu"
     assert page.locator(".st-key-dataset_xor button").first.get_attribute("kind") == "primary"
     assert page.locator(".st-key-feature_x1_x2 input").first.is_checked()
-    assert page.locator(".st-key-lr input").first.input_value().strip() == "0.1"
+    assert page.locator(".st-key-lr input[role=combobox]").first.input_value().strip() == "0.1"
     page.screenshot(path=str(ARTIFACTS / "e2e-shared-url.png"))
     page.close()
 
 
-def test_bad_link_shows_a_message(browser, app_url):
-    page = open_page(browser, f"{app_url}/?optimizer.lr=banana")
+def test_bad_link_shows_a_message(browser, app):
+    url, _ = app
+    page = open_page(browser, f"{url}/?optimizer.lr=banana")
     alert = page.locator('[data-testid="stAlert"]').first
     alert.wait_for(timeout=30_000)
     assert "optimizer.lr" in alert.inner_text()
@@ -100,14 +197,15 @@ def test_bad_link_shows_a_message(browser, app_url):
     page.close()
 
 
-def test_digits_train_live_and_show_feature_maps(browser, app_url):
-    from urllib.parse import urlencode
-
+def test_digits_train_live_and_pause_stops(browser, app):
     from playground.presets import image_spec
 
-    page = open_page(browser, f"{app_url}/?{urlencode(image_spec('digits').to_query())}")
-    page.locator(".st-key-fmap_conv1_chart .js-plotly-plot").wait_for(timeout=60_000)
-    page.get_by_role("button", name="Play").click()
+    url, state_dir = app
+    page = open_page(browser, f"{url}/?{urlencode(image_spec('digits').to_query())}")
+    board = ".st-key-image_board"
+    page.locator(f"{board} [data-chart=fmap_conv1_chart] .main-svg").first.wait_for(timeout=60_000)
+    rid = run_id(page)
+    _play_until_steps(page, state_dir, rid, 50)
     deadline = time.monotonic() + 60
     accuracy = 0.0
     while time.monotonic() < deadline:
@@ -117,77 +215,43 @@ def test_digits_train_live_and_show_feature_maps(browser, app_url):
             break
         time.sleep(0.5)
     assert accuracy >= 90, f"digits reached only {accuracy}% test accuracy in the browser"
-    # Live charts are remounted every frame: wait for one rather than count at an instant.
-    page.locator(".st-key-fmap_conv2_chart .js-plotly-plot").first.wait_for(timeout=30_000)
+    page.locator(f"{board} [data-chart=fmap_conv2_chart] .main-svg").first.wait_for(timeout=30_000)
     page.screenshot(path=str(ARTIFACTS / "e2e-digits-feature-maps.png"))
-    page.get_by_text("Attribution", exact=True).first.click()
-    page.locator(".st-key-attr_grad_cam_chart .js-plotly-plot").first.wait_for(timeout=30_000)
-    page.screenshot(path=str(ARTIFACTS / "e2e-digits-attribution.png"))
-    page.get_by_role("button", name="Pause").click()
-    try:
-        page.get_by_role("button", name="Play").wait_for(timeout=10_000)
-    except PlaywrightTimeoutError:
-        # Seen once, in CI on a clean clone: Play had not come back 10 s after the click
-        # (locally it takes 0.3-0.6 s, also with both cores busy). A user would click again.
-        pause = page.get_by_role("button", name="Pause")
-        if pause.is_visible():
-            pause.click()
-        page.get_by_role("button", name="Play").wait_for(timeout=20_000)
+    _pause_and_check_stopped(page, state_dir, rid)
     page.close()
 
 
-def test_two_tabs_are_two_experiments(browser, app_url):
-    first = open_page(browser, app_url)
-    second = open_page(browser, app_url)
-    first.get_by_role("button", name="Play").click()
-    deadline = time.monotonic() + 30
-    while _epoch(first) < 10 and time.monotonic() < deadline:
-        time.sleep(0.25)
-    assert _epoch(first) >= 10
-    assert _epoch(second) == 0, "training in one tab moved the other"
-    second.get_by_role("button", name="Add layer").click()
-    second.locator(".st-key-layer_card_2").wait_for(timeout=30_000)
-    assert first.locator(".st-key-layer_card_2").count() == 0
-    first.get_by_role("button", name="Pause").click()
-    first.close()
-    second.close()
-
-
-def test_clicking_a_neuron_enlarges_its_map(browser, app_url):
-    page = open_page(browser, app_url)
-    chart = page.locator(".st-key-live_board [data-chart=network_chart] .js-plotly-plot").first
-    chart.wait_for(timeout=60_000)
-    page.wait_for_timeout(1000)
+def test_clicking_a_neuron_enlarges_its_map(browser, app):
+    url, _ = app
+    page = open_page(browser, url)
+    _ready(page)
+    page.wait_for_timeout(500)
     # The hidden neurons' markers: the nodes trace carries customdata [layer, node].
-    box = page.evaluate("""() => {
-        const gd = document.querySelector('.st-key-live_board [data-chart=network_chart] .js-plotly-plot');
-        const i = gd.data.findIndex(t => t.customdata && t.customdata.length && t.meta && t.meta.kind === 'nodes');
-        const t = gd.data[i]; const k = t.customdata.findIndex(c => c[0] === 1);
+    box = page.evaluate(f"""() => {{
+        const gd = document.querySelector('{NETWORK}');
+        const t = gd.data.find(t => t.meta && t.meta.kind === 'nodes'); const k = t.customdata.findIndex(c => c[0] === 1);
         const xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis, r = gd.getBoundingClientRect();
-        return {x: r.left + xa._offset + xa.l2p(t.x[k]), y: r.top + ya._offset + ya.l2p(t.y[k])};
-    }""")
+        return {{x: r.left + xa._offset + xa.l2p(t.x[k]), y: r.top + ya._offset + ya.l2p(t.y[k])}};
+    }}""")
     page.mouse.click(box["x"], box["y"])
-    page.locator(".st-key-live_board [data-chart=neuron_chart] .js-plotly-plot").first.wait_for(timeout=30_000)
-    assert "dense1.1" in page.locator(".st-key-live_board [data-chart=neuron_chart]").first.inner_text()
+    page.locator(f"{BOARD} [data-chart=neuron_chart] .js-plotly-plot").first.wait_for(timeout=30_000)
+    assert "dense1.1" in page.locator(f"{BOARD} [data-chart=neuron_chart]").first.inner_text()
     page.screenshot(path=str(ARTIFACTS / "e2e-neuron-enlarged.png"))
-    page.locator(".st-key-live_board [data-button=close_neuron]").first.click()
-    page.locator(".st-key-live_board [data-chart=neuron_chart]").first.wait_for(state="detached", timeout=30_000)
+    page.locator(f"{BOARD} [data-button=close_neuron]").first.click()
+    page.locator(f"{BOARD} [data-chart=neuron_chart]").first.wait_for(state="detached", timeout=30_000)
     # The board's own toggles reach Python: "Show test data" adds the test points to the output.
-    output = ".st-key-live_board [data-chart=output_chart] .js-plotly-plot"
-    assert page.evaluate(f"document.querySelector('{output}').data.every(t => t.name !== 'test')")
-    page.locator(".st-key-live_board [data-toggle=show_test]").first.check()
-    page.wait_for_function(f"document.querySelector('{output}').data.some(t => t.name === 'test')",
-                           timeout=30_000)
+    assert page.evaluate(f"document.querySelector('{OUTPUT}').data.every(t => t.name !== 'test')")
+    page.locator(f"{BOARD} [data-toggle=show_test]").first.check()
+    page.wait_for_function(f"document.querySelector('{OUTPUT}').data.some(t => t.name === 'test')", timeout=30_000)
     page.close()
 
 
-def test_draw_a_digit_and_see_its_prediction(browser, app_url):
-    from urllib.parse import urlencode
-
+def test_draw_a_digit_and_see_its_prediction(browser, app):
     from playground.presets import image_spec
 
-    page = open_page(browser, f"{app_url}/?{urlencode(image_spec('digits').to_query())}")
-    page.locator(".st-key-fmap_conv1_chart .js-plotly-plot").wait_for(timeout=60_000)
+    url, _ = app
+    page = open_page(browser, f"{url}/?{urlencode(image_spec('digits').to_query())}")
+    page.locator(".st-key-image_board [data-chart=fmap_conv1_chart] .main-svg").first.wait_for(timeout=60_000)
     page.get_by_text("my drawing").click()
     canvas = page.locator(".st-key-draw_canvas canvas").first
     canvas.wait_for(timeout=30_000)
@@ -197,10 +261,8 @@ def test_draw_a_digit_and_see_its_prediction(browser, app_url):
     for i in range(1, 11):  # a vertical stroke: a "1"
         page.mouse.move(box["x"] + box["width"] * 0.5, box["y"] + box["height"] * (0.15 + 0.07 * i))
     page.mouse.up()
-    title = page.locator(".st-key-selected_image_chart").first
-    page.wait_for_function("document.querySelector('.st-key-selected_image_chart')"
-                           "?.innerText.includes('your image')", timeout=30_000)
-    assert "predicted" in title.inner_text()
+    chart = ".st-key-image_board [data-chart=selected_image_chart]"
+    page.wait_for_function(f"document.querySelector('{chart}')?.innerText.includes('your image')", timeout=30_000)
+    assert "predicted" in page.locator(chart).first.inner_text()
     page.screenshot(path=str(ARTIFACTS / "e2e-drawing.png"))
     page.close()
-
