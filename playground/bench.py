@@ -233,6 +233,7 @@ _INSTRUMENT = r"""(() => {
 NET_TITLES = "gd => (gd.layout.annotations || []).map(a => String(a.text)).filter(t => t.startsWith('<b>')).join('|')"
 OUTPUT_POINTS = ("gd => gd.data.filter(t => t.mode === 'markers' && t.x && t.x.length > 1)"
                  ".map(t => Array.from(t.x).slice(0, 5).map(v => Number(v).toFixed(3)).join(',')).join('|')")
+LOST_CLICKS: list[str] = []  # Play clicks that did not start training within 5 s (reported)
 SCRIPT_IDLE = "document.querySelector('[data-testid=stApp]')?.getAttribute('data-test-script-state') === 'notRunning'"
 
 
@@ -408,7 +409,14 @@ def _play(page, state_dir: str, rid: str) -> None:
     _idle(page)
     start = (helpers.engine_state(state_dir, rid) or {}).get("step", 0)
     helpers.button(page, "play").click()
-    helpers.wait_engine(state_dir, rid, lambda s: s["playing"] and s["step"] > start, 30, "playing")
+    try:
+        helpers.wait_engine(state_dir, rid, lambda s: s["playing"] and s["step"] > start, 5, "playing")
+    except AssertionError:
+        # A lost click (seen: Play pressed right after Play came back). Counted, then pressed again:
+        # the benchmark measures what follows, the e2e tests fail on it.
+        LOST_CLICKS.append(f"Play at step {start}")
+        helpers.button(page, "play").click()
+        helpers.wait_engine(state_dir, rid, lambda s: s["playing"] and s["step"] > start, 30, "playing")
     page.wait_for_function("document.querySelector('.st-key-play').innerText.includes('Pause')", timeout=30_000)
 
 
@@ -540,6 +548,8 @@ def browser_latency(browser, url: str, state_dir: str, viewport: tuple[int, int]
             results.setdefault("paused", {})[name] = summarise(samples, BUDGETS["problem type"])
         errors += _app_errors(page)
     results["page load"] = first
+    errors += [f"lost click: {c}" for c in LOST_CLICKS]
+    LOST_CLICKS.clear()
     if errors:
         results["app errors"] = {"messages": sorted(set(errors))}
     page.close()
@@ -550,7 +560,7 @@ def _live_speed(page, seconds: float) -> dict:
     """Epochs/s and Epoch changes/s on screen while playing, then Pause -> Play shown."""
     helpers, _ = _chromium()
     helpers.button(page, "play").click()
-    time.sleep(3)  # let the first frames settle
+    time.sleep(2)  # let the first frames settle
     # The page records each change of the Epoch metric itself (a MutationObserver reading
     # textContent). Polling it from here (innerText, 10 times a second) forced extra layouts
     # in the page being measured: on one build it read 98-99.5 epochs/s where this reads 116-119.
@@ -643,7 +653,7 @@ def run_browser_bench(seconds: float = 15.0, quick: bool | None = None, as_json:
     """
     quick = seconds < 10 if quick is None else quick
     viewports = VIEWPORTS[1:] if quick else VIEWPORTS
-    speed_seconds = min(seconds, 10.0)
+    speed_seconds = min(seconds, 6.0)  # the latency part needs most of the ~5 minutes
     speed: dict[str, dict] = {}
     latency: dict[str, dict] = {}
     with browser_session() as session:
