@@ -8,8 +8,13 @@ import streamlit as st
 st.set_page_config(page_title="Neural Playground", page_icon=":material/hub:", layout="wide",
                    initial_sidebar_state="collapsed")
 
+from playground.ui.state import warm_up_pool  # noqa: E402
+
+warm_up_pool()  # first thing: the trainer processes start while the rest of the page is built
+
 from playground.ui.data_panel import picture_css, render_data_panel  # noqa: E402
 from playground.ui.legend import render_legend  # noqa: E402
+from playground.ui.live_board import plotly_js_url  # noqa: E402
 from playground.ui.live_view import live_fragment  # noqa: E402
 from playground.ui.state import experiment, init_session, write_url  # noqa: E402
 from playground.ui.style import inject_css  # noqa: E402
@@ -17,7 +22,7 @@ from playground.ui.toolbar import render_toolbar  # noqa: E402
 
 init_session()
 exp = experiment()
-inject_css(picture_css(exp))
+inject_css(picture_css(exp), preload=plotly_js_url())
 render_toolbar(exp)
 data_col, main_col = st.columns([0.78, 4.22], gap="small")
 with data_col:

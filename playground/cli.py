@@ -108,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.browser:
         try:
-            return run_browser_bench(5.0 if args.quick else 15.0)
+            return run_browser_bench(5.0 if args.quick else 15.0, quick=args.quick, as_json=args.json)
         except (ImportError, RuntimeError) as exc:
             return _fail(f"the browser benchmark needs playwright and Chromium: {exc}")
     return run_bench(quick=args.quick, as_json=args.json)

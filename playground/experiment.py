@@ -22,6 +22,7 @@ class ViewState:
     discretize: bool = False                  # threshold the output at 0.5 (or 0)
     tab: str = "network"                      # the board's left panel: network, gradients, health
     frame_count: int = 0                      # frames drawn (the slow panels refresh every few)
+    drawn: tuple | None = None                # what the last frame drew (data, network, options)
 
 
 @dataclass(eq=False)

@@ -301,6 +301,14 @@ def _process_main(conn, state_dir: str | None) -> None:
     from playground.train import configure_threads
 
     configure_threads(1)
+    # Everything a first frame needs (captum comes with the image views), imported before the
+    # host says it is ready: the first page on this host then does not wait a second for it.
+    import playground.frame, playground.interpret, playground.probes  # noqa: E401, F401
+    # And torch's first-use costs (kernels, the autograd engine): ~1 s for the first trainer.
+    warm = _new_trainer(Spec(), None)
+    warm.train_steps(1)
+    _take_frame(warm, {})
+    del warm
     host = Host(_state_path(state_dir, f"pool-{os.getpid()}.json"))
     conn.send(("ready", os.getpid()))
     try:

@@ -135,7 +135,12 @@ def render_live(exp: Experiment) -> None:
     if view.selected is not None and snap.detail is None:
         view.selected = None  # the clicked neuron no longer exists (the network changed)
     view.frame_count += 1
-    slow_frame = not runner.playing or view.frame_count % SLOW_EVERY == 0
+    # A frame may keep the previous frame's traces (see `hold` below) only when nothing but the
+    # weights changed: after a new dataset, features or network the old points and nodes would
+    # stay on screen for up to a second.
+    drawn = (id(data), exp.spec.layers, exp.spec.features, view.show_test, view.discretize, view.selected)
+    changed, view.drawn = drawn != view.drawn, drawn
+    slow_frame = not runner.playing or changed or view.frame_count % SLOW_EVERY == 0
     figures = {
         "network_chart": dashboard.diagram(frame, view.selected),
         # Sized for one screen: the output is the largest chart (its plot ≥ 300 px at 1280×720).
@@ -180,7 +185,7 @@ def render_live(exp: Experiment) -> None:
         {"name": "show_test", "label": "Show test data", "value": view.show_test},
         {"name": "discretize", "label": "Discretize output", "value": view.discretize,
          "disabled": data.kind == "curve"}]}
-    layout: list = [[(1.05, left), (1.0, ["output_chart", toggles, "curves_chart"])]]
+    layout: list = [[(0.9, left), (1.0, ["output_chart", toggles, "curves_chart"])]]
     # Between the once-a-second frames, the network and the output keep their traces (hover
     # values) and redraw only their images and links: a full chart recomputation each frame
     # took CPU from training on a 2-core machine. (A 1-D fit is drawn as a trace: never held.)

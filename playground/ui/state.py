@@ -67,13 +67,21 @@ def spec_from_url(params: dict[str, Any]) -> tuple[Spec, str | None]:
     return spec, None
 
 
-def new_runner(spec: Spec) -> LiveRunner:
-    """A runner in the trainer pool (or a thread when PLAYGROUND_WORKER=thread, as the app tests set)."""
+def _mode() -> str:
+    return os.environ.get("PLAYGROUND_WORKER", "process")
+
+
+def warm_up_pool() -> None:
+    """Start the trainer pool's processes now, in the background (they import torch for seconds
+    while this page's own imports and widgets are done). Cheap once they run."""
     from playground.pool import get_pool
 
-    mode = os.environ.get("PLAYGROUND_WORKER", "process")
-    get_pool(mode).warm_up()  # the other pool processes start while this page loads
-    return LiveRunner(spec, mode=mode)
+    get_pool(_mode()).warm_up()
+
+
+def new_runner(spec: Spec) -> LiveRunner:
+    """A runner in the trainer pool (or a thread when PLAYGROUND_WORKER=thread, as the app tests set)."""
+    return LiveRunner(spec, mode=_mode())
 
 
 def _session_id() -> str | None:

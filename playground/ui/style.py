@@ -13,9 +13,10 @@ CSS = """
 header[data-testid="stHeader"] { display: none; }
 .block-container, [data-testid="stMainBlockContainer"] { padding: 0 1rem 1rem 1rem; max-width: 100%; }
 [data-testid="stAppViewContainer"] > section > div { padding-top: 0; }
-/* The toolbar sticks to the top of the window. */
-.st-key-toolbar { position: sticky; top: 0; z-index: 999; background: #fff;
-                  border-bottom: 1px solid rgba(49, 51, 63, 0.12); padding: 0.4rem 0 0.45rem 0; }
+/* The toolbar sticks to the top of the window: its wrapper is the element that can stick
+   (the toolbar alone would be held inside a wrapper exactly its own height). */
+[data-testid="stLayoutWrapper"]:has(> .st-key-toolbar) { position: sticky; top: 0; z-index: 999; }
+.st-key-toolbar { background: #fff; border-bottom: 1px solid rgba(49, 51, 63, 0.12); padding: 0.4rem 0 0.45rem 0; }
 .st-key-toolbar [data-testid="stWidgetLabel"] { min-height: 0; margin-bottom: 0.1rem; }
 .st-key-toolbar [data-testid="stWidgetLabel"] p { font-size: 0.72rem; line-height: 1.1; }
 .st-key-toolbar button { min-height: 2.1rem; padding: 0.15rem 0.65rem; }
@@ -40,11 +41,13 @@ header[data-testid="stHeader"] { display: none; }
 [data-testid="stMetricValue"] { font-size: 1.15rem; }
 [data-testid="stMetricLabel"] p { font-size: 0.75rem; }
 @media (max-width: 700px) {
-  .st-key-toolbar { position: static; }
+  [data-testid="stLayoutWrapper"]:has(> .st-key-toolbar) { position: static; }
 }
 """
 
 
-def inject_css(extra: str = "") -> None:
-    """Add the page's CSS (and `extra` rules) once per full page run."""
-    st.html(f"<style>{CSS}\n{extra}</style>")
+def inject_css(extra: str = "", preload: str | None = None) -> None:
+    """Add the page's CSS (and `extra` rules) once per full page run; `preload` names a script
+    the browser should start fetching now (plotly.js, needed by the live board a moment later)."""
+    link = f'<link rel="preload" href="{preload}" as="script">' if preload else ""
+    st.html(f"{link}<style>{CSS}\n{extra}</style>")

@@ -165,6 +165,11 @@ function item(root, spec) {
       div.appendChild(button);
     }
   } else if (spec.builder) {
+    // Reused while unchanged: a board rebuilt for another reason (a new warning) must not
+    // replace a <select> the user has open, or its change would be lost.
+    const key = JSON.stringify(spec.builder);
+    if (root.__builder && root.__builderKey === key) return root.__builder;
+    root.__builderKey = key;
     return builderPanel(root, spec.builder);
   }
   return div;
