@@ -98,8 +98,6 @@ def test_one_screen_at_1280x720(laptop):
     assert area["width"] >= 300 and area["height"] >= 300, f"output plot area {area['width']}x{area['height']} px"
 
 
-@pytest.mark.xfail(strict=False, reason="at 1280x720 the network diagram (div 523x360, drawing area 467x306) is "
-                                        "larger than the output (div 498x362, plot 304x304): for the UI owner")
 def test_output_is_the_largest_chart(laptop):
     _, boxes = laptop
     charts = boxes["charts"]
@@ -116,8 +114,6 @@ def test_output_is_the_largest_chart(laptop):
                                                                                 chart["area"]["height"]), name
 
 
-@pytest.mark.xfail(strict=False, reason="the toolbar is position: sticky but scrolls away: after 95 px of scrolling "
-                                        "its box is at top -95 px (its sticky parent block ends with it): for the UI owner")
 def test_toolbar_stays_in_view_when_the_page_scrolls(laptop):
     page, before = laptop
     page.mouse.move(640, 600)

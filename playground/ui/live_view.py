@@ -30,11 +30,11 @@ SLOW_EVERY = 4
 TABS = {"network": "Network", "gradients": "Gradient flow", "health": "Activation health"}
 # Margins as plotly's automargin makes them (colour bar, ticks), so the plot keeps what is left;
 # the axes are named in the hover text (x₁, x₂) rather than by titles that cost 20 px each.
-OUTPUT_LAYOUT = dict(height=362, margin=dict(l=40, r=82, t=16, b=40), title=None, showlegend=False,
+OUTPUT_LAYOUT = dict(height=370, margin=dict(l=40, r=82, t=16, b=40), title=None, showlegend=False,
                      xaxis_title_text=None, yaxis_title_text=None)
-# On a taller window the output grows: min(width × 0.9, window height − 358) px, at least 362.
-OUTPUT_FIT = {"min": 362, "reserve": 358, "aspect": 0.9}
-CURVES_LAYOUT = dict(height=162, margin=dict(l=50, r=58, t=30, b=30), title=None)
+# On a taller window the output grows: min(width × 0.9, window height − 350) px, at least 370.
+OUTPUT_FIT = {"min": 370, "reserve": 350, "aspect": 0.9}
+CURVES_LAYOUT = dict(height=154, margin=dict(l=50, r=58, t=30, b=30), title=None)
 DROPOUTS = [0.0, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9]
 
 
