@@ -11,16 +11,13 @@ from dataclasses import replace
 
 import streamlit as st
 
-from playground.activations import ACTIVATIONS
-from playground.layers import infer_shapes
-from playground.spec import LAYER_TYPES, MAX_LAYERS, MAX_UNITS, LayerSpec, Spec, SpecError
-from playground.ui.controls import layer_changed, layer_key, set_layers
 from playground.experiment import Experiment
+from playground.layers import KINDS, LAYER_TYPES, Field, infer_shapes
+from playground.spec import MAX_LAYERS, MAX_UNITS, LayerSpec, SpecError, new_layer
+from playground.ui.controls import layer_changed, layer_key, set_layers
 from playground.ui.state import flash, ss
 
 CARD_WIDTH = 132  # px; the cards wrap onto more rows in a narrow window
-LAYER_TITLES = {"dense": "Dense", "conv2d": "Conv 2-D", "maxpool2d": "Max pool", "avgpool2d": "Avg pool",
-                "flatten": "Flatten", "dropout": "Dropout", "batchnorm": "Batch norm"}
 
 
 def add_layer(exp: Experiment, drawn_with: int, kind: str | None = None) -> None:
@@ -32,19 +29,16 @@ def add_layer(exp: Experiment, drawn_with: int, kind: str | None = None) -> None
         flash("warning", f"The playground allows at most {MAX_LAYERS} hidden layers.")
         return
     kind = kind or ss.get(exp.key("new_layer_type"), "dense")
-    last_dense = next((l for l in reversed(spec.layers) if l.type == "dense"), None)
-    template = {"dense": last_dense or LayerSpec(units=4),
-                "conv2d": LayerSpec("conv2d", channels=8, kernel=3, padding=1, activation="relu"),
-                "maxpool2d": LayerSpec("maxpool2d", kernel=2), "avgpool2d": LayerSpec("avgpool2d", kernel=2),
-                "flatten": LayerSpec("flatten"), "dropout": LayerSpec("dropout", rate=0.25),
-                "batchnorm": LayerSpec("batchnorm")}[kind]
+    # A new dense layer copies the last one's width and activation (TensorFlow Playground's +).
+    last = next((l for l in reversed(spec.layers) if l.type == kind), None) if kind == "dense" else None
+    template = replace(last, residual=False) if last is not None else new_layer(kind)
     layers = list(spec.layers)
-    if kind in ("conv2d", "maxpool2d", "avgpool2d"):
-        # Image layers go before the first flatten / dense layer, where the data still has a shape.
-        at = next((i for i, l in enumerate(layers) if l.type in ("flatten", "dense")), len(layers))
+    if KINDS[kind].needs_image:
+        # Image layers go before the first flat layer, where the data still has a shape.
+        at = next((i for i, l in enumerate(layers) if KINDS[l.type].needs_flat or l.type == "flatten"), len(layers))
         layers.insert(at, template)
     else:
-        layers.append(replace(template, residual=False) if kind == "dense" else template)
+        layers.append(template)
     set_layers(exp, layers)
 
 
@@ -77,44 +71,32 @@ def change_layer(exp: Experiment, i: int, **changes) -> bool:
     return set_layers(exp, layers)
 
 
-def _layer_card(exp: Experiment, row, i: int, layer: LayerSpec, shape_text: str, image: bool) -> None:
-    key = lambda name: layer_key(exp, i, name)  # noqa: E731
+def _field_widget(exp: Experiment, i: int, f: Field) -> None:
+    """One layer field as its widget; the range is the registry's, so every value it can
+    take is one the spec accepts (and a link can hold no value the widget refuses)."""
+    common = dict(key=layer_key(exp, i, f.name), on_change=layer_changed, args=(exp, i, f.name),
+                  help=f.help or None)
+    if f.type == "int":
+        st.number_input(f.label, min_value=int(f.lo), max_value=int(f.hi), step=int(f.step or 1), **common)
+    elif f.type == "float":
+        st.slider(f.label, min_value=float(f.lo), max_value=float(f.hi), step=float(f.step or 0.05), **common)
+    elif f.type == "bool":
+        st.checkbox(f.label, **common)
+    else:
+        st.selectbox(f.label, list(f.options), **common)
+
+
+def _layer_card(exp: Experiment, row, i: int, layer: LayerSpec, shape_text: str) -> None:
+    kind = KINDS[layer.type]
     with row.container(border=True, key=exp.key(f"layer_card_{i}"), width=CARD_WIDTH):
-        st.markdown(f"**{i + 1}. {LAYER_TITLES[layer.type]}**  \n<small>{shape_text}</small>",
-                    unsafe_allow_html=True)
-        if layer.type == "dense":
-            st.number_input("Neurons", key=key("units"), min_value=1, max_value=MAX_UNITS, step=1,
-                            on_change=layer_changed, args=(exp, i, "units"))
-        if layer.type == "conv2d":
-            st.number_input("Channels", key=key("channels"), min_value=1, max_value=128, step=1,
-                            on_change=layer_changed, args=(exp, i, "channels"))
-        if layer.type in ("dense", "conv2d"):
-            st.selectbox("Activation", list(ACTIVATIONS), key=key("activation"),
-                         on_change=layer_changed, args=(exp, i, "activation"))
-        if layer.type in ("conv2d", "maxpool2d", "avgpool2d"):
-            st.number_input("Kernel", key=key("kernel"), min_value=1, max_value=15, step=1,
-                            on_change=layer_changed, args=(exp, i, "kernel"))
-        if layer.type == "dropout":
-            st.slider("Rate", key=key("rate"), min_value=0.0, max_value=0.9, step=0.05,
-                      on_change=layer_changed, args=(exp, i, "rate"))
+        st.markdown(f"**{i + 1}. {kind.title}**  \n<small>{shape_text}</small>", unsafe_allow_html=True)
+        for f in kind.fields:
+            if f.placement == "card":
+                _field_widget(exp, i, f)
         with st.popover("Options", width="stretch"):
-            if layer.type in ("dense", "conv2d"):
-                st.slider("Dropout", key=key("dropout"), min_value=0.0, max_value=0.9, step=0.05,
-                          on_change=layer_changed, args=(exp, i, "dropout"),
-                          help="Randomly zero this fraction of the layer's outputs while training.")
-                st.checkbox("Batch norm", key=key("batch_norm"), on_change=layer_changed, args=(exp, i, "batch_norm"),
-                            help="Normalise the pre-activations over each mini-batch.")
-            if layer.type == "dense":
-                st.checkbox("Skip connection", key=key("residual"), on_change=layer_changed,
-                            args=(exp, i, "residual"), help="Add the layer's input to its output (needs equal widths).")
-            if layer.type == "conv2d":
-                st.number_input("Stride", key=key("stride"), min_value=1, max_value=8, step=1,
-                                on_change=layer_changed, args=(exp, i, "stride"))
-                st.number_input("Padding", key=key("padding"), min_value=0, max_value=7, step=1,
-                                on_change=layer_changed, args=(exp, i, "padding"))
-            if layer.type in ("maxpool2d", "avgpool2d"):
-                st.number_input("Stride", key=key("stride"), min_value=1, max_value=8,
-                                step=1, on_change=layer_changed, args=(exp, i, "stride"))
+            for f in kind.fields:
+                if f.placement == "options":
+                    _field_widget(exp, i, f)
             c1, c2, c3 = st.columns(3)
             c1.button("←", key=exp.key(f"layer{i}_left"), on_click=move_layer, args=(exp, i, -1), help="Move earlier")
             c2.button("→", key=exp.key(f"layer{i}_right"), on_click=move_layer, args=(exp, i, 1), help="Move later")
@@ -152,8 +134,8 @@ def render_builder(exp: Experiment) -> None:
     if image:
         from playground.presets import IMAGE_PRESETS
 
-        bar.selectbox("New layer type", [t for t in LAYER_TYPES], key=exp.key("new_layer_type"),
-                      format_func=LAYER_TITLES.get, width=150)
+        bar.selectbox("New layer type", list(LAYER_TYPES), key=exp.key("new_layer_type"),
+                      format_func=lambda t: KINDS[t].title, width=150)
         bar.selectbox("Start from a preset", list(IMAGE_PRESETS), index=None, key=exp.key("image_preset"),
                       placeholder="LeNet-like convnet or small MLP…", on_change=_preset_chosen, args=(exp,),
                       width=260)
@@ -163,4 +145,4 @@ def render_builder(exp: Experiment) -> None:
     for i, layer in enumerate(spec.layers):
         s = by_index.get(i)
         shape_text = (f"→ {'×'.join(map(str, s.out_shape))} · {s.params:,} params" if s else "")
-        _layer_card(exp, row, i, layer, shape_text, image)
+        _layer_card(exp, row, i, layer, shape_text)

@@ -10,6 +10,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Callable
 
 from playground.experiment import Experiment
+from playground.layers import KINDS
 from playground.spec import LayerSpec, Spec, limits
 from playground.ui.state import set_spec, ss
 
@@ -63,18 +64,6 @@ CONTROLS: dict[str, Control] = {
     "classes": Control(lambda s: s.dataset.classes, _ds(classes=int)),
     "normalize": Control(lambda s: s.dataset.normalize, _ds(normalize=str)),
 }
-LAYER_CONTROLS: dict[str, Control] = {
-    "units": Control(lambda l: l.units, lambda l, v: replace(l, units=int(v))),
-    "activation": Control(lambda l: l.activation, lambda l, v: replace(l, activation=v)),
-    "dropout": Control(lambda l: l.dropout, lambda l, v: replace(l, dropout=float(v))),
-    "batch_norm": Control(lambda l: l.batch_norm, lambda l, v: replace(l, batch_norm=bool(v))),
-    "residual": Control(lambda l: l.residual, lambda l, v: replace(l, residual=bool(v))),
-    "channels": Control(lambda l: l.channels, lambda l, v: replace(l, channels=int(v))),
-    "kernel": Control(lambda l: l.kernel, lambda l, v: replace(l, kernel=int(v))),
-    "stride": Control(lambda l: l.stride, lambda l, v: replace(l, stride=int(v))),
-    "padding": Control(lambda l: l.padding, lambda l, v: replace(l, padding=int(v))),
-    "rate": Control(lambda l: l.rate, lambda l, v: replace(l, rate=float(v))),
-}
 
 
 def layer_key(exp: Experiment, i: int, name: str) -> str:
@@ -87,8 +76,8 @@ def sync_widgets(exp: Experiment, spec: Spec) -> None:
     for key, control in CONTROLS.items():
         ss[exp.key(key)] = control.get(spec)
     for i, layer in enumerate(spec.layers):
-        for name, control in LAYER_CONTROLS.items():
-            ss[layer_key(exp, i, name)] = control.get(layer)
+        for f in KINDS[layer.type].fields:  # the layer kind's own fields (layers.py)
+            ss[layer_key(exp, i, f.name)] = getattr(layer, f.name)
     sync_activation_all(exp, spec)
 
 
@@ -106,7 +95,8 @@ def changed(exp: Experiment, key: str) -> None:
 def layer_changed(exp: Experiment, i: int, name: str) -> None:
     """on_change of layer i's widget `name`."""
     layers = list(exp.spec.layers)
-    layers[i] = LAYER_CONTROLS[name].put(layers[i], ss[layer_key(exp, i, name)])
+    field = KINDS[layers[i].type].field(name)
+    layers[i] = replace(layers[i], **{name: field.parse(ss[layer_key(exp, i, name)])})
     if set_spec(exp, replace(exp.spec, layers=tuple(layers))) and name == "activation":
         sync_activation_all(exp, exp.spec)
 
