@@ -293,11 +293,17 @@ def _send_reply(conn, reply: tuple) -> None:
                                          f" (result was {type(value).__name__})"), status, load))
 
 
+NICENESS = int(os.environ.get("PLAYGROUND_TRAINER_NICE", "5"))
+
+
 def _process_main(conn, state_dir: str | None) -> None:
     """A pool process: answer commands, and between them train the playing trainers in turn."""
     # The server stops its daemonic pool processes with SIGTERM: exit through `finally`, so the
     # state file goes too.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    # Training yields to the page: on a machine with few cores the server and the browser
+    # answer a click first, and training takes every cycle they leave.
+    os.nice(NICENESS)
     from playground.train import configure_threads
 
     configure_threads(1)

@@ -93,7 +93,7 @@ CSS = """
 .pg-builder { display: flex; flex-direction: column; gap: 0.2rem; font-size: 0.8rem; }
 .pg-builder-top { display: flex; align-items: center; gap: 0.4rem; }
 .pg-builder-count { font-weight: 600; margin-left: 0.25rem; }
-.pg-builder-cols { position: relative; height: 3.6rem; }
+.pg-builder-cols { position: relative; height: 3.6rem; overflow: visible; }
 .pg-bcol { position: absolute; top: 0; transform: translateX(-50%); display: flex; flex-direction: column;
            align-items: center; gap: 0.1rem; z-index: 2; }
 .pg-bcol-row { display: flex; align-items: center; gap: 0.2rem; }
@@ -102,7 +102,13 @@ CSS = """
             background: #fff; cursor: pointer; font: inherit; line-height: 1; padding: 0; }
 .pg-round:hover:not(:disabled) { border-color: #0877bd; color: #0877bd; }
 .pg-round:disabled { opacity: 0.35; cursor: not-allowed; }
-.pg-bcol select { font: inherit; font-size: 0.75rem; max-width: 5.6rem; }
+.pg-bcol select { font: inherit; font-size: 0.75rem; max-width: 100%; }
+.pg-bcol.pg-narrow .pg-round { width: 1.1rem; height: 1.1rem; font-size: 0.7rem; }
+.pg-bcol.pg-narrow .pg-units { min-width: 1rem; font-size: 0.72rem; }
+.pg-bcol.pg-narrow .pg-bcol-row { gap: 0.05rem; }
+.pg-bcol.pg-narrow select { font-size: 0.62rem; width: 100%; }
+.pg-bcol.pg-tiny .pg-bcol-row { flex-direction: column; }
+.pg-bcol.pg-tiny select, .pg-bcol.pg-tiny .pg-options { display: none; }
 .pg-options { position: relative; font-size: 0.72rem; }
 .pg-options summary { cursor: pointer; color: rgba(49, 51, 63, 0.7); list-style: none; }
 .pg-options[open] .pg-options-body { position: absolute; top: 1.1rem; left: 50%; transform: translateX(-50%);

@@ -262,10 +262,15 @@ function placeBuilder(root) {
   const gd = cell.firstChild;
   const xa = gd && gd._fullLayout && gd._fullLayout.xaxis;
   const cols = panel.querySelector('.pg-builder-cols');
+  // Columns closer than a full control get the compact one, never wider than the gap.
+  const spacing = xa ? Math.abs(xa.l2p(1) - xa.l2p(0)) : cols.clientWidth / Math.max(1, panel.__columns);
   for (const node of cols.children) {
     const i = Number(node.dataset.col);
     const x = xa ? xa._offset + xa.l2p(i) : (i + 0.5) / panel.__columns * cols.clientWidth;
     node.style.left = x + 'px';
+    node.style.maxWidth = Math.max(34, spacing - 6) + 'px';
+    node.classList.toggle('pg-narrow', spacing < 96);
+    node.classList.toggle('pg-tiny', spacing < 62);  // many layers: −/n/+ stacked, the rest in Layer details
   }
 }
 
