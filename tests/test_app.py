@@ -184,7 +184,9 @@ def test_build_and_step_a_convnet(at):
     for view in ("attribution", "filters", "confusion", "health", "inspect"):
         at.segmented_control(key="image_view").set_value(view).run()
         assert not at.exception and not at.error, view
-    # Add a conv layer: it goes before the flatten, where the data still has a shape.
+    # Add a conv layer (the cards, under Layer details): it goes before the flatten, where the
+    # data still has a shape.
+    _details(at)
     at.selectbox(key="new_layer_type").select("conv2d").run()
     at.button(key="add_layer").click().run()
     types = [l.type for l in _exp(at).spec.layers]
@@ -198,6 +200,7 @@ def test_build_and_step_a_convnet(at):
 
 def test_image_presets(at):
     at.selectbox(key="problem").select("image").run()
+    _details(at)
     at.selectbox(key="image_preset").select("Small MLP").run()
     assert [l.type for l in _exp(at).spec.layers] == ["dense"]
     at.button(key="step").click().run()

@@ -191,7 +191,8 @@ def render_data_panel(exp: Experiment) -> None:
         n = limits("dataset.n_samples", spec.dataset.name)
         widget(exp, st.number_input, n.label, "n_samples", min_value=n.lo, max_value=n.hi, step=n.step,
                disabled=info is None)
-        widget(exp, st.number_input, "Data seed", "data_seed", min_value=0, max_value=2**31 - 1, step=1,
+        seed = limits("dataset.seed")
+        widget(exp, st.number_input, "Data seed", "data_seed", min_value=int(seed.lo), max_value=int(seed.hi), step=1,
                disabled=info is None)
         if info is not None and "classes" in info.options:
             widget(exp, st.slider, "Classes", "classes", min_value=2, max_value=8)

@@ -75,33 +75,34 @@ def _source_changed() -> None:
     ss.pop("user_image", None)
 
 
-def render_image_selector() -> None:
+def render_image_selector(exp: Experiment | None = None) -> None:
     """Which image the views explain: a test image, a drawing or an upload (outside the live fragment,
     so the drawing survives the refreshes)."""
     data = experiment().data
     if data.kind != "image":
         return
     h, w = data.input_shape[-2:]
-    with st.container(border=True, key="image_selector"):
-        c1, c2, c3 = st.columns([1, 1.1, 1.4], vertical_alignment="top")
-        with c1:
-            st.radio("Explain", ["test", "drawing", "upload"], key="image_source", on_change=_source_changed,
-                     format_func={"test": "a test image", "drawing": "my drawing", "upload": "an uploaded image"}.get)
-        source = ss.get("image_source", "test")
-        with c2:
-            if source == "test":
-                st.number_input("Test image #", min_value=0, max_value=max(0, len(data.x_test) - 1), step=1,
-                                key="image_index", help="Which test image the activation and attribution views show.")
-            elif source == "upload":
-                st.file_uploader("Image file", type=["png", "jpg", "jpeg", "bmp", "gif"], key="upload_image",
-                                 on_change=_uploaded_image, help="Resized to the model's input; shown white on black.")
-        with c3:
-            if source == "drawing":
-                st.caption(f"Draw (white on black); it is scaled to {w}×{h}.")
-                from playground.ui.draw_canvas import draw_canvas
+    # One row (the views stay on screen): which image, then which view of it.
+    row = st.container(horizontal=True, vertical_alignment="bottom", gap="medium", key="image_selector")
+    row.radio("Explain", ["test", "drawing", "upload"], key="image_source", on_change=_source_changed,
+              horizontal=True, width="content",
+              format_func={"test": "a test image", "drawing": "a drawing", "upload": "a file"}.get)
+    source = ss.get("image_source", "test")
+    if source == "test":
+        row.number_input("Test image #", min_value=0, max_value=max(0, len(data.x_test) - 1), step=1,
+                         key="image_index", width=140,
+                         help="Which test image the activation and attribution views show.")
+    elif source == "upload":
+        row.file_uploader("Image file", type=["png", "jpg", "jpeg", "bmp", "gif"], key="upload_image",
+                          on_change=_uploaded_image, width=300,
+                          help="Resized to the model's input; shown white on black.")
+    row.segmented_control("View", list(VIEWS), format_func=VIEWS.get, key="image_view", default="inspect",
+                          width="content")
+    if source == "drawing":
+        st.caption(f"Draw (white on black); it is scaled to {w}×{h}.")
+        from playground.ui.draw_canvas import draw_canvas
 
-                draw_canvas(h, w, key="draw_canvas", on_change=_drawn)
-        st.segmented_control("View", list(VIEWS), format_func=VIEWS.get, key="image_view", default="inspect")
+        draw_canvas(h, w, key="draw_canvas", on_change=_drawn)
 
 
 def _selection(data) -> tuple[int, np.ndarray | None]:
@@ -120,9 +121,9 @@ def _inspection(frame, data, figures: dict) -> list:
         items.append({"caption": "Draw a digit or upload an image above; until then the views show test image 0."})
     names = list(data.class_names)
     truth = f"true {names[ins.label]} · " if ins.label is not None else "your image · "
-    figures["selected_image_chart"] = image_grid(ins.image[None], [f"{truth}predicted {names[ins.predicted]}"], cols=1)
+    figures["selected_image_chart"] = image_grid(ins.image[None], [f"{truth}predicted {names[ins.predicted]}"],
+                                                 cols=1).update_layout(height=230, margin=dict(t=24, b=4, l=4, r=4))
     figures["probabilities_chart"] = dense_activations(ins.probabilities, "output: class probabilities", names)
-    items += ["selected_image_chart", "probabilities_chart"]
     for name, maps in ins.feature_maps.items():
         figures[f"fmap_{name}_chart"] = feature_maps(maps, name)
         items.append(f"fmap_{name}_chart")
@@ -216,5 +217,10 @@ def render_image_live(exp: Experiment) -> None:
     items = [{"note": w} for w in header.warnings] + items
     figures["img_curves_chart"] = loss_curves(header.history, "epoch", "classification")
     figures["img_stats_chart"] = stats_view(frame)
-    layout = [[(2.2, items), (1.0, ["img_curves_chart", "img_stats_chart"])]]
+    if "selected_image_chart" in figures:
+        # The image, what the network says it is, and the curves on top; the feature maps under.
+        layout = [[(0.6, ["selected_image_chart"]), (1.1, ["probabilities_chart"]), (1.3, ["img_curves_chart"])],
+                  [(2.2, items or [{"caption": "No hidden layers to show."}]), (1.0, ["img_stats_chart"])]]
+    else:
+        layout = [[(2.2, items), (1.0, ["img_curves_chart", "img_stats_chart"])]]
     live_board(exp.key("image_board"), layout, figures)

@@ -210,16 +210,17 @@ def live_fragment() -> None:
         show_flashes()
         try:
             if current.data.kind == "image":
-                from playground.ui.image_panel import render_image_live, render_image_selector
+                from playground.ui.image_panel import render_image_live
 
-                builder.render_builder(current)
-                render_image_selector()
                 render_image_live(current)
             else:
                 render_live(current)
-                if st.toggle("Layer details", key=current.key("layer_details"),
-                             help="Every layer as a card with its shape, parameters and options."):
-                    builder.render_builder(current)
+            # The cards are the image networks' builder (kernels, strides) and every layer's full
+            # detail for 2-D ones; shown on request, so the views stay on one screen.
+            if st.toggle("Layer details", key=current.key("layer_details"),
+                         help="Every layer as a card with its shape, parameters and options; "
+                              "add conv, pooling and other layers here."):
+                builder.render_builder(current)
         except TrainerLost as exc:
             st.error(str(exc))
 

@@ -36,6 +36,8 @@ header[data-testid="stHeader"] { display: none; }
     margin-right: 6px; background-size: 100% 100%; border-radius: 3px; border: 1px solid #ccc; order: 2; }
 [class*="st-key-feature_"] { margin-bottom: -0.35rem; }
 [data-testid="stSlider"] { padding-bottom: 0; }
+[class*="st-key-image_selector"] [data-testid="stWidgetLabel"] p { font-size: 0.8rem; }
+[data-testid="stProgress"] p { font-size: 0.75rem; }
 /* Metrics in one tight row. */
 [data-testid="stMetric"] { padding: 0; }
 [data-testid="stMetricValue"] { font-size: 1.15rem; }

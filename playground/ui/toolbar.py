@@ -18,7 +18,7 @@ from playground.experiment import Experiment
 from playground.initializers import INITS
 from playground.losses import LOSSES
 from playground.optimizers import OPTIMIZERS
-from playground.spec import Spec, SpecError
+from playground.spec import Spec, SpecError, limits
 from playground.ui.controls import (LEARNING_RATES, REG_RATES, choices_with, set_all_activations,
                                     widget)
 from playground.ui.state import flash, set_spec, ss
@@ -106,17 +106,19 @@ def _config_uploaded(exp: Experiment) -> None:
 def _training_menu(exp: Experiment) -> None:
     """Optimiser, loss, initialisation, clipping and seed: TensorFlow Playground has none of these."""
     spec = exp.spec
+    momentum, clip, seed = limits("optimizer.momentum"), limits("grad_clip"), limits("seed")  # the spec's ranges
     widget(exp, st.selectbox, "Optimizer", "optimizer", options=list(OPTIMIZERS), format_func=OPTIMIZER_TITLES.get)
-    widget(exp, st.slider, "Momentum", "momentum", min_value=0.0, max_value=0.99, step=0.01,
-           disabled=spec.optimizer.name not in ("sgd", "rmsprop"), help="Only SGD and RMSprop use momentum.")
+    widget(exp, st.slider, "Momentum", "momentum", min_value=float(momentum.lo), max_value=float(momentum.hi),
+           step=0.01, disabled=spec.optimizer.name not in ("sgd", "rmsprop"), help="Only SGD and RMSprop use momentum.")
     widget(exp, st.checkbox, "Nesterov momentum", "nesterov", disabled=spec.optimizer.name != "sgd")
     widget(exp, st.selectbox, "Loss", "loss", options=list(LOSSES), format_func=LOSS_TITLES.get)
     widget(exp, st.selectbox, "Initialization", "init", options=list(INITS), format_func=INIT_TITLES.get)
     widget(exp, st.checkbox, "Gradient clipping", "grad_clip_on", help="Clip the gradient's global L2 norm.")
     if spec.grad_clip is not None:
-        widget(exp, st.number_input, "Max gradient norm", "grad_clip", min_value=0.001, max_value=1e6,
-               step=0.1, format="%.3f")
-    widget(exp, st.number_input, "Seed (initial weights)", "seed", min_value=0, max_value=2**31 - 1, step=1)
+        widget(exp, st.number_input, "Max gradient norm", "grad_clip", min_value=float(clip.lo),
+               max_value=float(clip.hi), step=0.1, format="%.3f")
+    widget(exp, st.number_input, "Seed (initial weights)", "seed", min_value=int(seed.lo), max_value=int(seed.hi),
+           step=1)
 
 
 def _share_menu(exp: Experiment) -> None:
