@@ -252,7 +252,7 @@ def test_draw_a_digit_and_see_its_prediction(browser, app):
     url, _ = app
     page = open_page(browser, f"{url}/?{urlencode(image_spec('digits').to_query())}")
     page.locator(".st-key-image_board [data-chart=fmap_conv1_chart] .main-svg").first.wait_for(timeout=60_000)
-    page.get_by_text("my drawing").click()
+    page.get_by_text("a drawing", exact=True).click()
     canvas = page.locator(".st-key-draw_canvas canvas").first
     canvas.wait_for(timeout=30_000)
     box = canvas.bounding_box()
