@@ -158,3 +158,17 @@ def wait_engine(state_dir: str | Path, rid: str, condition, timeout: float = 30.
         time.sleep(0.05)
     raise AssertionError(f"the engine never reached {what or 'the awaited state'} within {timeout:.0f} s "
                          f"(runner {rid}, last state {state})")
+
+
+def launched_browser():
+    """A headless Chromium for a test module (see the `browser` fixture in conftest.py)."""
+    path = require_chromium()
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
+        try:
+            yield b
+        finally:
+            b.close()

@@ -18,3 +18,13 @@ torch.set_num_threads(1)
 
 # tests/browser.py is a helper module, importable as `browser` from the tests.
 sys.path.insert(0, str(ROOT / "tests"))
+
+import pytest  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """One headless Chromium per end-to-end test module (skipped, or failed in CI, without one)."""
+    from browser import launched_browser
+
+    yield from launched_browser()

@@ -11,7 +11,7 @@ from urllib.parse import parse_qs, urlencode, urlparse
 
 import pytest
 
-from browser import (ARTIFACTS, CHROMIUM_ARGS, button, engine_state, metric, open_page, require_chromium,
+from browser import (ARTIFACTS, button, engine_state, metric, open_page,
                      run_id, running_app, wait_engine)
 
 pytestmark = pytest.mark.e2e
@@ -28,18 +28,6 @@ NODES_PER_COLUMN = f"""() => {{
     for (const [col] of t.customdata) counts[col] = (counts[col] || 0) + 1;
     return Object.keys(counts).sort((a, b) => a - b).map(k => counts[k]);
 }}"""
-
-
-@pytest.fixture(scope="module")
-def browser():
-    path = require_chromium()
-    from playwright.sync_api import sync_playwright
-
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from browser import ARTIFACTS, CHROMIUM_ARGS, open_page, require_chromium, running_app
+from browser import ARTIFACTS, open_page, running_app
 
 pytestmark = pytest.mark.e2e
 
@@ -47,18 +47,6 @@ CLIPPED = """() => {
     const doc = document.documentElement;
     return {clipped: out, page: [doc.scrollWidth, doc.clientWidth], main: main ? [main.scrollWidth, main.clientWidth] : null};
 }"""
-
-
-@pytest.fixture(scope="module")
-def browser():
-    path = require_chromium()
-    from playwright.sync_api import sync_playwright
-
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture(scope="module")

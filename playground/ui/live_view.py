@@ -17,6 +17,7 @@ from playground.live import TrainerLost
 from playground.layers import infer_shapes
 from playground.spec import MAX_LAYERS, MAX_UNITS
 from playground.ui import builder
+from playground.ui.controls import sync_activation_all
 from playground.ui.live_board import live_board
 from playground.ui.state import claim, experiment, show_flashes, ss
 from playground.viz import dashboard
@@ -94,7 +95,8 @@ def _builder_event(exp: Experiment, event: dict) -> None:
         builder.change_layer(exp, i, units=int(event["value"]))
     elif action == "activation" and event.get("value") in ACTIVATIONS:
         if builder.change_layer(exp, i, activation=event["value"]):
-            st.rerun(scope="app")  # the toolbar's "all layers" activation shows it too
+            # The toolbar's "all layers" picker shows the new state ("mixed") at its next draw.
+            sync_activation_all(exp, exp.spec)
     elif action == "option" and event.get("name") in ("dropout", "batch_norm", "residual"):
         name, value = event["name"], event.get("value")
         builder.change_layer(exp, i, **{name: float(value) if name == "dropout" else bool(value)})
