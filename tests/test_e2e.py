@@ -43,7 +43,8 @@ def _ready(page) -> None:
 
 
 def _layers_in_url(page) -> list[dict]:
-    return json.loads(parse_qs(urlparse(page.url).query)["layers"][0])
+    # The address bar as the page has it (Playwright's page.url can lag a history.replaceState).
+    return json.loads(parse_qs(page.evaluate("location.search")[1:])["layers"][0])
 
 
 def _play_until_steps(page, state_dir, rid: str, steps: int) -> dict:
@@ -115,6 +116,28 @@ def test_builder_on_the_diagram(browser, app):
     assert page.locator(f"{BOARD} .pg-tabs button[data-tab=gradients]").get_attribute("aria-selected") == "true"
     assert page.locator(f"{BOARD} [data-chart=network_chart]").count() == 0
     page.screenshot(path=str(ARTIFACTS / "e2e-gradient-flow.png"))
+    page.close()
+
+
+def test_an_activation_changed_on_the_diagram_while_playing_stays(browser, app):
+    # Seen once: the toolbar's all-layers picker kept its old value in the browser and sent it
+    # back on the next page run (Pause), which set every layer back to it.
+    url, _ = app
+    page = open_page(browser, url, 1280, 720)
+    _ready(page)
+    button(page, "play").click()
+    page.wait_for_function("[...document.querySelectorAll('.st-key-play button')].some(b => b.innerText.includes('Pause'))",
+                           timeout=30_000)
+    page.locator(f"{BOARD} .pg-bcol[data-layer='0'] select[title='Activation of this layer']").select_option("relu")
+    page.wait_for_function("JSON.parse(new URLSearchParams(location.search).get('layers'))[0].activation === 'relu'",
+                           timeout=30_000)
+    button(page, "play").click()  # Pause: a whole page run
+    page.wait_for_function("[...document.querySelectorAll('.st-key-play button')].some(b => b.innerText.includes('Play'))",
+                           timeout=30_000)
+    page.wait_for_timeout(1500)
+    assert [layer.get("activation") for layer in _layers_in_url(page)] == ["relu", "tanh"]
+    # The toolbar's all-layers picker is drawn for the "mixed" state (its key names that state).
+    page.locator(".st-key-toolbar .st-key-activation_all_mixed").first.wait_for(state="attached", timeout=10_000)
     page.close()
 
 

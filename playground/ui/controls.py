@@ -78,13 +78,17 @@ def sync_widgets(exp: Experiment, spec: Spec) -> None:
     for i, layer in enumerate(spec.layers):
         for f in KINDS[layer.type].fields:  # the layer kind's own fields (layers.py)
             ss[layer_key(exp, i, f.name)] = getattr(layer, f.name)
-    sync_activation_all(exp, spec)
 
 
-def sync_activation_all(exp: Experiment, spec: Spec) -> None:
-    """The toolbar's one-for-all activation shows the common activation, or "mixed"."""
+def common_activation(spec: Spec) -> str:
+    """What the toolbar's one-for-all activation shows: the layers' common activation, or "mixed".
+
+    The toolbar derives it from the spec each time it is drawn. Writing it into the widget's state
+    from a live-view callback instead left the browser showing the old value, which it then sent
+    back on the next page run as if the user had chosen it: every layer went back to it.
+    """
     acts = {layer.activation for layer in spec.layers if layer.type in ("dense", "conv2d")}
-    ss[exp.key("activation_all")] = acts.pop() if len(acts) == 1 else "mixed"
+    return acts.pop() if len(acts) == 1 else "mixed"
 
 
 def changed(exp: Experiment, key: str) -> None:
@@ -97,8 +101,7 @@ def layer_changed(exp: Experiment, i: int, name: str) -> None:
     layers = list(exp.spec.layers)
     field = KINDS[layers[i].type].field(name)
     layers[i] = replace(layers[i], **{name: field.parse(ss[layer_key(exp, i, name)])})
-    if set_spec(exp, replace(exp.spec, layers=tuple(layers))) and name == "activation":
-        sync_activation_all(exp, exp.spec)
+    set_spec(exp, replace(exp.spec, layers=tuple(layers)))
 
 
 def set_layers(exp: Experiment, layers: list[LayerSpec]) -> bool:

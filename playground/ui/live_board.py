@@ -154,14 +154,14 @@ def _chart_names(layout: Layout) -> Iterable[str]:
 
 def live_board(key: str, layout: Layout, figures: dict[str, go.Figure], hold: Iterable[str] = (),
                on_event: Callable[[Event], None] | None = None, config: dict | None = None,
-               fit: dict[str, dict] | None = None) -> None:
+               fit: dict[str, dict] | None = None, query: str | None = None) -> None:
     """Draw `figures` laid out as `layout` in one board that stays mounted under `key`.
 
     Charts named in `hold` keep their traces and take only the new layout (images, shapes).
     `on_event` gets each click on a chart's point, toggle change and button press.
     `fit` sizes a chart to the window: {name: {"min", "reserve", "aspect"}} gives it the height
     min(width × aspect, window height − reserve), at least `min` px (the output grows on a
-    large screen and still fits a laptop's).
+    large screen and still fits a laptop's). `query`, if given, is put in the address bar.
     """
     config = {"displayModeBar": False, **(config or {})}
     src = plotly_js_url()
@@ -179,6 +179,8 @@ def live_board(key: str, layout: Layout, figures: dict[str, go.Figure], hold: It
     for name, rule in (fit or {}).items():
         if name in data["charts"]:
             data["charts"][name]["fit"] = rule
+    if query is not None:
+        data["query"] = query
     _component(key=key, data=data, on_event_change=changed)
 
 

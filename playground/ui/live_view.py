@@ -9,6 +9,7 @@ and while paused every HEARTBEAT_SECONDS, which tells the trainer pool the tab i
 from __future__ import annotations
 
 import math
+from urllib.parse import urlencode
 import streamlit as st
 
 from playground.activations import ACTIVATIONS
@@ -17,9 +18,8 @@ from playground.live import TrainerLost
 from playground.layers import infer_shapes
 from playground.spec import MAX_LAYERS, MAX_UNITS
 from playground.ui import builder
-from playground.ui.controls import sync_activation_all
 from playground.ui.live_board import live_board
-from playground.ui.state import claim, experiment, show_flashes, ss
+from playground.ui.state import claim, experiment, show_flashes, ss, url_query
 from playground.viz import dashboard
 
 FRAME_SECONDS = 0.25
@@ -94,9 +94,7 @@ def _builder_event(exp: Experiment, event: dict) -> None:
     elif action == "units":
         builder.change_layer(exp, i, units=int(event["value"]))
     elif action == "activation" and event.get("value") in ACTIVATIONS:
-        if builder.change_layer(exp, i, activation=event["value"]):
-            # The toolbar's "all layers" picker shows the new state ("mixed") at its next draw.
-            sync_activation_all(exp, exp.spec)
+        builder.change_layer(exp, i, activation=event["value"])  # the toolbar's picker follows at its next draw
     elif action == "option" and event.get("name") in ("dropout", "batch_norm", "residual"):
         name, value = event["name"], event.get("value")
         builder.change_layer(exp, i, **{name: float(value) if name == "dropout" else bool(value)})
@@ -193,7 +191,7 @@ def render_live(exp: Experiment) -> None:
     # took CPU from training on a 2-core machine. (A 1-D fit is drawn as a trace: never held.)
     hold = () if slow_frame else ("network_chart",) if data.kind == "curve" else ("network_chart", "output_chart")
     live_board(exp.key("live_board"), layout, figures, hold=hold, on_event=lambda event: _board_event(exp, event),
-               fit={"output_chart": OUTPUT_FIT})
+               fit={"output_chart": OUTPUT_FIT}, query=urlencode(url_query(exp)))
 
 
 def live_fragment() -> None:

@@ -160,10 +160,21 @@ def claim(exp: Experiment) -> None:
             _OWNERS[run_id] = (session, exp.runner, now)
 
 
-def write_url(exp: Experiment) -> None:
-    """Keep the address bar equal to the spec, so copying it shares the experiment."""
+def url_query(exp: Experiment) -> dict[str, str]:
+    """The address bar's query for an experiment: its spec, and the id of its trainer."""
     query = exp.spec.to_query()
     query[RUN_PARAM] = exp.runner.id
+    return query
+
+
+def write_url(exp: Experiment) -> None:
+    """Keep the address bar equal to the spec, so copying it shares the experiment.
+
+    A change made inside the live fragment does not reach the browser's address bar this way
+    (Streamlit sends query parameters with page runs), so the live board also carries the query
+    and puts it in the address bar itself (live_board.js).
+    """
+    query = url_query(exp)
     if st.query_params.to_dict() != query:
         st.query_params.from_dict(query)
 

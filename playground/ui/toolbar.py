@@ -19,8 +19,8 @@ from playground.initializers import INITS
 from playground.losses import LOSSES
 from playground.optimizers import OPTIMIZERS
 from playground.spec import Spec, SpecError, limits
-from playground.ui.controls import (LEARNING_RATES, REG_RATES, choices_with, set_all_activations,
-                                    widget)
+from playground.ui.controls import (LEARNING_RATES, REG_RATES, choices_with, common_activation,
+                                    set_all_activations, widget)
 from playground.ui.state import flash, set_spec, ss
 
 PROBLEMS = {"classification": "Classification", "regression": "Regression", "image": "Images"}
@@ -86,8 +86,13 @@ def _problem_changed(exp: Experiment) -> None:
     set_spec(exp, preset_for_problem(exp.spec, problem), custom=None, sync=True)
 
 
-def _activation_changed(exp: Experiment) -> None:
-    set_all_activations(exp, ss[exp.key("activation_all")])
+def _activation_changed(exp: Experiment, key: str, drawn: str) -> None:
+    """The toolbar's all-layers picker; `drawn` is the state it was drawn for. A picker drawn for
+    another state than the network's now (the network was edited on the diagram since) is stale:
+    what it sends is not the user's choice."""
+    if common_activation(exp.spec) != drawn or ss[key] == drawn:
+        return
+    set_all_activations(exp, ss[key])
 
 
 def _config_uploaded(exp: Experiment) -> None:
@@ -159,9 +164,15 @@ def render_toolbar(exp: Experiment) -> None:
                    help="Draw a new sample of the dataset (a new data seed).")
         widget(exp, knobs.selectbox, "Learning rate", "lr",
                options=choices_with(spec.optimizer.lr, LEARNING_RATES), format_func=lambda v: f"{v:g}", width=92)
-        act_options = list(ACTIVATIONS) + (["mixed"] if ss.get(k("activation_all")) == "mixed" else [])
-        knobs.selectbox("Activation", act_options, key=k("activation_all"), on_change=_activation_changed,
-                        args=(exp,), width=108,
+        # The key names the state the picker was drawn for: a change made on the diagram gives a
+        # new widget, so the browser cannot send the old picker's stale value back as a choice
+        # (seen: an edit on the diagram undone by the next page run).
+        common = common_activation(spec)
+        key = k(f"activation_all_{common}")
+        ss[key] = common
+        act_options = list(ACTIVATIONS) + (["mixed"] if common == "mixed" else [])
+        knobs.selectbox("Activation", act_options, key=key, on_change=_activation_changed,
+                        args=(exp, key, common), width=108,
                         help="Set every hidden layer's activation at once (each layer can differ on the diagram).")
         widget(exp, knobs.selectbox, "Regularization", "reg_kind", options=["none", "l1", "l2"],
                format_func=lambda v: {"none": "None", "l1": "L1", "l2": "L2"}[v], width=90)

@@ -314,6 +314,10 @@ export default function (component) {
   const { parentElement, data, setTriggerValue } = component;
   const root = parentElement.querySelector('.pg-board');
   root.__send = (event) => setTriggerValue('event', event);
+  // The experiment's link: changes made in the live views do not reach the address bar otherwise.
+  if (typeof data.query === 'string' && window.location.search !== '?' + data.query) {
+    window.history.replaceState(window.history.state, '', window.location.pathname + '?' + data.query + window.location.hash);
+  }
   const layoutKey = JSON.stringify(data.layout);
   if (root.__layoutKey !== layoutKey) {
     build(root, data.layout);
