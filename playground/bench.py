@@ -315,7 +315,8 @@ def _select(page, key: str, label: str):
     for _ in range(3):
         # react-aria closes an open list when the page scrolls, as a click's scroll-into-view can:
         # open it again then.
-        page.locator(f".st-key-{key} button[aria-label=Open]").first.click()
+        # [class*=]: the all-layers picker's key carries the state it shows ("activation_all_tanh").
+        page.locator(f"[class*='st-key-{key}'] button[aria-label=Open]").first.click()
         try:
             option.wait_for(timeout=3_000)
             return option
