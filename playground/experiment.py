@@ -43,7 +43,3 @@ class Experiment:
     def data(self):
         """The experiment's data bundle (built in this process, so views draw it without asking)."""
         return self.runner.data
-
-    def close(self) -> None:
-        """Free the trainer."""
-        self.runner.close()

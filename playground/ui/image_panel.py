@@ -34,12 +34,12 @@ def _gallery(name: str, seed: int, n: int, _data) -> tuple[np.ndarray, list[str]
     return class_gallery(_data, per_class=6)
 
 
-def render_gallery(exp=None) -> None:
+def render_gallery(exp: Experiment) -> None:
     """Samples of each class of the current image set (in the data column)."""
-    data = experiment().data
+    data = exp.data
     if data.kind != "image":
         return
-    images, titles = _gallery(data.name, experiment().spec.dataset.seed, len(data.raw_train), data)
+    images, titles = _gallery(data.name, exp.spec.dataset.seed, len(data.raw_train), data)
     with st.expander("Samples per class", expanded=False):
         st.plotly_chart(image_grid(images, titles, cols=6, title=""), key="gallery_chart", **CHART)
 
@@ -75,10 +75,10 @@ def _source_changed() -> None:
     ss.pop("user_image", None)
 
 
-def render_image_selector(exp: Experiment | None = None) -> None:
+def render_image_selector(exp: Experiment) -> None:
     """Which image the views explain: a test image, a drawing or an upload (outside the live fragment,
     so the drawing survives the refreshes)."""
-    data = experiment().data
+    data = exp.data
     if data.kind != "image":
         return
     h, w = data.input_shape[-2:]
