@@ -181,25 +181,16 @@ def _confusion(frame, data, figures: dict) -> list:
     return items
 
 
-def render_image_live(exp: Experiment) -> None:
-    """One frame of the image views, on the live board like the 2-D views."""
-    from playground.ui.live_board import live_board
-    from playground.ui.live_view import render_metrics
+# While training plays, the views of the image (feature maps, activations, attributions, filters,
+# confusion) are rebuilt on every SLOW_EVERY-th frame (once a second); the metrics, the progress
+# bar and the curves refresh every frame. Each image view costs the trainer's process a forward
+# pass (integrated gradients: 64) and the browser a redraw of several charts: at four a second,
+# a 2-core machine kept a Pause click waiting for seconds behind them.
+SLOW_EVERY = 4
 
-    runner, data = exp.runner, exp.data
-    index, user_image = _selection(data)
-    view = ss.get("image_view") or "inspect"
-    panels = {"inspect": ("inspect",), "attribution": ("inspect", "attribution"), "filters": ("filters",),
-              "confusion": ("confusion",), "health": ()}[view]
-    frame, _ = runner.frame(index=index, image=user_image, panels=panels)
-    header = frame.header
-    if header.diverged:
-        st.error(header.diverged)
-    if runner.status.get("error"):
-        st.error(runner.status["error"])
-    render_metrics(header)
-    st.progress(header.epoch_progress,
-                text=f"epoch {header.epoch + 1}: {header.epoch_progress:.0%} of the batches")
+
+def _image_views(frame, data, view: str) -> tuple[dict, list]:
+    """The figures and board items of the chosen image view."""
     figures: dict = {}
     if view == "inspect":
         items = _inspection(frame, data, figures)
@@ -214,9 +205,41 @@ def render_image_live(exp: Experiment) -> None:
         figures.update(img_gradient_bars_chart=bars, img_activation_gradient_chart=activation_gradient_view(frame),
                        img_gradient_heatmap_chart=heat)
         items = list(figures)
+    figures["img_stats_chart"] = stats_view(frame)
+    return figures, items
+
+
+def render_image_live(exp: Experiment) -> None:
+    """One frame of the image views, on the live board like the 2-D views."""
+    from playground.ui.live_board import live_board
+    from playground.ui.live_view import render_metrics
+
+    runner, data, view_state = exp.runner, exp.data, exp.view
+    index, user_image = _selection(data)
+    view = ss.get("image_view") or "inspect"
+    # What the slow views were drawn for: a new image, view, data or network redraws them at once.
+    drawn = (id(data), exp.spec.layers, view, index, id(user_image))
+    cache = ss.get(exp.key("_image_views"))
+    view_state.frame_count += 1
+    slow = (cache is None or cache[0] != drawn or not runner.playing or view == "filters"  # its sliders: every frame
+            or view_state.frame_count % SLOW_EVERY == 0)
+    panels = {"inspect": ("inspect",), "attribution": ("inspect", "attribution"), "filters": ("filters",),
+              "confusion": ("confusion",), "health": ()}[view] if slow else ()
+    frame, _ = runner.frame(index=index, image=user_image, panels=panels)
+    header = frame.header
+    if header.diverged:
+        st.error(header.diverged)
+    if runner.status.get("error"):
+        st.error(runner.status["error"])
+    render_metrics(header)
+    st.progress(header.epoch_progress,
+                text=f"epoch {header.epoch + 1}: {header.epoch_progress:.0%} of the batches")
+    if slow:
+        cache = ss[exp.key("_image_views")] = (drawn, *_image_views(frame, data, view))
+    _, views, items = cache
+    figures = dict(views)
     items = [{"note": w} for w in header.warnings] + items
     figures["img_curves_chart"] = loss_curves(header.history, "epoch", "classification")
-    figures["img_stats_chart"] = stats_view(frame)
     if "selected_image_chart" in figures:
         # The image, what the network says it is, and the curves on top; the feature maps under.
         layout = [[(0.6, ["selected_image_chart"]), (1.1, ["probabilities_chart"]), (1.3, ["img_curves_chart"])],
