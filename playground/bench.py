@@ -24,6 +24,7 @@ import statistics
 import tempfile
 import time
 from contextlib import contextmanager
+from urllib.parse import urlencode
 
 import torch
 
@@ -474,6 +475,22 @@ def _pause_timing(page, state_dir: str, rid: str) -> tuple[float | None, float |
     return stopped, shown, steps_after
 
 
+def _pause_rows(page, state_dir: str, rid: str, pauses: int, mode: str = "") -> dict[str, dict]:
+    """Play, then Pause, `pauses` times: the two Pause rows of the latency table for one mode."""
+    stopped, shown, moved = [], [], 0
+    for _ in range(pauses):
+        _play(page, state_dir, rid)
+        time.sleep(0.3)
+        s, p, m = _pause_timing(page, state_dir, rid)
+        stopped.append(s)
+        shown.append(p)
+        moved += m
+    rows = {f"Pause{mode} -> training stopped": summarise(stopped, BUDGETS["Pause -> training stopped"]),
+            f"Pause{mode} -> Play shown": summarise(shown, BUDGETS["Pause -> Play shown"])}
+    rows[f"Pause{mode} -> training stopped"]["steps_after_stop"] = moved
+    return rows
+
+
 def _app_errors(page) -> list[str]:
     """The first line of each exception the app shows on the page now."""
     return page.evaluate("""() => [...document.querySelectorAll('[data-testid=stException]')]
@@ -531,18 +548,13 @@ def browser_latency(browser, url: str, state_dir: str, viewport: tuple[int, int]
         results[state] = {name: summarise(timings[name], CLICK_BUDGET) for name in timings}
         errors += _app_errors(page)
     if pauses:
-        stopped, shown, moved = [], [], 0
-        for _ in range(pauses):
-            _play(page, state_dir, rid)
-            time.sleep(0.3)
-            s, p, m = _pause_timing(page, state_dir, rid)
-            stopped.append(s)
-            shown.append(p)
-            moved += m
-        pause = {"Pause -> training stopped": summarise(stopped, BUDGETS["Pause -> training stopped"]),
-                 "Pause -> Play shown": summarise(shown, BUDGETS["Pause -> Play shown"])}
-        pause["Pause -> training stopped"]["steps_after_stop"] = moved
-        results.setdefault("playing", {}).update(pause)
+        results.setdefault("playing", {}).update(_pause_rows(page, state_dir, rid, pauses))
+        # Pause in every mode: the image views are the heaviest page to click through.
+        image_page = _open(browser, f"{url}/?{urlencode(image_spec('digits').to_query())}", viewport)
+        image_page.locator(IMAGE_CELLS + " .main-svg").first.wait_for(timeout=60_000)
+        results["playing"].update(_pause_rows(image_page, state_dir, helpers.run_id(image_page), pauses, " (images)"))
+        errors += _app_errors(image_page)
+        image_page.close()
     if problem_cycles:  # last: a failed switch leaves the page unusable for the rest
         _idle(page)
         for name, samples in _problem_timings(page, problem_cycles).items():
@@ -593,7 +605,6 @@ def browser_live_epochs_per_second(spec: Spec, seconds: float, viewport: tuple[i
     `session` is a `browser_session()`'s (browser, url, state dir); without it one is started.
     Needs playwright and a Chromium (PLAYGROUND_CHROMIUM or `chromium` on the PATH).
     """
-    from urllib.parse import urlencode
 
     if session is None:
         with browser_session() as started:

@@ -135,3 +135,16 @@ def _build(ds, features: tuple[str, ...], custom: CustomData | None) -> DataBund
         input_shape, feature_names = (len(features),), features
     return DataBundle(ds.name, kind, task, n_classes, tuple(class_names), raw_train, raw_test, y_train, y_test,
                       x_train, x_test, input_shape, feature_names, mean, std)
+
+
+def class_gallery(data, per_class: int = 8) -> tuple[np.ndarray, list[str]]:
+    """Up to per_class training images of each class, grouped by class: (n, H, W) and their titles."""
+    picks: list[int] = []
+    titles: list[str] = []
+    for c in range(data.n_classes):
+        idx = np.flatnonzero(data.y_train == c)[:per_class]
+        picks.extend(int(i) for i in idx)
+        titles.extend(str(data.class_names[c]) if c < len(data.class_names) else str(c) for _ in idx)
+    raw = data.raw_train
+    images = raw[picks].reshape(len(picks), *raw.shape[-2:]) if picks else np.zeros((0, *raw.shape[-2:]), np.float32)
+    return np.array(images, dtype=np.float32), titles

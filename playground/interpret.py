@@ -236,19 +236,6 @@ def confident_mistakes(trainer, k: int = 12) -> list[dict]:
              "predicted": int(pred[i]), "confidence": float(confidence[i])} for i in order]
 
 
-def class_gallery(data, per_class: int = 8) -> tuple[np.ndarray, list[str]]:
-    """Up to per_class training images of each class, grouped by class: (n, H, W) and their titles."""
-    picks: list[int] = []
-    titles: list[str] = []
-    for c in range(data.n_classes):
-        idx = np.flatnonzero(data.y_train == c)[:per_class]
-        picks.extend(int(i) for i in idx)
-        titles.extend(str(data.class_names[c]) if c < len(data.class_names) else str(c) for _ in idx)
-    raw = data.raw_train
-    images = raw[picks].reshape(len(picks), *raw.shape[-2:]) if picks else np.zeros((0, *raw.shape[-2:]), np.float32)
-    return np.array(images, dtype=np.float32), titles
-
-
 # Training images for the live activation statistics and ∂L/∂a: one forward and one backward
 # pass on 128 28×28 images costs ~13 ms here, less than the forward-only pass on 256 it replaced
 # (~20 ms), and a conv channel still has 128·h·w values to be dead or alive on.

@@ -14,6 +14,7 @@ import numpy as np
 import streamlit as st
 from PIL import Image, UnidentifiedImageError
 
+from playground.data import class_gallery
 from playground.experiment import Experiment
 from playground.ui.state import experiment, flash, ss
 from playground.viz import (attribution_overlay, confusion_matrix, dense_activations, feature_maps, filters,
@@ -29,8 +30,6 @@ CHART = {"config": {"displayModeBar": False}}  # the image views mostly stay put
 
 @st.cache_data(show_spinner=False, max_entries=8)
 def _gallery(name: str, seed: int, n: int, _data) -> tuple[np.ndarray, list[str]]:
-    from playground.interpret import class_gallery  # torch: loaded only when images are shown
-
     return class_gallery(_data, per_class=6)
 
 
