@@ -39,7 +39,7 @@ MAX_SEED = 2**31 - 1
 # so 8 is generous; Python's own JSON parser recurses per level and its int() refuses 4,300 digits.
 MAX_JSON_DEPTH = 8
 MAX_NUMBER_CHARS = 40             # a number written with more characters is refused unread
-MAX_CONFIG_BYTES = 1_000_000      # a config of 16 layers is ~2 KB; this bounds what is read at all
+MAX_CONFIG_BYTES = 2**20          # 1 MB; a config of 16 layers is ~2 KB: this bounds what is read at all
 # The fields of each layer type that its JSON form carries (the rest keep their defaults).
 LAYER_FIELDS: dict[str, tuple[str, ...]] = {name: kind.field_names for name, kind in layer_registry.KINDS.items()}
 # Options written out only when switched on, so configs and links stay short.

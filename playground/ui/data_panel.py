@@ -109,7 +109,8 @@ def _csv_uploaded(exp: Experiment) -> None:
     if upload is None:
         return
     try:
-        X, y, task = datasets.load_points_csv(upload.getvalue())
+        upload.seek(0)
+        X, y, task = datasets.load_points_csv(upload)  # reads at most its byte cap, stops at the row cap
     except datasets.DatasetError as exc:
         flash("error", f"{upload.name} was not loaded: {exc}")
         return
@@ -203,7 +204,8 @@ def render_data_panel(exp: Experiment) -> None:
             st.markdown("**Your own data (CSV)**")
             st.caption("Columns `x1`, `x2` and `label` (classes) or `target` (regression), one point per row.")
             st.file_uploader("Upload points", type=["csv"], key=exp.key("upload_csv"), on_change=_csv_uploaded,
-                             args=(exp,), label_visibility="collapsed")
+                             args=(exp,), label_visibility="collapsed",
+                             max_upload_size=datasets.MAX_CSV_BYTES // 2**20)
     if image:
         from playground.ui.image_panel import render_gallery
 
