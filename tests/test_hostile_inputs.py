@@ -119,8 +119,8 @@ def test_cli_refuses_a_bad_config_in_one_line(tmp_path, capsys, text, says):
 
 def test_cli_refuses_a_huge_config_unread(tmp_path, capsys):
     path = tmp_path / "huge.json"
-    with open(path, "w") as f:  # 3 million layers, ~50 MB
-        f.write('{"layers": [' + ",".join(['{"type":"dense","units":4}'] * 3_000_000) + "]}")
+    layer = '{"type":"dense","units":4}'
+    path.write_text('{"layers": [' + (layer + ",") * 2_999_999 + layer + "]}")  # 3 million layers, ~80 MB
     assert "larger than 1,048,576 bytes" in _fail_line(capsys, ["--config", str(path)])
 
 
