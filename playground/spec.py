@@ -55,6 +55,10 @@ class SpecError(ValueError):
         self.path = path
         self.message = message
 
+    def __reduce__(self):
+        """Pickled by its two parts (a refusal from a trainer process crosses to the app server)."""
+        return type(self), (self.path, self.message)
+
 
 @dataclass(frozen=True)
 class DatasetSpec:

@@ -57,6 +57,8 @@ def test_link_at_the_spec_extremes_is_drawn_by_its_widgets(opened):
     assert not at.exception and not at.error
     assert at.slider(key="noise").value == 50 and at.slider(key="train_ratio").value == 90
     assert at.slider(key="momentum").value == 0.99
+    at.toggle(key="layer_details").set_value(True).run()  # the layer cards
+    assert at.slider(key="layer0_dropout").value == 0.9 and at.slider(key="layer0_dropout").max == 0.9
 
 
 def test_samples_widget_shows_what_is_trained_on(opened):

@@ -249,3 +249,21 @@ def test_idx_gzip_bomb_is_streamed_not_inflated(tmp_path):
     assert path.stat().st_size < 200_000
     with pytest.raises(DatasetError, match="extra bytes"):
         datasets.read_idx(path)
+
+
+def test_batch_norm_with_one_uploaded_training_point_is_refused():
+    from playground.data import CustomData
+    from playground.train import Trainer
+
+    X, y, task = datasets.load_points_csv("x1,x2,label\n0,0,0\n1,1,1\n0,1,0\n1,0,1\n")
+    spec = Spec.from_dict({"dataset": {"name": "custom", "train_ratio": 0.1}, "layers": [{"type": "batchnorm"}]})
+    with pytest.raises(SpecError) as info:
+        Trainer(spec, CustomData(X, y, task))
+    assert info.value.path == "dataset.train_ratio" and "1 sample" in str(info.value)
+
+
+def test_a_refusal_crosses_from_a_trainer_process_intact():
+    import pickle
+
+    back = pickle.loads(pickle.dumps(SpecError("batch_size", "must be at least 2 with batch norm")))
+    assert (type(back), back.path, str(back)) == (SpecError, "batch_size", "batch_size: must be at least 2 with batch norm")
