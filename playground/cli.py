@@ -44,7 +44,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _fail(message: str) -> int:
-    print(f"error: {message}", file=sys.stderr)
+    print(f"error: {' '.join(message.split(chr(10)))}", file=sys.stderr)  # one line, whatever a key held
     return 2
 
 

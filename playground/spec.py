@@ -51,6 +51,8 @@ class SpecError(ValueError):
     """A spec field that is missing, of the wrong type or out of range; `path` names it."""
 
     def __init__(self, path: str, message: str):
+        # A pasted paragraph as a name is echoed in part only: the message stays readable.
+        path, message = _elide(path, 120), _elide(message, 600)
         super().__init__(f"{path}: {message}" if path else message)
         self.path = path
         self.message = message
@@ -58,6 +60,14 @@ class SpecError(ValueError):
     def __reduce__(self):
         """Pickled by its two parts (a refusal from a trainer process crosses to the app server)."""
         return type(self), (self.path, self.message)
+
+
+def _elide(text: str, limit: int) -> str:
+    """text, or its start and end around " … " when longer than limit (the end often lists the options)."""
+    if len(text) <= limit:
+        return text
+    head = limit // 4
+    return f"{text[:head]} … {text[len(text) - (limit - head - 3):]}"
 
 
 @dataclass(frozen=True)

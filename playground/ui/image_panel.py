@@ -65,7 +65,12 @@ def _drawn() -> None:
     ss.pop("user_image", None)
     if pixels:
         h, w = experiment().data.input_shape[-2:]
-        ss.user_image = np.asarray(pixels, dtype=np.float32).reshape(h, w)
+        try:  # the browser sends what it sends: a drawing made for another image size is not used
+            drawing = np.asarray(pixels, dtype=np.float32).reshape(h, w)
+        except (ValueError, TypeError):
+            flash("warning", f"The drawing does not fit this dataset's {h}×{w} images; draw it again.")
+            return
+        ss.user_image = np.clip(np.nan_to_num(drawing), 0.0, 1.0)
         ss.image_source = "drawing"
 
 
