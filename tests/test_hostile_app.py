@@ -123,6 +123,14 @@ def test_hostile_csv_uploads_are_refused(opened):
         assert _exp(at).spec == Spec()
 
 
+def test_samples_of_an_uploaded_csv_are_its_rows(opened):
+    at = opened()
+    _upload(at, "upload_csv", "four.csv", b"x1,x2,label\n0,0,0\n1,1,1\n0,1,0\n1,0,1\n", "text/csv")
+    assert len(_exp(at).custom.X) == 4 and not at.error
+    assert "n_samples" not in [n.key for n in at.number_input]  # no widget showing another number
+    assert any("the 4 rows of your CSV" in c.value for c in at.caption)
+
+
 def test_image_upload_bomb_is_refused_and_a_good_image_is_used(opened):
     at = opened({"dataset.name": "digits", "features": "x1", "layers": '[{"type":"dense","units":8}]'})
     at.radio(key="image_source").set_value("upload").run()

@@ -189,9 +189,11 @@ def render_data_panel(exp: Experiment) -> None:
            max_value=round(noise.hi * 100), step=5, format="%d%%", disabled=info is None)
     widget(exp, st.select_slider, "Batch size", "batch_size", options=choices_with(spec.batch_size, BATCH_SIZES))
     with st.popover("Data options", icon=":material/database:", width="stretch"):
-        n = limits("dataset.n_samples", spec.dataset.name)
-        widget(exp, st.number_input, n.label, "n_samples", min_value=n.lo, max_value=n.hi, step=n.step,
-               disabled=info is None)
+        if info is not None:
+            n = limits("dataset.n_samples", spec.dataset.name)
+            widget(exp, st.number_input, n.label, "n_samples", min_value=n.lo, max_value=n.hi, step=n.step)
+        else:  # uploaded points: the CSV's rows are what is trained on (there may be fewer than 10)
+            st.caption(f"Samples: the {len(exp.custom.X) if exp.custom else 0} rows of your CSV.")
         seed = limits("dataset.seed")
         widget(exp, st.number_input, "Data seed", "data_seed", min_value=int(seed.lo), max_value=int(seed.hi), step=1,
                disabled=info is None)
