@@ -21,8 +21,15 @@ DEFAULT_EPOCHS = 100
 MAX_THREADS = 64  # more intra-op threads than this is a typo, not a machine
 
 
+class _OneLineParser(argparse.ArgumentParser):
+    """argparse whose errors are one line and exit 2, as a bad config's are (not usage, then the error)."""
+
+    def error(self, message: str):
+        self.exit(2, f"error: {self.prog}: {message} (see --help)\n")
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m playground", description=__doc__.split("\n")[0])
+    parser = _OneLineParser(prog="python -m playground", description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
     train = sub.add_parser("train", help="train a config headless and print a JSON summary")
     train.add_argument("--config", required=True, help="a spec JSON file (the app's 'Download config')")

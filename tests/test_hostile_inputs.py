@@ -271,3 +271,15 @@ def test_a_refusal_crosses_from_a_trainer_process_intact():
 
     back = pickle.loads(pickle.dumps(SpecError("batch_size", "must be at least 2 with batch norm")))
     assert (type(back), back.path, str(back)) == (SpecError, "batch_size", "batch_size: must be at least 2 with batch norm")
+
+
+@pytest.mark.parametrize("argv", [["--threads", "abc"], ["--steps", "1e3"], ["--steps", "1", "--epochs", "1"],
+                                  ["--nope"], []])
+def test_cli_option_errors_are_one_line_too(tmp_path, capsys, argv):
+    path = tmp_path / "spec.json"
+    path.write_text("{}")
+    with pytest.raises(SystemExit) as info:
+        main(["train", *(["--config", str(path)] if argv else []), *argv])
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and err.startswith("error: python -m playground")
