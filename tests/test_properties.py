@@ -144,7 +144,7 @@ csv_texts = st.builds(
     headers, st.lists(st.tuples(numbers, numbers, labels), min_size=3, max_size=12), st.sampled_from([",", ";", "\t"]))
 
 
-@settings(max_examples=150, derandomize=True, deadline=None)
+@settings(max_examples=100, derandomize=True, deadline=None)
 @given(st.one_of(csv_texts, st.binary(max_size=60)))
 def test_a_generated_csv_loads_or_is_refused(data):
     try:
