@@ -60,7 +60,6 @@ def train_command(args: argparse.Namespace) -> int:
     import datasets
     from playground.data import CustomData
     from playground.spec import MAX_CONFIG_BYTES, Spec, SpecError
-    from playground.train import Trainer, configure_threads, recommended_threads
 
     if args.data_dir:
         os.environ["PLAYGROUND_DATA_DIR"] = args.data_dir
@@ -95,6 +94,8 @@ def train_command(args: argparse.Namespace) -> int:
         return _fail("--steps and --epochs must not be negative")
     if args.threads is not None and not 1 <= args.threads <= MAX_THREADS:
         return _fail(f"--threads must be between 1 and {MAX_THREADS}, got {args.threads}")
+    from playground.train import Trainer, configure_threads, recommended_threads  # torch: only for a good config
+
     try:
         started = time.perf_counter()
         trainer = Trainer(spec, custom)
