@@ -51,6 +51,15 @@ def test_hostile_link_shows_a_message_and_the_default(opened, params, field):
     assert _exp(at).spec == Spec()
 
 
+@pytest.mark.parametrize("n", ["50000", "10"])
+def test_link_to_uploaded_data_falls_back_to_circle(opened, n):
+    at = opened({"dataset.name": "custom", "dataset.n_samples": n,
+                 "layers": '[{"type":"dense","units":3,"batch_norm":true}]'})
+    assert any("uploaded CSV data, which a link cannot carry" in e.value for e in at.error)
+    spec = _exp(at).spec
+    assert spec.dataset.name == "circle" and spec.dataset.n_samples is None and spec.layers[0].batch_norm
+
+
 def test_link_at_the_spec_extremes_is_drawn_by_its_widgets(opened):
     at = opened({"dataset.noise": "0.5", "dataset.train_ratio": "0.9", "optimizer.momentum": "0.99",
                  "layers": '[{"type":"dense","units":4,"dropout":0.9}]'})
