@@ -17,7 +17,7 @@ from playground.layers import KINDS, LAYER_TYPES
 from playground.spec import Spec, SpecError
 
 FEW = settings(max_examples=40, derandomize=True, deadline=None, suppress_health_check=list(HealthCheck))
-VERY_FEW = settings(max_examples=8, derandomize=True, deadline=None, suppress_health_check=list(HealthCheck))
+VERY_FEW = settings(max_examples=6, derandomize=True, deadline=None, suppress_health_check=list(HealthCheck))
 # Not the downloadable sets: a generated spec must not start a download.
 NAMES = [n for n in datasets.names() if n not in ("mnist", "fashion_mnist")]
 
