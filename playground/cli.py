@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import sys
 import time
@@ -20,8 +21,15 @@ DEFAULT_EPOCHS = 100
 MAX_THREADS = 64  # more intra-op threads than this is a typo, not a machine
 
 
+class _OneLineParser(argparse.ArgumentParser):
+    """argparse whose errors are one line and exit 2, as a bad config's are (not usage, then the error)."""
+
+    def error(self, message: str):
+        self.exit(2, f"error: {self.prog}: {message} (see --help)\n")
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m playground", description=__doc__.split("\n")[0])
+    parser = _OneLineParser(prog="python -m playground", description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
     train = sub.add_parser("train", help="train a config headless and print a JSON summary")
     train.add_argument("--config", required=True, help="a spec JSON file (the app's 'Download config')")
@@ -43,7 +51,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _fail(message: str) -> int:
-    print(f"error: {message}", file=sys.stderr)
+    print(f"error: {' '.join(message.split(chr(10)))}", file=sys.stderr)  # one line, whatever a key held
     return 2
 
 
@@ -51,22 +59,28 @@ def train_command(args: argparse.Namespace) -> int:
     """Load, validate, train, print the summary."""
     import datasets
     from playground.data import CustomData
-    from playground.spec import Spec, SpecError
-    from playground.train import Trainer, configure_threads, recommended_threads
+    from playground.spec import MAX_CONFIG_BYTES, Spec, SpecError
 
     if args.data_dir:
         os.environ["PLAYGROUND_DATA_DIR"] = args.data_dir
     try:
-        text = Path(args.config).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        return _fail(f"cannot read config {args.config}: {exc.strerror if isinstance(exc, OSError) else 'not UTF-8 text'}")
+        with open(args.config, "rb") as f:  # bounded: a 50 MB config is refused unread
+            text = f.read(MAX_CONFIG_BYTES + 1)
+    except OSError as exc:
+        return _fail(f"cannot read config {args.config}: {exc.strerror}")
+    if len(text) > MAX_CONFIG_BYTES:
+        return _fail(f"config {args.config}: larger than {MAX_CONFIG_BYTES:,} bytes (a spec is a few KB); not read")
     try:
         spec = Spec.from_json(text)
         if args.seed is not None:
-            spec = replace(spec, seed=args.seed)
+            try:
+                spec = spec.with_changes(seed=args.seed)
+            except SpecError as exc:
+                return _fail(f"--seed {exc.message}")
         custom = None
         if args.data:
-            X, y, task = datasets.load_points_csv(Path(args.data).read_bytes())
+            with open(args.data, "rb") as f:
+                X, y, task = datasets.load_points_csv(f)
             custom = CustomData(X, y, task)
             if spec.dataset.name != "custom":
                 spec = replace(spec, dataset=replace(spec.dataset, name="custom"))
@@ -80,6 +94,8 @@ def train_command(args: argparse.Namespace) -> int:
         return _fail("--steps and --epochs must not be negative")
     if args.threads is not None and not 1 <= args.threads <= MAX_THREADS:
         return _fail(f"--threads must be between 1 and {MAX_THREADS}, got {args.threads}")
+    from playground.train import Trainer, configure_threads, recommended_threads  # torch: only for a good config
+
     try:
         started = time.perf_counter()
         trainer = Trainer(spec, custom)
@@ -95,8 +111,32 @@ def train_command(args: argparse.Namespace) -> int:
         return _fail(str(exc).replace("\n", " "))
     result = trainer.summary()
     result["seconds"] = round(seconds, 4)
-    print(json.dumps(result))
+    print(json.dumps(strict_json(result), allow_nan=False))
     return 0
+
+
+def strict_json(result: dict) -> dict:
+    """`result` with every NaN or infinity as null, and a `message` saying which and why.
+
+    json.dumps writes them as NaN / Infinity, which is not JSON: jq and JSON.parse refuse it.
+    """
+    replaced: list[str] = []
+
+    def clean(value, path: str):
+        if isinstance(value, float) and not math.isfinite(value):
+            replaced.append(f"{path} ({value})")
+            return None
+        if isinstance(value, dict):
+            return {k: clean(v, f"{path}.{k}" if path else k) for k, v in value.items()}
+        if isinstance(value, (list, tuple)):
+            return [clean(v, f"{path}[{i}]") for i, v in enumerate(value)]
+        return value
+
+    out = clean(result, "")
+    if replaced:
+        why = f"not finite numbers, written as null: {', '.join(replaced)}"
+        out["message"] = f"{out['message']} ({why})" if out.get("message") else why[0].upper() + why[1:]
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:

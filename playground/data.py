@@ -90,6 +90,11 @@ def n_samples_of(ds: Any) -> int | None:
     return datasets.get(ds.name).default_n
 
 
+def n_train_of(n: int, train_ratio: float) -> int:
+    """Training samples of n at train_ratio: at least one, and at least one left for the test set."""
+    return min(max(1, round(n * train_ratio)), n - 1)
+
+
 def build_data(spec, custom: CustomData | None = None) -> DataBundle:
     """Generate (or take the uploaded) data for `spec`, split it and compute model inputs."""
     return _build(spec.dataset, tuple(spec.features), custom)
@@ -118,7 +123,7 @@ def _build(ds, features: tuple[str, ...], custom: CustomData | None) -> DataBund
             else (tuple(str(i) for i in range(n_classes)) if task == "classification" else ())
     order = rng.permutation(len(X))
     X, y = X[order], y[order]
-    n_train = min(max(1, round(len(X) * ds.train_ratio)), len(X) - 1)
+    n_train = n_train_of(len(X), ds.train_ratio)
     raw_train, raw_test, y_train, y_test = X[:n_train], X[n_train:], y[:n_train], y[n_train:]
     y_dtype = np.int64 if task == "classification" else np.float32
     y_train, y_test = y_train.astype(y_dtype), y_test.astype(y_dtype)

@@ -8,12 +8,10 @@ is on screen.
 """
 from __future__ import annotations
 
-import io
-
 import numpy as np
 import streamlit as st
-from PIL import Image, UnidentifiedImageError
 
+import datasets
 from playground.data import class_gallery
 from playground.experiment import Experiment
 from playground.ui.state import experiment, flash, ss
@@ -50,13 +48,13 @@ def _uploaded_image() -> None:
         return
     h, w = experiment().data.input_shape[-2:]
     try:
-        img = Image.open(io.BytesIO(upload.getvalue())).convert("L").resize((w, h), Image.Resampling.LANCZOS)
-    except (UnidentifiedImageError, OSError, ValueError):
-        flash("error", f"{upload.name} is not an image this app can read (PNG, JPEG, BMP, GIF).")
+        if upload.size > datasets.MAX_IMAGE_BYTES:  # refused before its bytes are touched
+            raise datasets.DatasetError(f"the file is {upload.size / 2**20:.1f} MB; "
+                                        f"at most {datasets.MAX_IMAGE_BYTES / 2**20:g} MB")
+        pixels = datasets.load_user_image(upload.getvalue(), h, w)
+    except datasets.DatasetError as exc:
+        flash("error", f"{upload.name} was not used: {exc}.")
         return
-    pixels = np.asarray(img, dtype=np.float32) / 255.0
-    if pixels.mean() > 0.5:  # dark strokes on white paper: invert to the data's white-on-black
-        pixels = 1.0 - pixels
     ss.user_image = pixels
     ss.image_source = "upload"
 
@@ -66,7 +64,12 @@ def _drawn() -> None:
     ss.pop("user_image", None)
     if pixels:
         h, w = experiment().data.input_shape[-2:]
-        ss.user_image = np.asarray(pixels, dtype=np.float32).reshape(h, w)
+        try:  # the browser sends what it sends: a drawing made for another image size is not used
+            drawing = np.asarray(pixels, dtype=np.float32).reshape(h, w)
+        except (ValueError, TypeError):
+            flash("warning", f"The drawing does not fit this dataset's {h}×{w} images; draw it again.")
+            return
+        ss.user_image = np.clip(np.nan_to_num(drawing), 0.0, 1.0)
         ss.image_source = "drawing"
 
 
@@ -93,6 +96,7 @@ def render_image_selector(exp: Experiment) -> None:
                          help="Which test image the activation and attribution views show.")
     elif source == "upload":
         row.file_uploader("Image file", type=["png", "jpg", "jpeg", "bmp", "gif"], key="upload_image",
+                          max_upload_size=datasets.MAX_IMAGE_BYTES // 2**20,
                           on_change=_uploaded_image, width=300,
                           help="Resized to the model's input; shown white on black.")
     row.segmented_control("View", list(VIEWS), format_func=VIEWS.get, key="image_view", default="inspect",

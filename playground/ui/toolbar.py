@@ -18,7 +18,7 @@ from playground.experiment import Experiment
 from playground.initializers import INITS
 from playground.losses import LOSSES
 from playground.optimizers import OPTIMIZERS
-from playground.spec import Spec, SpecError, limits
+from playground.spec import MAX_CONFIG_BYTES, Spec, SpecError, limits
 from playground.ui.controls import (LEARNING_RATES, REG_RATES, choices_with, common_activation,
                                     set_all_activations, widget)
 from playground.ui.state import flash, set_spec, ss
@@ -100,6 +100,8 @@ def _config_uploaded(exp: Experiment) -> None:
     if upload is None:
         return
     try:
+        if upload.size > MAX_CONFIG_BYTES:  # refused before its bytes are touched
+            raise SpecError("", f"the file is {upload.size:,} bytes; a config is at most {MAX_CONFIG_BYTES:,}")
         spec = Spec.from_json(upload.getvalue())
     except SpecError as exc:
         flash("error", f"{upload.name} was not loaded, nothing changed: {exc}")
@@ -133,7 +135,7 @@ def _share_menu(exp: Experiment) -> None:
                        mime="application/json", key=exp.key("download_config"), on_click="ignore",
                        icon=":material/download:", width="stretch")
     st.file_uploader("Load a config", type=["json"], key=exp.key("upload_config"), on_change=_config_uploaded,
-                     args=(exp,))
+                     args=(exp,), max_upload_size=MAX_CONFIG_BYTES // 2**20)
     st.caption("Configs also run headless: `python -m playground train --config playground-spec.json`.")
 
 
