@@ -271,3 +271,74 @@ def image_frame(trainer, index: int = 0, image: np.ndarray | None = None, target
     confusion = confusion_matrix(trainer) if "confusion" in panels else None
     mistakes = confident_mistakes(trainer) if "confusion" in panels else []
     return ImageFrame(inspection, filters, confusion, mistakes)
+
+
+def input_sensitivity(trainer, resolution: int = 50, eps: float = 1e-3) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Saliency on the 2-D plane: (xs, ys, |∂ŷ/∂(x₁, x₂)|₂ at each grid point, (res, res)).
+
+    ŷ is what the output map shows (P(class 1), the regression value, or the top class's
+    probability). The derivative is with respect to the raw point, through whatever features
+    the network sees, by central differences (the features are NumPy formulas, so autograd
+    cannot reach through them).
+    """
+    from playground.features import grid_points
+
+    data = trainer.data
+    if data.kind == "image":
+        raise ValueError("input sensitivity on the plane needs a 2-D set; for images use the attributions")
+    xs, ys, points = grid_points(resolution)
+
+    def shown(p: np.ndarray) -> torch.Tensor:
+        out = trainer.predict(data.inputs_for_points(p))
+        if data.task == "regression":
+            return out[:, 0].double()
+        if data.n_outputs == 1:
+            return torch.sigmoid(out[:, 0]).double()
+        return torch.softmax(out, dim=1).max(dim=1).values.double()
+
+    partials = []
+    for axis in range(2):
+        step = np.zeros(2, dtype=np.float32)
+        step[axis] = eps
+        partials.append((shown(points + step) - shown(points - step)) / (2 * eps))
+    grad = torch.stack(partials, dim=1)
+    return xs, ys, grad.norm(dim=1).reshape(resolution, resolution).cpu().numpy()
+
+
+def initial_model(trainer) -> nn.Module:
+    """The trainer's network with its initial weights (rebuilt from the seed; the trainer is untouched)."""
+    from playground.model import build_model
+
+    spec, data = trainer.spec, trainer.data
+    return build_model(spec.layers, data.input_shape, data.n_outputs, spec.init, seed=spec.seed).to(trainer.device)
+
+
+def top_activating_images(trainer, layer_name: str, channel: int, k: int = 8,
+                          max_samples: int = 1000) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The test images that excite one conv channel most: (indices, mean activations, raw images (k, H, W)).
+
+    A channel's excitation is its feature map's mean over positions (Zeiler & Fergus 2014 show
+    the top patches; the whole image is enough to see which class or stroke a unit likes).
+    """
+    model, data = trainer.model, trainer.data
+    block = dict(model.named_children()).get(layer_name)
+    if not isinstance(block, ConvBlock):
+        raise ValueError(f"{layer_name!r} is not a conv layer; conv layers: {', '.join(conv_layer_names(model))}")
+    if not 0 <= channel < block.conv.out_channels:
+        raise IndexError(f"{layer_name} has {block.conv.out_channels} channels; {channel} does not exist")
+    x = torch.as_tensor(data.x_test[:max_samples], device=trainer.device)
+    was_training = model.training
+    model.eval()
+    parts = []
+    try:
+        with torch.inference_mode(), capture_activations({layer_name: block}) as acts:
+            for chunk in x.split(512):
+                model(chunk)
+                parts.append(acts[layer_name][:, channel].mean(dim=(1, 2)))  # (chunk,)
+    finally:
+        model.train(was_training)
+    scores = torch.cat(parts).cpu().numpy()
+    order = np.argsort(-scores)[:k]
+    height, width = data.input_shape[-2:]
+    images = np.asarray(data.raw_test)[order].reshape(len(order), height, width)
+    return order, scores[order], images
