@@ -7,11 +7,14 @@ without momentum), with the batch loss before and after the step on that same ba
 """
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 
 import numpy as np
 import torch
 from torch import nn
+
+from playground.train import weight_penalty
 
 
 @dataclass
@@ -47,18 +50,26 @@ def _batch_loss(trainer, xb: torch.Tensor, yb: torch.Tensor) -> float:
         model.train(was_training)
 
 
-def backprop_step(trainer) -> BackpropStep:
-    """Run one mini-batch step of the trainer and report its gradients and updates on the links."""
+def backprop_step(trainer, apply: bool = True) -> BackpropStep:
+    """One mini-batch step's gradients and updates on the links.
+
+    apply=True runs the trainer's next step (the one Play would run: its optimiser, penalty
+    and clipping) and reports the update it made. apply=False leaves the trainer untouched: it
+    works on a copy of the network, takes the plain gradient-descent step Δw = −η ∂L/∂w on the
+    same next batch (with the penalty) and reports that, so a view can preview the step.
+    """
     if trainer.diverged or trainer.stopped:
         raise ValueError(trainer.diverged or trainer.stopped)
     if trainer._cursor >= len(trainer._batches):
         trainer._start_epoch()
     xb, yb = trainer._batches[trainer._cursor]  # the batch train_steps(1) will use
+    lr = trainer.spec.optimizer.lr
+    loss_before = _batch_loss(trainer, xb, yb)
+    if not apply:
+        return _preview(trainer, xb, yb, lr, loss_before)
     dense = [(name, layer) for name, layer in trainer.model.weight_layers() if isinstance(layer, nn.Linear)]
     before = {name: layer.weight.detach().clone() for name, layer in dense}
-    loss_before = _batch_loss(trainer, xb, yb)
     trainer.train_steps(1)
-    lr = trainer.spec.optimizer.lr
     links = {}
     for name, layer in dense:
         grad = layer.weight.grad
@@ -66,3 +77,27 @@ def backprop_step(trainer) -> BackpropStep:
         w0 = before[name].cpu().numpy()
         links[name] = LinkStep(w0, g, layer.weight.detach().cpu().numpy() - w0, -lr * g)
     return BackpropStep(links, loss_before, _batch_loss(trainer, xb, yb), len(xb), lr, trainer.step_count)
+
+
+def _preview(trainer, xb: torch.Tensor, yb: torch.Tensor, lr: float, loss_before: float) -> BackpropStep:
+    """The plain SGD step on a copy of the network: the trainer's weights and .grad stay as they are."""
+    model = copy.deepcopy(trainer.model)
+    model.train()
+    dense = [(name, layer) for name, layer in model.weight_layers() if isinstance(layer, nn.Linear)]
+    weights = [layer.weight for _, layer in dense]
+    with torch.inference_mode(False), torch.enable_grad():
+        loss = trainer.loss_fn(model(xb), yb)
+        penalty = weight_penalty(trainer.spec.regularization, [layer.weight for _, layer in model.weight_layers()])
+        if penalty is not None:
+            loss = loss + penalty
+        grads = torch.autograd.grad(loss, weights)
+    links = {}
+    with torch.no_grad():
+        for (name, layer), g in zip(dense, grads):
+            w0 = layer.weight.detach().cpu().numpy().copy()
+            g_np = g.detach().cpu().numpy()
+            layer.weight -= lr * g
+            links[name] = LinkStep(w0, g_np, -lr * g_np, -lr * g_np)
+        model.eval()
+        loss_after = float(trainer.loss_fn(model(xb), yb))
+    return BackpropStep(links, loss_before, loss_after, len(xb), lr, trainer.step_count)

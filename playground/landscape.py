@@ -44,6 +44,17 @@ class Landscape:
     path_epochs: list[int]        # the epoch of each path point
     path_loss: list[float]        # the loss at each snapshot (the true one, not the slice's)
     seconds: float                # time to compute
+    other_paths: list[np.ndarray] = None  # (m, 2) each: the `extra_paths` given, in (α, β)
+
+    def project(self, snapshots: np.ndarray) -> np.ndarray:
+        """(n, 2) coordinates of weight vectors in this slice (least squares on its basis; NumPy only).
+
+        Works for another run of the same architecture too: the optimisers experiment draws every
+        run's path on one landscape.
+        """
+        offsets = np.asarray(snapshots, dtype=np.float64) - self.center
+        coords, *_ = np.linalg.lstsq(self.basis.T.astype(np.float64), offsets.T, rcond=None)
+        return coords.T
 
 
 def flat_parameters(model: torch.nn.Module) -> torch.Tensor:
@@ -117,25 +128,25 @@ def _pca_basis(center: np.ndarray, snapshots: np.ndarray) -> np.ndarray:
     return basis
 
 
-def project(landscape: Landscape, snapshots: np.ndarray) -> np.ndarray:
-    """(n, 2) coordinates of weight vectors in the landscape's slice (least squares on its basis).
-
-    Works for another run of the same architecture too: the optimisers experiment draws every
-    run's path on one landscape.
-    """
-    offsets = np.asarray(snapshots, dtype=np.float64) - landscape.center
-    coords, *_ = np.linalg.lstsq(landscape.basis.T.astype(np.float64), offsets.T, rcond=None)
-    return coords.T
+def trajectory_snapshots(trainer) -> np.ndarray | None:
+    """The trainer's recorded weight snapshots, (n, n_parameters), or None (model too large)."""
+    trajectory = getattr(trainer, "trajectory", None)
+    if trajectory is None or not trajectory.weights:
+        return None
+    return np.array(trajectory.weights, dtype=np.float64)
 
 
 def loss_landscape(trainer, resolution: int = 30, span: float = 1.0, directions: str = "random",
-                   seed: int = 0, max_samples: int = LANDSCAPE_SAMPLES) -> Landscape:
+                   seed: int = 0, max_samples: int = LANDSCAPE_SAMPLES,
+                   extra_paths: list[np.ndarray] | None = None) -> Landscape:
     """The training loss over a resolution² grid of the slice around the current weights.
 
     `span` is the half-width of the grid in units of the directions (1: a step of one whole
     filter norm, as in the paper's plots); with directions="pca" the grid covers the path with
     a margin. The path comes from `trainer.trajectory` (None when the model is too large for
-    snapshots).
+    snapshots). `extra_paths` are other runs' snapshots (trajectory_snapshots of trainers of the
+    same architecture, e.g. other optimisers from the same initial weights): they join the PCA
+    and are projected into `other_paths`, so every run's path is drawn on this one slice.
     """
     if directions not in ("random", "pca"):
         raise ValueError(f"directions must be 'random' or 'pca', got {directions!r}")
@@ -144,22 +155,27 @@ def loss_landscape(trainer, resolution: int = 30, span: float = 1.0, directions:
     center_t = flat_parameters(model).float()
     center = center_t.cpu().numpy().astype(np.float64)
     trajectory = getattr(trainer, "trajectory", None)
-    snapshots = np.array(trajectory.weights, dtype=np.float64) if trajectory is not None and trajectory.weights else None
+    snapshots = trajectory_snapshots(trainer)
+    extra = [np.asarray(p, dtype=np.float64) for p in (extra_paths or []) if p is not None and len(p)]
+    if any(p.shape[1] != center.size for p in extra):
+        raise ValueError("extra_paths must come from networks of the same architecture")
     if directions == "pca":
         if snapshots is None:
             raise ValueError("no weight snapshots for this model: the PCA slice needs the training path")
-        basis = _pca_basis(center, snapshots)
+        basis = _pca_basis(center, np.concatenate([snapshots, *extra]))
     else:
         g = torch.Generator().manual_seed(seed)
         basis = torch.stack([filter_normalised_direction(model, g), filter_normalised_direction(model, g)]).cpu().numpy()
         basis = basis.astype(np.float64)
     landscape = Landscape(np.zeros(0), np.zeros(0), np.zeros((0, 0)), math.nan, directions, center, basis,
-                          None, [], [], 0.0)
+                          None, [], [], 0.0, [])
     if snapshots is not None:
-        landscape.path = project(landscape, snapshots)
+        landscape.path = landscape.project(snapshots)
         landscape.path_epochs = list(trajectory.epochs)
+    landscape.other_paths = [landscape.project(p) for p in extra]
     if directions == "pca" and landscape.path is not None:
-        lo, hi = landscape.path.min(axis=0), landscape.path.max(axis=0)
+        every = np.concatenate([landscape.path, *landscape.other_paths])
+        lo, hi = every.min(axis=0), every.max(axis=0)
         margin = 0.25 * np.maximum(hi - lo, 1e-3)
         a_range, b_range = (lo[0] - margin[0], hi[0] + margin[0]), (lo[1] - margin[1], hi[1] + margin[1])
     else:

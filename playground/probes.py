@@ -242,3 +242,25 @@ def activation_variance(model, x: torch.Tensor) -> dict[str, float]:
     from layer to layer: shrinking means a vanishing signal, growing an exploding one.
     """
     return {name: float(a.float().var()) for name, a in hidden_activations(model, x).items()}
+
+
+def weight_gradient_norms(trainer, max_samples: int | None = 1000) -> dict[str, float]:
+    """‖∂L/∂W‖₂ of each weight layer on the training set (not one mini-batch), eval mode.
+
+    Without the noise of a single batch, the ratio between layers is the network's, which is
+    what the vanishing-gradients experiment compares. The parameters' .grad is left alone.
+    """
+    model = trainer.model
+    x, y = trainer._x_train, trainer._y_train
+    if max_samples is not None:
+        x, y = x[:max_samples], y[:max_samples]
+    named = model.weight_tensors()
+    was_training = model.training
+    model.eval()
+    try:
+        with torch.inference_mode(False), torch.enable_grad():
+            loss = trainer.loss_fn(model(x), y)
+            grads = torch.autograd.grad(loss, [w for _, w in named], allow_unused=True)
+    finally:
+        model.train(was_training)
+    return {name: float(g.double().norm()) if g is not None else 0.0 for (name, _), g in zip(named, grads)}

@@ -125,6 +125,15 @@ class WeightTrajectory:
             self.stride *= 2
 
 
+def weight_penalty(reg, weights: list[torch.Tensor]) -> torch.Tensor | None:
+    """The L1 / L2 penalty of a RegularizationSpec on these weights (None when off)."""
+    if reg.kind == "none" or reg.rate == 0:
+        return None
+    if reg.kind == "l1":
+        return reg.rate * sum(w.abs().sum() for w in weights)
+    return reg.rate * sum((w * w).sum() for w in weights)
+
+
 class Trainer:
     """Trains the network of a spec; `reset()` restores the same initial weights from the seed."""
 
@@ -235,12 +244,7 @@ class Trainer:
         self._cursor = 0
 
     def _penalty(self) -> torch.Tensor | None:
-        reg = self.spec.regularization
-        if reg.kind == "none" or reg.rate == 0:
-            return None
-        if reg.kind == "l1":
-            return reg.rate * sum(w.abs().sum() for w in self._weights)
-        return reg.rate * sum((w * w).sum() for w in self._weights)
+        return weight_penalty(self.spec.regularization, self._weights)
 
     def train_steps(self, n: int = 1) -> int:
         """Run up to n mini-batch steps (across epoch ends); returns how many ran."""
