@@ -84,20 +84,21 @@ def _preview(trainer, xb: torch.Tensor, yb: torch.Tensor, lr: float, loss_before
     model = copy.deepcopy(trainer.model)
     model.train()
     dense = [(name, layer) for name, layer in model.weight_layers() if isinstance(layer, nn.Linear)]
-    weights = [layer.weight for _, layer in dense]
+    params = list(model.parameters())  # biases move too, as in the real step
     with torch.inference_mode(False), torch.enable_grad():
         loss = trainer.loss_fn(model(xb), yb)
         penalty = weight_penalty(trainer.spec.regularization, [layer.weight for _, layer in model.weight_layers()])
         if penalty is not None:
             loss = loss + penalty
-        grads = torch.autograd.grad(loss, weights)
+        grads = dict(zip(map(id, params), torch.autograd.grad(loss, params, allow_unused=True)))
     links = {}
     with torch.no_grad():
-        for (name, layer), g in zip(dense, grads):
-            w0 = layer.weight.detach().cpu().numpy().copy()
-            g_np = g.detach().cpu().numpy()
-            layer.weight -= lr * g
-            links[name] = LinkStep(w0, g_np, -lr * g_np, -lr * g_np)
+        for name, layer in dense:
+            g_np = grads[id(layer.weight)].detach().cpu().numpy()
+            links[name] = LinkStep(layer.weight.detach().cpu().numpy().copy(), g_np, -lr * g_np, -lr * g_np)
+        for p in params:
+            if grads[id(p)] is not None:
+                p -= lr * grads[id(p)]
         model.eval()
         loss_after = float(trainer.loss_fn(model(xb), yb))
     return BackpropStep(links, loss_before, loss_after, len(xb), lr, trainer.step_count)
