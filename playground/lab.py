@@ -599,11 +599,14 @@ EXPERIMENTS: dict[str, LabExperiment] = {e.name: e for e in (
         views=("gradient_norms",)),
     LabExperiment(
         "initialisation", "Initialisation",
-        "All-zero weights give every unit of a layer the same input, gradient and update: they stay identical "
-        "forever (symmetry), and a zero tanh layer passes no gradient at all. N(0, 1) makes 16-input tanh units "
-        "saturate; Xavier (Glorot & Bengio 2010) scales weights by 1/√fan-in so the variance of activations "
-        "stays level across layers; Kaiming (He et al. 2015) is derived for ReLU — on tanh PyTorch uses its "
-        "linear gain (1), which here is close to Xavier's tanh gain of 5/3 scaled down.",
+        "All-zero weights give every unit of a layer the same input, gradient and update, so they stay identical "
+        "(symmetry); with tanh, zero weights pass no gradient back at all and the net stays at chance. Xavier "
+        "(Glorot & Bengio 2010) scales weights so the activations' variance stays level from layer to layer; "
+        "Kaiming (He et al. 2015) is derived for ReLU, and on tanh PyTorch's Kaiming uses the linear gain 1 "
+        "instead of tanh's 5/3, so here the variance shrinks layer by layer. N(0, 1) pushes 16-input tanh units "
+        "towards ±1. A surprise, checked with plain PyTorch on the same data and nets: within 40 epochs N(0, 1) "
+        "trains this 4 × 16 tanh net about as well as Xavier (67-75 % vs 64-80 % test accuracy on three seeds; "
+        "plain PyTorch 69-74 % vs 65-72 %): four layers are too few for saturation to stop Adam.",
         tuple(LabRun(label, _spec(_INIT_BASE, init=init)) for label, init in
               (("zeros", "zeros"), ("N(0, 1)", "normal"), ("Xavier", "xavier_uniform"), ("Kaiming", "kaiming_uniform"))),
         40, _measure_init, _verdict_init,
@@ -645,7 +648,9 @@ EXPERIMENTS: dict[str, LabExperiment] = {e.name: e for e in (
         "l1_vs_l2", "L1 vs L2 regularisation",
         "L2 adds λw² to the loss: its pull on a weight is 2λw, which fades as w shrinks, so weights become small "
         "but not zero. L1 adds λ|w|: a constant pull λ that drives every weight the data does not need to zero, "
-        "a sparse net. (With Adam, L2 behaves differently: the optimiser rescales the penalty's gradient too.)",
+        "a sparse net. With Adam both penalties' gradients are rescaled per weight; checked here and with plain "
+        "PyTorch on this net (Adam 0.01, 60 epochs): L2 left 1 % (plain: 0 %) of weights near zero, L1 40 % "
+        "(plain: 49 %). The 'half the weights near zero with Adam + L2' seen once elsewhere did not reproduce.",
         tuple(LabRun(label, _spec(_REG_BASE, regularization=RegularizationSpec(kind, rate))) for label, kind, rate in
               (("none", "none", 0.0), ("L2 0.01", "l2", 0.01), ("L1 0.01", "l1", 0.01))),
         60, _measure_sparsity, _verdict_sparsity,

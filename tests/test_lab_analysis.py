@@ -246,3 +246,26 @@ def test_top_activating_images_are_sorted_by_the_channel_mean():
         means = trainer.model.conv1(x)[:, 3].mean(dim=(1, 2)).numpy()
     assert list(order) == list(np.argsort(-means)[:5])
     assert np.allclose(scores, means[order], atol=1e-6) and images.shape == (5, 8, 8)
+
+
+def test_loss_curves_mark_the_early_stop_and_every_lab_view_draws():
+    from playground.lab import EXPERIMENTS, VIEW_DATA
+    from playground.viz.curves import loss_curves
+    from playground.viz.lab import FIGURES
+
+    trainer = Trainer(_overfitting_spec(patience=5))
+    trainer.train_epochs(100)
+    fig = loss_curves(trainer.history.as_dict())
+    xs = sorted(shape.x0 for shape in fig.layout.shapes)
+    assert xs == sorted([trainer.best_epoch, trainer.stopped_epoch])
+    assert not loss_curves(Trainer(SMALL).history.as_dict()).layout.shapes  # no marks without early stopping
+    # Each view an experiment names gets data from a (briefly trained) run and draws at least one figure.
+    for name in ("vanishing_gradients", "l1_vs_l2", "optimisers", "representation_learning", "backprop_step",
+                 "universal_approximation", "loss_functions", "initialisation", "regularisation"):
+        e = EXPERIMENTS[name]
+        trainers = [(run.label, Trainer(run.spec)) for run in e.runs[:2]]
+        for _, t in trainers:
+            t.train_epochs(3)
+        for view in e.views:
+            figs = FIGURES[view]([(label, VIEW_DATA[view](t)) for label, t in trainers])
+            assert figs and all(f.data for f in figs), (name, view)

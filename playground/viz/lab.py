@@ -5,7 +5,6 @@ hidden_space.py, backprop.py, approximation.py, ...) and returns a plotly Figure
 """
 from __future__ import annotations
 
-import math
 from types import SimpleNamespace
 from typing import Any, Callable
 
@@ -13,6 +12,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from ._common import empty_figure, make_figure, to_float_list
+from .curves import epoch_marks
 from .colors import BLUE, DARK, DIVERGING, ORANGE, QUALITATIVE, class_colors
 from .images import attribution_overlay, feature_maps, filters, image_grid
 
@@ -201,17 +201,6 @@ def input_sensitivity(xs: np.ndarray, ys: np.ndarray, sensitivity: np.ndarray) -
                        title="Input sensitivity (saliency)", height=360)
 
 
-def mark_epochs(fig: go.Figure, history: dict[str, list]) -> go.Figure:
-    """Add the history's marks (early stop, best epoch) to a loss chart as vertical lines."""
-    styles = {"best_epoch": ("best epoch", "#2ca02c", "dot"), "early_stop": ("early stop", "#d62728", "dash")}
-    for key, (label, colour, dash) in styles.items():
-        epoch = (history.get(key) or [None])[-1]
-        if epoch is not None and math.isfinite(epoch):
-            fig.add_vline(x=epoch, line=dict(color=colour, dash=dash, width=1.5),
-                          annotation=dict(text=f"{label} {epoch}", font=dict(size=11)))
-    return fig
-
-
 def gradient_norms(by_run: dict[str, dict[str, float]]) -> go.Figure:
     """‖∂L/∂W‖ per layer on the training set, one group of bars per run (log scale)."""
     traces = [dict(type="bar", x=list(norms), y=[v if v > 0 else None for v in norms.values()], name=label,
@@ -229,11 +218,14 @@ def loss_overlay(by_run: dict[str, dict[str, list]]) -> go.Figure:
         for key, dash in (("train_loss", "solid"), ("test_loss", "dash")):
             traces.append(dict(type="scatter", x=h.get("epoch", []), y=to_float_list(h.get(key, [])), mode="lines",
                                name=f"{label} {key.split('_')[0]}", line=dict(color=colour, dash=dash, width=2)))
-    fig = make_figure(traces, dict(xaxis=dict(title=dict(text="epoch")), yaxis=dict(type="log", title=dict(text="loss")),
-                                   legend=dict(orientation="h", y=-0.25)), title="Loss", height=340)
+    shapes, notes = [], []
     for h in by_run.values():
-        mark_epochs(fig, h)
-    return fig
+        s, n = epoch_marks(h)
+        shapes += s
+        notes += n
+    return make_figure(traces, dict(xaxis=dict(title=dict(text="epoch")), yaxis=dict(type="log", title=dict(text="loss")),
+                                    legend=dict(orientation="h", y=-0.25), shapes=shapes, annotations=notes),
+                       title="Loss", height=340)
 
 
 Runs = list[tuple[str, Any]]  # (run label, the data VIEW_DATA[name] returned for that run)
