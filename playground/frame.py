@@ -224,6 +224,8 @@ def build_header(trainer, activation_grad_norms: dict[str, float],
     flags = flag_gradients(judged) if step > 0 else {}  # before the first step there is no gradient
     activations = {name: fn for name, _, fn in trainer.model.activation_layers()}
     warnings = health_warnings(step, judged, flags, activation_stats, activations, trainer.diverged)
+    if trainer.stopped:  # early stopping ended training: say where, and which weights are shown
+        warnings.insert(0, trainer.stopped)
     return FrameHeader(trainer.epoch, step, trainer.epoch_progress, trainer.data.task, trainer.data.kind,
                        trainer.history.as_dict(), trainer.latest_metrics(fresh_metrics), norms, preclip, clip,
                        activation_grad_norms, activation_stats, flags, warnings, trainer.diverged)
