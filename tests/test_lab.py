@@ -171,7 +171,7 @@ def test_cnn_learns_the_shapes_and_its_filters_move():
 def test_representation_learning_makes_the_classes_linearly_separable():
     ms, _ = run_headless("representation_learning")
     m = ms[0]
-    assert m["input_separability"] < 0.75  # no straight line separates a disc from its ring
+    assert m["input_separability"] < 0.75  # no straight line separates a disc from its ring (seen 51-57 %)
     assert m["hidden_separability"] > 0.9
     assert m["hidden_separability"] > m["input_separability"] + 0.2
 
@@ -180,5 +180,5 @@ def test_representation_learning_makes_the_classes_linearly_separable():
 def test_interpretability_saliency_peaks_on_the_boundary_and_ink():
     ms, _ = run_headless("interpretability")
     plane, images = ms
-    assert plane["boundary_ratio"] > 2
+    assert plane["boundary_ratio"] > 10  # seen: 59-80x
     assert images["ink_ratio"] > 1.2
