@@ -196,7 +196,7 @@ def _verdict_vanishing(ms: list[dict[str, Any]]) -> str:
     meaning = (f"the first layer's gradient is 1/{1 / r:,.0f} of the last's: vanished" if 0 < r < 1e-3
                else "the sigmoid net's gradient did not vanish here")
     return f"‖∂L/∂W‖ of the first layer ÷ the output layer: {parts}. With sigmoid {meaning}; " \
-           f"tanh with Xavier and ReLU with Kaiming keep it within a factor of a few hundred."
+           f"tanh with Xavier and ReLU with Kaiming keep the layers' gradients within a factor of ten of each other."
 
 
 # -- exploding gradients ---------------------------------------------------------------------------
@@ -231,8 +231,6 @@ _INIT_BASE = Spec(dataset=_points("spiral", n=300), layers=_dense((16,) * 4, "ta
 
 
 def _measure_init(trainer: "Trainer") -> dict[str, Any]:
-    import torch
-
     from playground.interpret import initial_model
     from playground.probes import activation_variance, hidden_activations, unit_statistics
 
@@ -249,8 +247,7 @@ def _measure_init(trainer: "Trainer") -> dict[str, Any]:
         spreads[name] = float((w - w.mean(dim=0, keepdim=True)).abs().max()) if len(w) > 1 else 0.0
     out["unit_spread"] = spreads
     out["symmetric"] = all(v < 1e-7 for v in spreads.values())
-    with torch.no_grad():
-        out["init"] = trainer.spec.init
+    out["init"] = trainer.spec.init
     return out
 
 
@@ -525,8 +522,8 @@ def _measure_interpretability(trainer: "Trainer") -> dict[str, Any]:
 def _verdict_interpretability(ms: list[dict[str, Any]]) -> str:
     plane, images = ms
     return (f"On the plane the output is {plane['boundary_ratio']:,.0f}× more sensitive to the input on the fifth "
-            f"of the plane nearest the decision boundary than on the fifth farthest from it: saliency marks where a small move changes the answer. On the "
-            f"digits ({_pct(images['test_accuracy'])} test accuracy) integrated gradients put "
+            f"of the plane nearest the decision boundary than on the fifth farthest from it: saliency marks where "
+            f"a small move changes the answer. On the digits ({_pct(images['test_accuracy'])} test accuracy) integrated gradients put "
             f"{images['ink_ratio']:.1f}× their fair share of attribution on the ink: the net looks at the strokes.")
 
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import torch
@@ -44,7 +44,7 @@ class Landscape:
     path_epochs: list[int]        # the epoch of each path point
     path_loss: list[float]        # the loss at each snapshot (the true one, not the slice's)
     seconds: float                # time to compute
-    other_paths: list[np.ndarray] = None  # (m, 2) each: the `extra_paths` given, in (α, β)
+    other_paths: list[np.ndarray] = field(default_factory=list)  # (m, 2) each: `extra_paths` in (α, β)
 
     def project(self, snapshots: np.ndarray) -> np.ndarray:
         """(n, 2) coordinates of weight vectors in this slice (least squares on its basis; NumPy only).

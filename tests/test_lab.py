@@ -182,3 +182,14 @@ def test_interpretability_saliency_peaks_on_the_boundary_and_ink():
     plane, images = ms
     assert plane["boundary_ratio"] > 10  # seen: 59-80x
     assert images["ink_ratio"] > 1.2
+
+
+def test_the_registry_and_its_figures_import_without_torch():
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = "import sys, playground.lab, playground.viz.lab; print('torch' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         cwd=Path(__file__).resolve().parents[1])
+    assert out.stdout.strip() == "False"  # the app server reads the registry and draws without torch

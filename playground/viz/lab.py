@@ -173,8 +173,9 @@ def activation_variance(by_run: dict[str, dict[str, float]]) -> go.Figure:
 
 def output_gradient(logits: list[float], by_loss: dict[str, list[float]]) -> go.Figure:
     """|∂L/∂z| against the output logit z for a point of class 1, one curve per loss."""
+    colours = (ORANGE, BLUE, DARK)
     traces = [dict(type="scatter", x=list(logits), y=list(values), mode="lines", name=name,
-                   line=dict(color=[ORANGE, BLUE, DARK][i % 3], width=2)) for i, (name, values) in enumerate(by_loss.items())]
+                   line=dict(color=colours[i % 3], width=2)) for i, (name, values) in enumerate(by_loss.items())]
     return make_figure(traces, dict(xaxis=dict(title=dict(text="output logit z (true class 1)")),
                                     yaxis=dict(title=dict(text="|∂L/∂z|")), legend=dict(orientation="h", y=-0.25)),
                        title="Gradient at the output", height=320)
