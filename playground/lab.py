@@ -787,6 +787,25 @@ def _view_loss_landscape(trainer: "Trainer") -> dict[str, Any]:
     return _plain(loss_landscape(trainer, 30, directions="pca" if trainer.epoch >= 2 else "random"))
 
 
+def weight_path(trainer: "Trainer") -> Any:
+    """The run's per-epoch weight snapshots, (n, n_parameters) (None for a model too large to record)."""
+    from playground.landscape import trajectory_snapshots
+
+    return trajectory_snapshots(trainer)
+
+
+def shared_loss_landscape(trainer: "Trainer", other_paths: list) -> dict[str, Any]:
+    """The loss landscape around this run's weights, on the PCA slice of its path and the other runs'
+    (`weight_path` of each), every path projected on it: all runs' paths on one chart.
+
+        paths = [runner.call(weight_path) for runner in others]
+        data = first.call(shared_loss_landscape, paths)   # FIGURES["loss_landscape"]([(label, data), ...])
+    """
+    from playground.landscape import loss_landscape
+
+    return _plain(loss_landscape(trainer, 30, directions="pca", extra_paths=other_paths))
+
+
 def _view_filters(trainer: "Trainer") -> dict[str, Any]:
     from playground.interpret import conv_layer_names, initial_model, layer_filters
 

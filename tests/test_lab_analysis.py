@@ -269,3 +269,17 @@ def test_loss_curves_mark_the_early_stop_and_every_lab_view_draws():
         for view in e.views:
             figs = FIGURES[view]([(label, VIEW_DATA[view](t)) for label, t in trainers])
             assert figs and all(f.data for f in figs), (name, view)
+
+
+def test_shared_landscape_draws_every_runs_path_on_one_chart():
+    from playground.lab import EXPERIMENTS, shared_loss_landscape, weight_path
+    from playground.viz.lab import FIGURES
+
+    runs = EXPERIMENTS["optimisers"].runs[:3]
+    trainers = [Trainer(run.spec) for run in runs]
+    for t in trainers:
+        t.train_epochs(3)
+    data = shared_loss_landscape(trainers[0], [weight_path(t) for t in trainers[1:]])
+    (fig,) = FIGURES["loss_landscape"]([(run.label, data if i == 0 else None) for i, run in enumerate(runs)])
+    names = {trace.name for trace in fig.data if trace.name}
+    assert {run.label for run in runs} <= names

@@ -251,6 +251,16 @@ def _titled(fig: go.Figure, label: str) -> go.Figure:
     return fig
 
 
+def _landscapes(runs: Runs) -> list[go.Figure]:
+    """One chart with every run's path when the first run's data holds the others' (lab.shared_loss_landscape),
+    else one chart per run."""
+    first = runs[0][1] if runs else None
+    if first is not None and first.get("other_paths"):
+        paths = {runs[0][0]: first["path"], **{label: p for (label, _), p in zip(runs[1:], first["other_paths"])}}
+        return [loss_landscape(_ns(first), paths)]
+    return _each(runs, lambda label, d: _titled(loss_landscape(_ns(d)), label))
+
+
 # View name (playground.lab.LabExperiment.views) -> figures from every run's data.
 FIGURES: dict[str, Callable[[Runs], list[go.Figure]]] = {
     "width_error": lambda runs: [width_error([d["width"] for _, d in runs], [d["test_mse"] for _, d in runs])],
@@ -263,7 +273,7 @@ FIGURES: dict[str, Callable[[Runs], list[go.Figure]]] = {
     "weight_histogram": lambda runs: _each(runs, lambda label, d: weight_histogram(d, title=f"{label} · weights")),
     "loss_curves": lambda runs: [loss_overlay(dict(runs))],
     "output_gradient": lambda runs: [output_gradient(runs[0][1]["logits"], {d["loss"]: d["grad"] for _, d in runs})],
-    "loss_landscape": lambda runs: _each(runs, lambda label, d: _titled(loss_landscape(_ns(d)), label)),
+    "loss_landscape": lambda runs: _landscapes(runs),
     "filters_before_after": lambda runs: _each(runs, lambda label, d: list(filters_before_after(
         d["before"], d["after"], d["layer"]))),
     "feature_maps": lambda runs: _each(runs, lambda label, d: [feature_maps(m, name) for name, m in d["maps"].items()]),
