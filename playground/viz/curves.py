@@ -25,19 +25,20 @@ def _loss_range(values: list[float | None]) -> list[float] | None:
 
 
 # History marks (playground.train.History.marks) drawn as vertical lines: label, colour, dash.
-MARKS = {"best_epoch": ("best epoch", "#2ca02c", "dot"), "early_stop": ("early stop", "#d62728", "dash")}
+# The best epoch's label sits left of its line, the stop's right of its own, so the two never overlap.
+MARKS = {"best_epoch": ("best epoch", "#2ca02c", "dot", "right"), "early_stop": ("early stop", "#d62728", "dash", "left")}
 
 
 def epoch_marks(history: dict[str, list]) -> tuple[list[dict], list[dict]]:
     """(shapes, annotations) marking the early-stopping epochs a history carries (none: empty lists)."""
     shapes, notes = [], []
-    for key, (label, colour, dash) in MARKS.items():
+    for key, (label, colour, dash, side) in MARKS.items():
         epoch = (history.get(key) or [None])[-1]
         if epoch is None:
             continue
         shapes.append(dict(type="line", x0=epoch, x1=epoch, xref="x", yref="paper", y0=0, y1=1,
                            line=dict(color=colour, dash=dash, width=1.5)))
-        notes.append(dict(x=epoch, xref="x", y=1, yref="paper", yanchor="bottom", showarrow=False,
+        notes.append(dict(x=epoch, xref="x", y=1, yref="paper", yanchor="bottom", xanchor=side, showarrow=False,
                           text=f"{label} {epoch}", font=dict(size=11, color=colour)))
     return shapes, notes
 

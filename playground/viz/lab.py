@@ -115,7 +115,7 @@ def link_gradients(step: Any) -> go.Figure:
                                          showticklabels=False, title=dict(text=f"{name} {what}"))
             layout[f"yaxis{idx}"] = dict(domain=[1 - (i + 1) / n + 0.04, 1 - i / n - 0.04], anchor=f"x{idx}",
                                          showticklabels=False)
-    title = f"One step · batch loss {step.loss_before:.4f} → {step.loss_after:.4f} (η = {step.learning_rate:g})"
+    title = f"Batch loss {step.loss_before:.4f} → {step.loss_after:.4f} after one step (η = {step.learning_rate:g})"
     return make_figure(traces, layout, title=title, height=max(260, 140 * n))
 
 
