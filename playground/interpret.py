@@ -25,6 +25,9 @@ from playground.probes import capture_activations
 from playground.frame import ImageFrame, ImageInspection  # noqa: F401 - torch-free payloads the app unpickles
 
 METHODS = ("saliency", "integrated_gradients", "grad_cam")
+# The image integrated gradients start from (Sundararajan et al. 2017: "the absence of the
+# signal"); the choice changes the attribution, which is the point of offering it.
+BASELINES = ("black", "mean", "blurred", "noise")
 POOL_TYPES = (nn.MaxPool2d, nn.AvgPool2d)
 
 
@@ -56,9 +59,30 @@ def layer_filters(model: nn.Module, layer_name: str) -> np.ndarray:
     return block.conv.weight.detach().cpu().numpy().copy()
 
 
+def ig_baseline(data, x: torch.Tensor, kind: str = "black") -> torch.Tensor:
+    """The baseline image for integrated gradients, in the model's (normalised) input space.
+
+    black: all-zero pixels; mean: the average training image; blurred: x under a 5×5 box blur
+    (keeps the colours, removes the edges); noise: uniform pixels in [0, 1] (seeded).
+    """
+    if kind == "black":
+        return torch.full_like(x, (0.0 - data.mean) / data.std)
+    if kind == "mean":
+        return torch.as_tensor(np.asarray(data.x_train).mean(axis=0), dtype=x.dtype, device=x.device).reshape(x.shape)
+    if kind == "blurred":
+        return torch.nn.functional.avg_pool2d(x, 5, stride=1, padding=2, count_include_pad=False)
+    if kind == "noise":
+        raw = torch.rand(x.shape, generator=torch.Generator().manual_seed(0)).to(x.device, x.dtype)
+        return (raw - data.mean) / data.std
+    raise ValueError(f"unknown baseline {kind!r}; choose one of {', '.join(BASELINES)}")
+
+
 def inspect_image(trainer, index: int | None = None, image: np.ndarray | None = None, target: int | None = None,
-                  methods: tuple[str, ...] = METHODS, ig_steps: int = 32) -> ImageInspection:
-    """Feature maps, dense activations, probabilities and attributions of one image."""
+                  methods: tuple[str, ...] = METHODS, ig_steps: int = 32, baseline: str = "black") -> ImageInspection:
+    """Feature maps, dense activations, probabilities and attributions of one image.
+
+    `baseline` is where integrated gradients start: one of BASELINES (see ig_baseline).
+    """
     start = time.perf_counter()
     model, data, device = trainer.model, trainer.data, trainer.device
     if data.kind != "image" or data.task != "classification":
@@ -68,6 +92,8 @@ def inspect_image(trainer, index: int | None = None, image: np.ndarray | None = 
         raise ValueError(f"unknown attribution method(s) {unknown}; choose from {', '.join(METHODS)}")
     if (index is None) == (image is None):
         raise ValueError("pass exactly one of `index` (a test image) or `image` (an (H, W) array)")
+    if baseline not in BASELINES:
+        raise ValueError(f"unknown baseline {baseline!r}; choose one of {', '.join(BASELINES)}")
     if image is not None:
         x_np, raw, label, index = normalise_image(data, image), np.asarray(image, dtype=np.float32), None, -1
     else:
@@ -119,9 +145,8 @@ def inspect_image(trainer, index: int | None = None, image: np.ndarray | None = 
                 timings["saliency"] = time.perf_counter() - t0
             if "integrated_gradients" in methods:
                 t0 = time.perf_counter()
-                baseline = torch.full_like(x, (0.0 - data.mean) / data.std)  # all-black image, normalised
                 attributions["integrated_gradients"], ig_delta = _integrated_gradients(
-                    forward, x, baseline, captum_target, ig_steps)
+                    forward, x, ig_baseline(data, x, baseline), captum_target, ig_steps)
                 timings["integrated_gradients"] = time.perf_counter() - t0
             if "grad_cam" in methods and last_conv:
                 t0 = time.perf_counter()

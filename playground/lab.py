@@ -845,12 +845,13 @@ def _view_input_sensitivity(trainer: "Trainer") -> dict[str, Any] | None:
     return {"xs": xs, "ys": ys, "sensitivity": sens}
 
 
-def _view_attributions(trainer: "Trainer") -> dict[str, Any] | None:
+def _view_attributions(trainer: "Trainer", index: int = 0, baseline: str = "black") -> dict[str, Any] | None:
+    """Saliency and integrated gradients of test image `index`, IG from `baseline` (interpret.BASELINES)."""
     from playground.interpret import inspect_image
 
     if trainer.data.kind != "image":
         return None
-    view = inspect_image(trainer, index=0, methods=("saliency", "integrated_gradients"))
+    view = inspect_image(trainer, index=index, methods=("saliency", "integrated_gradients"), baseline=baseline)
     return {"image": view.image, "attributions": view.attributions, "label": view.label, "predicted": view.predicted}
 
 

@@ -283,3 +283,21 @@ def test_shared_landscape_draws_every_runs_path_on_one_chart():
     (fig,) = FIGURES["loss_landscape"]([(run.label, data if i == 0 else None) for i, run in enumerate(runs)])
     names = {trace.name for trace in fig.data if trace.name}
     assert {run.label for run in runs} <= names
+
+
+@pytest.mark.parametrize("baseline", ["black", "mean", "blurred", "noise"])
+def test_integrated_gradients_complete_from_each_baseline(baseline):
+    from playground.interpret import ig_baseline, inspect_image
+    from playground.presets import image_spec
+
+    trainer = Trainer(replace(image_spec("digits"), dataset=DatasetSpec("digits", n_samples=200, train_ratio=0.8)))
+    trainer.train_epochs(1)
+    view = inspect_image(trainer, index=0, methods=("integrated_gradients",), ig_steps=64, baseline=baseline)
+    x = torch.as_tensor(trainer.data.x_test[:1])
+    with torch.no_grad():
+        trainer.model.eval()
+        gap = trainer.model(x)[0, view.attribution_target] - trainer.model(ig_baseline(trainer.data, x, baseline))[
+            0, view.attribution_target]
+        trainer.model.train()
+    # Completeness (Sundararajan et al. 2017): the attributions sum to F(x) - F(baseline).
+    assert view.attributions["integrated_gradients"].sum() == pytest.approx(float(gap), abs=0.05 * abs(float(gap)) + 1e-2)  # seen <= 2.6 %
