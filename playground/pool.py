@@ -94,7 +94,7 @@ class Hosted:
         """What the UI needs on every reply: playing, progress, divergence, errors."""
         t = self.trainer
         return {"playing": self.playing, "epoch": t.epoch, "step": t.step_count, "diverged": t.diverged,
-                "error": self.error, "epoch_progress": t.epoch_progress}
+                "stopped": t.stopped, "error": self.error, "epoch_progress": t.epoch_progress}
 
 
 def _take_frame(trainer: "Trainer", request: dict[str, Any]) -> Any:
