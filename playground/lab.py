@@ -605,9 +605,11 @@ EXPERIMENTS: dict[str, LabExperiment] = {e.name: e for e in (
         "All-zero weights give every unit of a layer the same input, gradient and update, so they stay identical "
         "(symmetry); with tanh, zero weights pass no gradient back at all and the net stays at chance. Xavier "
         "(Glorot & Bengio 2010) scales weights so the activations' variance stays level from layer to layer; "
-        "Kaiming (He et al. 2015) is derived for ReLU, and on tanh PyTorch's Kaiming uses the linear gain 1 "
-        "instead of tanh's 5/3, so here the variance shrinks layer by layer. N(0, 1) pushes 16-input tanh units "
-        "towards ±1. A surprise, checked with plain PyTorch on the same data and nets: within 40 epochs N(0, 1) "
+        "Kaiming (He et al. 2015) is derived for ReLU (gain √2), and for tanh this playground's Kaiming uses the "
+        "linear gain 1 (plain PyTorch's kaiming_uniform_ would use √2 unless told 'tanh'), so the variance "
+        "shrinks layer by layer: 0.53 → 0.09 over four layers, exactly as plain PyTorch gives (with √2: "
+        "0.62 → 0.26). N(0, 1) pushes 16-input tanh units towards ±1 (variance 0.6 → 0.8). "
+        "A surprise, checked with plain PyTorch on the same data and nets: within 40 epochs N(0, 1) "
         "trains this 4 × 16 tanh net about as well as Xavier (67-75 % vs 64-80 % test accuracy on three seeds; "
         "plain PyTorch 69-74 % vs 65-72 %): four layers are too few for saturation to stop Adam.",
         tuple(LabRun(label, _spec(_INIT_BASE, init=init)) for label, init in
@@ -615,7 +617,7 @@ EXPERIMENTS: dict[str, LabExperiment] = {e.name: e for e in (
         40, _measure_init, _verdict_init,
         try_next=(("sigmoid instead of tanh", lambda s: _activation(s, "sigmoid")),
                   ("ReLU instead of tanh", lambda s: _activation(s, "relu"))),
-        views=("activation_variance", "weight_histogram")),
+        views=("activation_variance", "activation_histogram", "weight_histogram")),
     LabExperiment(
         "skip_connections", "Skip connections",
         "A residual layer computes h + f(h): the identity path carries the gradient back unchanged, so even "
@@ -766,6 +768,15 @@ def _view_activation_variance(trainer: "Trainer") -> dict[str, float]:
     return activation_variance(initial_model(trainer), trainer._x_train[:1000])
 
 
+def _view_activation_histogram(trainer: "Trainer") -> dict[str, dict]:
+    """Each hidden layer's activations on the training data with the initial weights (saturation shows as
+    spikes at the bounds, a dying signal as a spike at 0)."""
+    from playground.interpret import initial_model
+    from playground.probes import activation_histograms
+
+    return activation_histograms(initial_model(trainer), trainer._x_train[:1000])
+
+
 def _view_weight_histogram(trainer: "Trainer") -> dict[str, dict]:
     from playground.probes import weight_histograms
 
@@ -858,7 +869,8 @@ def _view_attributions(trainer: "Trainer", index: int = 0, baseline: str = "blac
 VIEW_DATA: dict[str, Callable[["Trainer"], Any]] = {
     "width_error": _view_width_error, "unit_curves": _view_unit_curves, "link_gradients": _view_link_gradients,
     "activation_curves": _view_activation_curves, "gradient_norms": _view_gradient_norms,
-    "activation_variance": _view_activation_variance, "weight_histogram": _view_weight_histogram,
+    "activation_variance": _view_activation_variance, "activation_histogram": _view_activation_histogram,
+    "weight_histogram": _view_weight_histogram,
     "loss_curves": _view_loss_curves, "output_gradient": _view_output_gradient,
     "loss_landscape": _view_loss_landscape, "filters_before_after": _view_filters,
     "feature_maps": _view_feature_maps, "top_images": _view_top_images, "hidden_space": _view_hidden_space,

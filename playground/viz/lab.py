@@ -17,20 +17,21 @@ from .colors import BLUE, DARK, DIVERGING, ORANGE, QUALITATIVE, class_colors
 from .images import attribution_overlay, feature_maps, filters, image_grid
 
 
-def weight_histogram(histograms: dict[str, dict], title: str = "Weights") -> go.Figure:
-    """One bar histogram per weight layer (from probes.weight_histograms), the near-zero share in the legend."""
+def weight_histogram(histograms: dict[str, dict], title: str = "Weights", value: str = "w") -> go.Figure:
+    """One bar histogram per layer (probes.weight_histograms or activation_histograms), the near-zero share
+    in the legend."""
     layers = {k: v for k, v in histograms.items() if k != "all"} or histograms
     traces = []
     for i, (name, h) in enumerate(layers.items()):
         edges = np.asarray(h["edges"], dtype=float)
         traces.append(dict(type="bar", x=((edges[:-1] + edges[1:]) / 2).tolist(), y=np.asarray(h["counts"]).tolist(),
                            width=float(edges[1] - edges[0]) if len(edges) > 1 else None, opacity=0.6,
-                           name=f"{name} · {100 * h['near_zero']:.1f} % |w| < 0.001",
+                           name=f"{name} · {100 * h['near_zero']:.1f} % |{value}| < 0.001",
                            marker=dict(color=QUALITATIVE[i % len(QUALITATIVE)])))
     total = histograms.get("all")
     if total is not None:
         title = f"{title} · {100 * total['near_zero']:.1f} % near zero"
-    return make_figure(traces, dict(barmode="overlay", xaxis=dict(title=dict(text="w")),
+    return make_figure(traces, dict(barmode="overlay", xaxis=dict(title=dict(text=value)),
                                     yaxis=dict(title=dict(text="count")), legend=dict(orientation="h", y=-0.25)),
                        title=title, height=320)
 
@@ -271,6 +272,8 @@ FIGURES: dict[str, Callable[[Runs], list[go.Figure]]] = {
     "gradient_norms": lambda runs: [gradient_norms(dict(runs))],
     "activation_variance": lambda runs: [activation_variance(dict(runs))],
     "weight_histogram": lambda runs: _each(runs, lambda label, d: weight_histogram(d, title=f"{label} · weights")),
+    "activation_histogram": lambda runs: _each(runs, lambda label, d: weight_histogram(
+        d, title=f"{label} · activations at init", value="a")),
     "loss_curves": lambda runs: [loss_overlay(dict(runs))],
     "output_gradient": lambda runs: [output_gradient(runs[0][1]["logits"], {d["loss"]: d["grad"] for _, d in runs})],
     "loss_landscape": lambda runs: _landscapes(runs),
