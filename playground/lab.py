@@ -638,18 +638,6 @@ EXPERIMENTS: dict[str, LabExperiment] = {e.name: e for e in (
                   ("L2 regularisation 0.003", lambda s: replace(s, regularization=RegularizationSpec("l2", 0.003)))),
         views=("loss_curves",)),
     LabExperiment(
-        "regularisation", "Dropout, batch norm, early stopping",
-        "The over-fitting net again, with one remedy each. Dropout trains a different thinned net every step, "
-        "so no unit can rely on memorised co-adaptations; batch norm's batch noise regularises a little; "
-        "early stopping keeps the weights of the lowest test loss. The test − train gap should close.",
-        (LabRun("none", _OVERFIT_BASE),
-         LabRun("dropout 0.5", _spec(_OVERFIT_BASE, layers=_dense((64, 64), "relu", dropout=0.5))),
-         LabRun("batch norm", _spec(_OVERFIT_BASE, layers=_dense((64, 64), "relu", batch_norm=True))),
-         LabRun("early stopping", _spec(_OVERFIT_BASE, patience=15))),
-        150, _measure_overfit, _verdict_regularisers,
-        try_next=(("L2 instead", lambda s: replace(s, regularization=RegularizationSpec("l2", 0.003))),),
-        views=("loss_curves",)),
-    LabExperiment(
         "l1_vs_l2", "L1 vs L2 regularisation",
         "L2 adds λw² to the loss: its pull on a weight is 2λw, which fades as w shrinks, so weights become small "
         "but not zero. L1 adds λ|w|: a constant pull λ that drives every weight the data does not need to zero, "
@@ -661,6 +649,18 @@ EXPERIMENTS: dict[str, LabExperiment] = {e.name: e for e in (
         60, _measure_sparsity, _verdict_sparsity,
         try_next=(("Adam instead of SGD", _change_optimizer(name="adam", lr=0.01)),),
         views=("weight_histogram",)),
+    LabExperiment(
+        "regularisation", "Dropout, batch norm, early stopping",
+        "The over-fitting net again, with one remedy each. Dropout trains a different thinned net every step, "
+        "so no unit can rely on memorised co-adaptations; batch norm's batch noise regularises a little; "
+        "early stopping keeps the weights of the lowest test loss. The test − train gap should close.",
+        (LabRun("none", _OVERFIT_BASE),
+         LabRun("dropout 0.5", _spec(_OVERFIT_BASE, layers=_dense((64, 64), "relu", dropout=0.5))),
+         LabRun("batch norm", _spec(_OVERFIT_BASE, layers=_dense((64, 64), "relu", batch_norm=True))),
+         LabRun("early stopping", _spec(_OVERFIT_BASE, patience=15))),
+        150, _measure_overfit, _verdict_regularisers,
+        try_next=(("L2 instead", lambda s: replace(s, regularization=RegularizationSpec("l2", 0.003))),),
+        views=("loss_curves",)),
     LabExperiment(
         "loss_functions", "Loss functions",
         "For a classifier, cross-entropy's gradient at the output is p − y: large when the net is confidently "
