@@ -181,7 +181,7 @@ def test_hidden_space_points_are_the_two_unit_layer_by_hand():
     assert np.allclose(space.points, h.detach().numpy(), atol=1e-6)
     assert len(space.grid_lines) == 10 and space.grid_lines[0].shape == (7, 2)
     w = m.output.weight.detach().numpy()[0]
-    assert space.output_line == pytest.approx((w[0], w[1], float(m.output.bias[0])))
+    assert space.output_line == pytest.approx((w[0], w[1], float(m.output.bias.detach()[0])))
     with pytest.raises(ValueError, match="2 units"):
         hidden_space(Trainer(Spec(layers=(LayerSpec(units=3),))))
 
