@@ -93,6 +93,25 @@ def snapshot_ms(spec: Spec, repeats: int = 20) -> float:
     return statistics.median(times)
 
 
+def landscape_ms(spec: Spec, resolution: int = 30, repeats: int = 5) -> dict:
+    """Median ms of one loss landscape (resolution² points, filter-normalised random and PCA slices)
+    after 20 epochs, in the trainer's process (the lab's budget: about 1 s)."""
+    from playground.landscape import loss_landscape
+
+    trainer = Trainer(spec)
+    trainer.train_epochs(20)
+    out = {}
+    for directions in ("random", "pca"):
+        loss_landscape(trainer, resolution, directions=directions)  # warm-up
+        times = []
+        for _ in range(repeats):
+            t0 = time.perf_counter()
+            loss_landscape(trainer, resolution, directions=directions)
+            times.append((time.perf_counter() - t0) * 1000)
+        out[f"{directions}_median_ms"] = round(statistics.median(times), 1)
+    return out
+
+
 def time_to_accuracy(spec: Spec, target: float, budget: float) -> dict:
     """Train whole epochs for up to `budget` seconds of CPU; when was `target` test accuracy reached?"""
     trainer = Trainer(spec)
@@ -711,6 +730,9 @@ def run_bench(quick: bool = False, as_json: bool = False) -> int:
         rows.append((label, plain_eps, ours_eps, ours_eps / plain_eps, plain_sps, ours_sps))
     snap = snapshot_ms(SPIRAL_6x8, 5 if quick else 30)
     results["snapshot_ms_6x8"] = {"median_ms": round(snap, 2)}
+    landscape = {"default task": landscape_ms(DEFAULT_TASK, 30, 3 if quick else 10),
+                 "6x8 spiral": landscape_ms(SPIRAL_6x8, 30, 3 if quick else 10)}
+    results["loss_landscape_30x30"] = landscape
     accuracy = {"digits": time_to_accuracy(LENET_DIGITS, 0.97, 1.5 if quick else 5.0),
                 "shapes": time_to_accuracy(LENET_SHAPES, 0.95, 3.0 if quick else 30.0)}
     results["accuracy"] = accuracy
@@ -729,6 +751,9 @@ def run_bench(quick: bool = False, as_json: bool = False) -> int:
     for label, pe, te, ratio, ps, ts in rows:
         print(f"{label:42} {pe:>11.2f} {te:>13.2f} {ratio:>6.2f} {ps:>12.0f} {ts:>14.0f}")
     print(f"\none full 2-D snapshot, 6x8 spiral net, 100x100 grid: {snap:.1f} ms (median)")
+    for label, ms in landscape.items():
+        print(f"loss landscape 30x30, {label}: {ms['random_median_ms']:.0f} ms (random directions), "
+              f"{ms['pca_median_ms']:.0f} ms (PCA of the path), median; budget 1000 ms")
     for name, a in accuracy.items():
         key = [k for k in a if k.startswith("seconds_to_")][0]
         print(f"{name} (LeNet-like): {a['test_accuracy']:.1%} test accuracy after {a['epochs']} epochs in "

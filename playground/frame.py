@@ -227,6 +227,8 @@ def build_header(trainer, activation_grad_norms: dict[str, float],
     activations = {name: fn for name, _, fn in trainer.model.activation_layers()}
     warnings = health_warnings(step, judged, flags, activation_stats, activations, trainer.diverged,
                                trainer.unstable)
+    if trainer.stopped:  # early stopping ended training: say where, and which weights are shown
+        warnings.insert(0, trainer.stopped)
     return FrameHeader(trainer.epoch, step, trainer.epoch_progress, trainer.data.task, trainer.data.kind,
                        trainer.history.as_dict(), trainer.latest_metrics(fresh_metrics), norms, preclip, clip,
                        activation_grad_norms, activation_stats, flags, warnings, trainer.diverged)

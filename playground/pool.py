@@ -94,7 +94,7 @@ class Hosted:
         """What the UI needs on every reply: playing, progress, divergence, errors."""
         t = self.trainer
         return {"playing": self.playing, "epoch": t.epoch, "step": t.step_count, "diverged": t.diverged,
-                "error": self.error, "epoch_progress": t.epoch_progress}
+                "stopped": t.stopped, "error": self.error, "epoch_progress": t.epoch_progress}
 
 
 def _take_frame(trainer: "Trainer", request: dict[str, Any]) -> Any:
@@ -173,7 +173,7 @@ class Host:
     def _run(self, entry: Hosted, command: str, args: tuple) -> Any:
         t = entry.trainer
         if command == "play":
-            entry.playing = not t.diverged
+            entry.playing = not (t.diverged or t.stopped)  # stopped: early stopping ended training
         elif command == "pause":
             entry.playing = False
         elif command == "step_epochs":
@@ -229,7 +229,7 @@ class Host:
         except Exception as exc:  # never stop silently: the UI shows this
             entry.error = f"training stopped: {type(exc).__name__}: {exc}"
             entry.playing = False
-        if entry.trainer.diverged:
+        if entry.trainer.diverged or entry.trainer.stopped:
             entry.playing = False
         self._dirty = True
         return True

@@ -203,6 +203,10 @@ BOUNDS: dict[str, Field] = {
     "grad_clip": Field("grad_clip", "Max gradient norm", "float", None, 0.001, 1e6, 0.1, nullable=True,
                        help="Clip the gradient's global L2 norm (null: no clipping)."),
     "seed": Field("seed", "Seed (initial weights)", "int", 1, 0, MAX_SEED, 1),
+    "patience": Field("patience", "Early stopping patience", "int", None, 1, 10_000, 1, nullable=True,
+                      help="Stop after this many epochs without a lower test loss (null: no early stopping)."),
+    "restore_best": Field("restore_best", "Restore best weights", "bool", True,
+                          help="When early stopping stops, go back to the weights of the lowest test loss."),
 }
 _LAYER_TYPE = Field("type", "Layer type", "choice", "dense", options=LAYER_TYPES)
 
@@ -244,6 +248,10 @@ class Spec:
     regularization: RegularizationSpec = field(default_factory=RegularizationSpec)
     grad_clip: float | None = None                    # clip the gradient's global norm to this
     seed: int = 1                                     # seed of the initial weights and batch order
+    # Early stopping (Prechelt 1998): stop after `patience` epochs without a lower test loss
+    # (the held-out set here); None: off. Both left out of JSON and links at their defaults.
+    patience: int | None = field(default=None, metadata={"omit_none": True})
+    restore_best: bool = field(default=True, metadata={"omit_default": True})
 
     # -- serialisation -------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
@@ -461,7 +469,8 @@ def _parse_query_value(text: str, hint: Any, path: str) -> Any:
 def _to_plain(obj: Any) -> Any:
     if dataclasses.is_dataclass(obj):
         return {f.name: _to_plain(getattr(obj, f.name)) for f in fields(obj)
-                if not (f.metadata.get("omit_none") and getattr(obj, f.name) is None)}
+                if not (f.metadata.get("omit_none") and getattr(obj, f.name) is None)
+                and not (f.metadata.get("omit_default") and getattr(obj, f.name) == f.default)}
     if isinstance(obj, tuple):
         return [_to_plain(item) for item in obj]
     return obj

@@ -14,3 +14,4 @@ def test_bench_quick_reports_every_measurement(capsys):
     assert results["default task (circle, [4,2] tanh, batch 10)"]["trainer_epochs_per_s"] > 0
     assert 0 < results["snapshot_ms_6x8"]["median_ms"] < 10_000
     assert results["accuracy"]["digits"]["epochs"] >= 1
+    assert results["loss_landscape_30x30"]["default task"]["random_median_ms"] > 0
