@@ -250,3 +250,42 @@ def test_the_film_is_an_animated_gif_of_the_training(config):
     data = export(Trainer(Spec.from_dict(config)), "gif", "film", epochs=4, frames=2, seconds=3.0)["film.gif"]
     gif = Image.open(io.BytesIO(data))
     assert gif.format == "GIF" and gif.n_frames == 3 and gif.info.get("loop") == 0
+
+
+def test_the_app_exports_and_loads_weights_through_the_runner():
+    """What the Export menu does: build the file where the trainer lives, load one into another trainer."""
+    from playground.export.formats import export_in_trainer, load_weights_in_trainer
+    from playground.live import LiveRunner
+
+    spec = Spec.from_dict(DENSE)
+    trained, fresh = LiveRunner(spec, mode="thread"), LiveRunner(spec, mode="thread")
+    try:
+        trained.step_epochs(2)
+        name, data, mime = trained.call(export_in_trainer, "safetensors", {})
+        assert name == "spiral-6-6.safetensors" and read_spec(data) == spec
+        assert fresh.call(load_weights_in_trainer, data) == len(read_weights(data)[1])
+        x = trained.data.x_test
+        got, want = (r.call(_predict, x) for r in (fresh, trained))
+        torch.testing.assert_close(got, want, rtol=0, atol=0)
+        name, data, mime = trained.call(export_in_trainer, "script", {"epochs": 5})
+        assert name == "spiral-6-6.zip" and mime == "application/zip"
+    finally:
+        trained.close()
+        fresh.close()
+
+
+def _predict(trainer, x):
+    return trainer.predict(x)
+
+
+def test_the_toolbar_offers_every_export():
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90).run()
+    try:
+        assert not at.exception, at.exception
+        labels = [b.proto.label for b in at.get("download_button")]
+        assert all(f.title in labels for f in FORMATS.values())
+        assert "Load weights (.safetensors)" in [u.proto.label for u in at.get("file_uploader")]
+    finally:
+        at.session_state["experiments"][0].runner.close()

@@ -116,6 +116,19 @@ def file_stem(spec) -> str:
     return re.sub(r"[^A-Za-z0-9_-]+", "-", "-".join(parts))[:60]
 
 
+def unsupported(spec, fmt: str) -> str | None:
+    """Why `fmt` cannot export this spec, known without building it (no torch), or None."""
+    from playground.layers import KINDS, layer_names
+
+    if fmt in ("script", "notebook"):
+        for i, (layer, name) in enumerate(zip(spec.layers, layer_names(spec.layers))):
+            kind = KINDS[layer.type]
+            if kind.code is None:
+                return (f"layer {i + 1} ({name}) is a {kind.title} layer, which cannot be written as a script yet "
+                        f"(its kind has no code writer)")
+    return None
+
+
 def export(trainer: "Trainer", fmt: str, stem: str, **options) -> dict[str, bytes]:
     """The files of format `fmt` for this trainer; NotExportable (why) if it cannot be done."""
     if fmt not in FORMATS:
