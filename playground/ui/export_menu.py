@@ -37,7 +37,8 @@ def _weights_uploaded(exp: Experiment) -> None:
     except WeightsError as exc:
         flash("error", f"{upload.name} was not loaded, nothing changed: {exc}")
         return
-    if spec is not None and spec != exp.spec:
+    changed = spec is not None and spec != exp.spec
+    if changed:
         if spec.dataset.name == "custom" and exp.custom is None:
             flash("error", f"{upload.name} was trained on uploaded points: upload the same CSV first, then the weights.")
             return
@@ -49,7 +50,8 @@ def _weights_uploaded(exp: Experiment) -> None:
         flash("error", f"{upload.name} was not loaded: {exc}")
         return
     flash("success", f"Loaded {count} weight tensors from {upload.name}" +
-          (" with the experiment they were trained in." if spec is not None else "."))
+          (", with the experiment they were trained in." if changed else ".") +
+          " The epoch count restarts from them.")
 
 
 def render_export_menu(exp: Experiment) -> None:
