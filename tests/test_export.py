@@ -289,3 +289,12 @@ def test_the_toolbar_offers_every_export():
         assert "Load weights (.safetensors)" in [u.proto.label for u in at.get("file_uploader")]
     finally:
         at.session_state["experiments"][0].runner.close()
+
+
+def test_the_export_menu_and_the_formats_table_import_no_torch():
+    """The app server draws the Export menu and reads a weights file's spec without torch."""
+    code = ("import sys, playground.ui.export_menu, playground.export.formats, playground.export.weights; "
+            "print('torch' in sys.modules)")
+    run = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip() == "False"
