@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import contextlib
 import io
+import logging
 import os
 import tempfile
+import warnings
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -23,15 +25,19 @@ OPSET = 18
 
 
 def onnx_bytes(trainer: "Trainer") -> bytes:
-    """The model as an .onnx file's bytes (the exporter's progress lines are kept off stdout)."""
+    """The model as an .onnx file's bytes (the exporter's progress lines and notices are kept quiet)."""
     import torch
 
     model = trainer.model
     was_training = model.training
     model.eval()
     example = torch.as_tensor(trainer.data.x_test[:2]).to(next(model.parameters()).device)
+    onnx_log = logging.getLogger("torch.onnx")
+    level = onnx_log.level
+    onnx_log.setLevel(logging.ERROR)  # "torchvision is not installed, skipping ..." is no news here
     try:
-        with contextlib.redirect_stdout(io.StringIO()):
+        with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings():
+            warnings.simplefilter("ignore", FutureWarning)  # the exporter's own deprecations
             program = torch.onnx.export(model, (example,), input_names=["input"], output_names=["output"],
                                         dynamic_shapes=({0: torch.export.Dim("batch")},),
                                         opset_version=OPSET, dynamo=True)
@@ -41,6 +47,7 @@ def onnx_bytes(trainer: "Trainer") -> bytes:
             with open(path, "rb") as f:
                 return f.read()
     finally:
+        onnx_log.setLevel(level)
         model.train(was_training)
 
 
