@@ -14,6 +14,7 @@ import streamlit as st
 import datasets
 from playground.data import class_gallery
 from playground.experiment import Experiment
+from playground.ui.live_board import CHART_CONFIG
 from playground.ui.state import experiment, flash, ss
 from playground.viz import (attribution_overlay, confusion_matrix, dense_activations, feature_maps, filters,
                             image_grid, loss_curves, misclassified_gallery)
@@ -23,7 +24,7 @@ VIEWS = {"inspect": "Activations", "attribution": "Attribution", "filters": "Fil
          "confusion": "Confusion matrix", "health": "Gradients & health"}
 METHOD_TITLES = {"saliency": "Saliency |∂y/∂x|", "integrated_gradients": "Integrated gradients",
                  "grad_cam": "Grad-CAM (last conv layer)"}
-CHART = {"config": {"displayModeBar": False}}  # the image views mostly stay put between frames
+CHART = {"config": CHART_CONFIG}  # a PNG download button, as on the board's charts
 
 
 @st.cache_data(show_spinner=False, max_entries=8)

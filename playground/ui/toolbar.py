@@ -1,5 +1,5 @@
 """The top bar: Play/Pause, Step, one-batch step, Reset, Regenerate, the common knobs, and the
-Training and Share menus.
+Training, Share and Export menus.
 
 Mirrors TensorFlow Playground's header: learning rate, activation, regularisation and its
 rate, problem type — all of which change live, without stopping training. The bar stays at the
@@ -21,6 +21,7 @@ from playground.optimizers import OPTIMIZERS
 from playground.spec import MAX_CONFIG_BYTES, Spec, SpecError, limits
 from playground.ui.controls import (LEARNING_RATES, REG_RATES, choices_with, common_activation,
                                     set_all_activations, widget)
+from playground.ui.export_menu import render_export_menu
 from playground.ui.state import flash, set_spec, ss
 
 PROBLEMS = {"classification": "Classification", "regression": "Regression", "image": "Images"}
@@ -187,3 +188,5 @@ def render_toolbar(exp: Experiment) -> None:
             _training_menu(exp)
         with menus.popover("Share", icon=":material/share:", width="content"):
             _share_menu(exp)
+        with menus.popover("Export", icon=":material/download:", width="content"):
+            render_export_menu(exp)
