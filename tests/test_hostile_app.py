@@ -153,11 +153,13 @@ def test_image_upload_bomb_is_refused_and_a_good_image_is_used(opened):
 
 
 def test_upload_size_limits_match_the_parsers():
+    from playground.export.weights import MAX_WEIGHTS_BYTES
     from playground.spec import MAX_CONFIG_BYTES
 
     at = _open({})
     try:
         limits = {u.key: u.proto.max_upload_size_mb for u in at.file_uploader}
-        assert limits == {"upload_config": MAX_CONFIG_BYTES // 2**20, "upload_csv": datasets.MAX_CSV_BYTES // 2**20}
+        assert limits == {"upload_config": MAX_CONFIG_BYTES // 2**20, "upload_csv": datasets.MAX_CSV_BYTES // 2**20,
+                          "upload_weights": MAX_WEIGHTS_BYTES // 2**20}
     finally:
         _exp(at).runner.close()

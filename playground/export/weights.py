@@ -17,6 +17,9 @@ if TYPE_CHECKING:
     from playground.spec import Spec
 
 SPEC_KEY = "playground_spec"   # the metadata entry that holds the spec JSON
+# The largest network the playground builds (layers.MAX_PARAMETERS float32 weights, plus batch
+# norm's statistics and the header) fits; an upload above this is refused before it is read.
+MAX_WEIGHTS_BYTES = 24 * 2**20
 
 
 class WeightsError(ValueError):

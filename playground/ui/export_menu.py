@@ -11,7 +11,7 @@ import streamlit as st
 
 from playground.experiment import Experiment
 from playground.export.formats import FORMATS, export_in_trainer, file_stem, load_weights_in_trainer, unsupported
-from playground.export.weights import WeightsError, read_spec
+from playground.export.weights import MAX_WEIGHTS_BYTES, WeightsError, read_spec
 from playground.ui.state import flash, set_spec, ss
 
 MAX_FILM_EPOCHS = 2000
@@ -30,6 +30,10 @@ def _deferred(exp: Experiment, fmt: str, options: dict):
 def _weights_uploaded(exp: Experiment) -> None:
     upload = ss.get(exp.key("upload_weights"))
     if upload is None:
+        return
+    if upload.size > MAX_WEIGHTS_BYTES:
+        flash("error", f"{upload.name} was not loaded: over {MAX_WEIGHTS_BYTES // 2**20} MB, larger than the weights of "
+                       f"any network the playground builds.")
         return
     data = upload.getvalue()
     try:
@@ -74,7 +78,7 @@ def render_export_menu(exp: Experiment) -> None:
                            on_click="ignore", icon=":material/download:", width="stretch", disabled=why is not None,
                            help=why or fmt.help)
     st.file_uploader("Load weights (.safetensors)", type=["safetensors"], key=exp.key("upload_weights"),
-                     on_change=_weights_uploaded, args=(exp,),
+                     on_change=_weights_uploaded, args=(exp,), max_upload_size=MAX_WEIGHTS_BYTES // 2**20,
                      help="Restores a trained model with the experiment it was trained in.")
     st.caption("Each chart downloads as PNG from the camera icon at its top right. Headless: "
                "`python -m playground export --config spec.json --format script --out net.py`.")
