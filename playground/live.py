@@ -57,16 +57,20 @@ class LiveRunner:
     """One experiment: its spec and data here, its Trainer in a pool host (process or thread)."""
 
     def __init__(self, spec: Spec, custom: CustomData | None = None, mode: str = "process", *,
-                 pool: Pool | None = None, idle_seconds: float | None = None):
+                 pool: Pool | None = None, idle_seconds: float | None = None, near: "LiveRunner | None" = None):
         self.mode = mode
         self.spec, self.custom = spec, custom
         self.data: DataBundle = build_data(spec, custom)
         infer_shapes(spec.layers, self.data.input_shape, self.data.n_outputs)  # refuse before the pool
         self.id: str = secrets.token_urlsafe(16)  # unguessable: it is the key to re-attach
         self.idle_seconds = float(idle_seconds if idle_seconds is not None else default_idle_seconds())
-        self._pool = pool or get_pool(mode)
+        self._pool = near._pool if near is not None else pool or get_pool(mode)
         self.mode = self._pool.mode
-        self._slot = self._pool.place()
+        # The runs of a compare share one host (`near`), which trains them in lock-step.
+        self._slot = self._pool.place() if near is None else near._slot
+        if near is not None:
+            self._slot.load += 1
+        self._group: str | None = None      # the compare this runner trains in lock-step with
         self._status: dict[str, Any] = {"playing": False, "epoch": 0, "step": 0, "diverged": None,
                                         "error": None, "epoch_progress": 0.0}
         self._notice: str | None = None     # why the trainer was rebuilt, shown as status["error"]
@@ -146,6 +150,8 @@ class LiveRunner:
         elif self._lost == "freed":
             self._notice = FREED.format(seconds=self.idle_seconds)
         self._lost, self._generation, self._status = None, generation, status
+        if self._group is not None:  # a rebuilt trainer rejoins its compare
+            self._slot.request(self.id, "join", self._group)
 
     # -- state -------------------------------------------------------------------------------
     @property
@@ -202,6 +208,12 @@ class LiveRunner:
         (resolution=100, detail=(column, node) or None).
         """
         return self._send("frame", request), self.data
+
+    def join(self, group: str | None) -> None:
+        """Train in lock-step with the other runners of `group` (None: alone). The runners must
+        share a host: create them with near=the first one. Play and Pause then act on all."""
+        self._group = group
+        self._send("join", group)
 
     def call(self, fn: Callable[..., Any], *args: Any) -> Any:
         """fn(trainer, *args) where the trainer lives; fn must be a module-level function (pickled)."""
