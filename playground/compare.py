@@ -24,7 +24,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-from playground.spec import Spec, SpecError
+from playground.spec import Spec, SpecError, json_object
 
 MAX_RUNS = 4
 LAB_PARAM = "lab"
@@ -174,14 +174,7 @@ def to_config(runs: list[Run], lab: str | None = None, indent: int | None = 2) -
 
 def from_config(text: str | bytes) -> tuple[list[Run], str | None]:
     """Inverse of to_config; a plain spec JSON is one run. Raises SpecError naming the run and field."""
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise SpecError("", f"not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}") from None
-    except UnicodeDecodeError:
-        raise SpecError("", "not valid JSON: the file is not UTF-8 text") from None
-    if not isinstance(data, dict):
-        raise SpecError("", "the config must be a JSON object {...}")
+    data = json_object(text)
     if "runs" not in data:
         return [Run(Spec.from_dict(data))], None
     unknown = set(data) - {"runs", LAB_PARAM}

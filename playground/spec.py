@@ -245,15 +245,7 @@ class Spec:
     @classmethod
     def from_json(cls, text: str | bytes) -> "Spec":
         """Parse a JSON config; a syntax error becomes a SpecError with line and column."""
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise SpecError("", f"not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}") from None
-        except UnicodeDecodeError:
-            raise SpecError("", "not valid JSON: the file is not UTF-8 text") from None
-        if not isinstance(data, dict):
-            raise SpecError("", "the config must be a JSON object {...}")
-        return cls.from_dict(data)
+        return cls.from_dict(json_object(text))
 
     def to_query(self) -> dict[str, str]:
         """Flat URL query parameters ("optimizer.lr" -> "0.03"; layers as compact JSON)."""
@@ -328,6 +320,19 @@ class Spec:
         spec = replace(self, **changes)
         spec.validate()
         return spec
+
+
+def json_object(text: str | bytes) -> dict[str, Any]:
+    """A config file's JSON object; a syntax error becomes a SpecError with line and column."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise SpecError("", f"not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}") from None
+    except UnicodeDecodeError:
+        raise SpecError("", "not valid JSON: the file is not UTF-8 text") from None
+    if not isinstance(data, dict):
+        raise SpecError("", "the config must be a JSON object {...}")
+    return data
 
 
 def _validate_layer(layer: LayerSpec, path: str) -> None:
