@@ -1,6 +1,6 @@
 """Compare: several runs of one experiment side by side, and how a link or a config holds them.
 
-A compare is a list of up to MAX_RUNS runs, each a full Spec with an optional label (a Lab
+A compare is a list of up to MAX_RUNS runs (COMPARE_MAX from the Compare button), each a full Spec with an optional label (a Lab
 experiment names its runs; otherwise the label is made from what differs between the runs).
 A variant starts as a copy of the run it was made from (same data, same seeds), so anything
 the user does not change stays equal and the comparison is fair.
@@ -26,7 +26,8 @@ from typing import Any, Mapping
 
 from playground.spec import Spec, SpecError, json_object
 
-MAX_RUNS = 4
+MAX_RUNS = 6       # runs a link or config may hold (a Lab experiment may compare up to six)
+COMPARE_MAX = 4    # runs the Compare button makes, one variant at a time
 LAB_PARAM = "lab"
 _RUN_KEY = re.compile(r"^r([1-9][0-9]*)(?:\.(.+))?$")
 # Short names for the legend ("lr 0.1" rather than "optimizer.lr 0.1").

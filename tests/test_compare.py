@@ -60,7 +60,7 @@ def test_config_round_trips_and_plain_spec_is_one_run():
 
 @pytest.mark.parametrize("query, path", [
     ({"r3": ""}, "r2"),                                   # a gap in the numbering
-    ({"r5": ""}, "r5"),                                   # more than four runs
+    ({"r7": ""}, "r7"),                                   # more than six runs
     ({"r2": "", "r2.optimizer.lr": "-1"}, "run 2: optimizer.lr"),
     ({"r1.optimizer.lr": "0.1"}, "r1.optimizer.lr"),     # run 1 is the link's own parameters
 ])
@@ -76,7 +76,7 @@ def test_bad_config_names_the_run_and_field():
         compare.from_config(json.dumps(bad))
     assert err.value.path == "runs[1].batch_size"
     with pytest.raises(SpecError):
-        compare.from_config(json.dumps({"runs": [{"spec": BASE.to_dict()}] * 5}))
+        compare.from_config(json.dumps({"runs": [{"spec": BASE.to_dict()}] * 7}))
 
 
 def test_labels_name_what_differs():

@@ -13,15 +13,16 @@ from dataclasses import replace
 import streamlit as st
 
 import datasets
+from playground import compare
 from playground.activations import ACTIVATIONS
 from playground.experiment import Experiment
 from playground.initializers import INITS
 from playground.losses import LOSSES
 from playground.optimizers import OPTIMIZERS
-from playground.spec import Spec, SpecError, limits
+from playground.spec import SpecError, limits
 from playground.ui.controls import (LEARNING_RATES, REG_RATES, choices_with, common_activation,
                                     set_all_activations, widget)
-from playground.ui.state import flash, set_spec, ss
+from playground.ui.state import flash, session_runs, set_spec, ss
 
 PROBLEMS = {"classification": "Classification", "regression": "Regression", "image": "Images"}
 OPTIMIZER_TITLES = {"sgd": "SGD", "adam": "Adam", "adamw": "AdamW", "rmsprop": "RMSprop", "adagrad": "Adagrad"}
@@ -47,25 +48,31 @@ def _set_playing(exp: Experiment, play: bool) -> None:
     A click that reaches the server twice (it can, when a live frame reruns at the same
     moment) then still pauses, where a toggle would pause and play again.
     """
-    runner = exp.runner
+    runners = [run.runner for run in session_runs(exp)]  # a compare's runs play as one
     if not play:
-        runner.pause()
-    elif runner.status.get("diverged"):
+        for runner in runners:
+            runner.pause()
+    elif all(runner.status.get("diverged") for runner in runners):
         flash("warning", "Training has diverged: press Reset (or lower the learning rate, then Reset) first.")
-    elif not runner.playing:
-        runner.play()
+    else:
+        for runner in runners:
+            if not runner.playing:
+                runner.play()
 
 
 def _step_epoch(exp: Experiment) -> None:
-    exp.runner.step_epochs(1)
+    for run in session_runs(exp):
+        run.runner.step_epochs(1)
 
 
 def _step_batch(exp: Experiment) -> None:
-    exp.runner.step_batches(1)
+    for run in session_runs(exp):
+        run.runner.step_batches(1)
 
 
 def _reset(exp: Experiment) -> None:
-    exp.runner.reset()
+    for run in session_runs(exp):
+        run.runner.reset()
 
 
 def _regenerate(exp: Experiment) -> None:
@@ -100,11 +107,20 @@ def _config_uploaded(exp: Experiment) -> None:
     if upload is None:
         return
     try:
-        spec = Spec.from_json(upload.getvalue())
+        runs, lab = compare.from_config(upload.getvalue())
     except SpecError as exc:
         flash("error", f"{upload.name} was not loaded, nothing changed: {exc}")
         return
-    if set_spec(exp, spec, sync=True):
+    if len(runs) > 1 or len(session_runs(exp)) > 1 or lab:
+        from playground.ui.compare import open_runs
+
+        try:
+            open_runs(runs, lab)
+        except (SpecError, datasets.DatasetError, ValueError) as exc:
+            flash("error", f"{upload.name} was not loaded, nothing changed: {exc}")
+            return
+        flash("success", f"Loaded the {len(runs)} runs of {upload.name}.")
+    elif set_spec(exp, runs[0].spec, sync=True):
         flash("success", f"Loaded the experiment from {upload.name}.")
 
 
@@ -129,7 +145,9 @@ def _training_menu(exp: Experiment) -> None:
 def _share_menu(exp: Experiment) -> None:
     st.caption("The address bar always holds this experiment: copy it to share the same data, "
                "network and initial weights.")
-    st.download_button("Download config", exp.spec.to_json(), file_name="playground-spec.json",
+    from playground.ui.compare import session_config
+
+    st.download_button("Download config", session_config(), file_name="playground-spec.json",
                        mime="application/json", key=exp.key("download_config"), on_click="ignore",
                        icon=":material/download:", width="stretch")
     st.file_uploader("Load a config", type=["json"], key=exp.key("upload_config"), on_change=_config_uploaded,
@@ -139,9 +157,9 @@ def _share_menu(exp: Experiment) -> None:
 
 def render_toolbar(exp: Experiment) -> None:
     """Draw the bar; every button acts through a callback, before the page redraws."""
-    runner = exp.runner
     spec = exp.spec
     k = exp.key
+    every = session_runs(exp)[0].key  # Play, Step, +1 batch and Reset act on every run: one key
     with st.container(key="toolbar"):
         # Wrapping flex groups: buttons as wide as their labels, knobs of fixed width. A narrow
         # window puts a group on the next line instead of truncating labels.
@@ -149,16 +167,16 @@ def render_toolbar(exp: Experiment) -> None:
         bar = outer.container(horizontal=True, vertical_alignment="bottom", gap="small", width="content")
         knobs = outer.container(horizontal=True, vertical_alignment="bottom", gap="small", width="content")
         menus = outer.container(horizontal=True, vertical_alignment="bottom", gap="small", width="content")
-        playing = runner.playing
-        bar.button("Pause" if playing else "Play", key=k("play"), type="primary", on_click=_set_playing,
+        playing = any(run.runner.playing for run in session_runs(exp))
+        bar.button("Pause" if playing else "Play", key=every("play"), type="primary", on_click=_set_playing,
                    args=(exp, not playing),
                    icon=":material/pause:" if playing else ":material/play_arrow:", width="content",
                    help="Train continuously; the views refresh four times a second.")
-        bar.button("Step", key=k("step"), on_click=_step_epoch, args=(exp,), width="content",
+        bar.button("Step", key=every("step"), on_click=_step_epoch, args=(exp,), width="content",
                    help="Train one epoch (one pass over the training set).")
-        bar.button("+1 batch", key=k("step_batch"), on_click=_step_batch, args=(exp,), width="content",
+        bar.button("+1 batch", key=every("step_batch"), on_click=_step_batch, args=(exp,), width="content",
                    help="Train a single mini-batch step.")
-        bar.button("Reset", key=k("reset"), on_click=_reset, args=(exp,), width="content",
+        bar.button("Reset", key=every("reset"), on_click=_reset, args=(exp,), width="content",
                    help="Back to the same initial weights (from the seed); keeps the data.")
         bar.button("Regenerate", key=k("regenerate"), on_click=_regenerate, args=(exp,), width="content",
                    help="Draw a new sample of the dataset (a new data seed).")
@@ -185,3 +203,10 @@ def render_toolbar(exp: Experiment) -> None:
             _training_menu(exp)
         with menus.popover("Share", icon=":material/share:", width="content"):
             _share_menu(exp)
+        from playground.ui.compare import COMPARE_HELP, add_variant
+        from playground.ui.lab_panel import render_lab_menu
+
+        menus.button("Compare", key="compare_add", on_click=add_variant, args=(exp,), icon=":material/add:",
+                     width="content", disabled=len(session_runs(exp)) >= compare.COMPARE_MAX, help=COMPARE_HELP)
+        with menus.popover("Lab", icon=":material/science:", width="content"):
+            render_lab_menu()

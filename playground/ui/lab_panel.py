@@ -1,0 +1,126 @@
+"""The Lab: a list of experiments, one per concept of deep-learning theory, each opened as a
+compare of its runs, with its theory, a measured verdict that updates while it trains, and
+"try this next" changes.
+
+The experiments are data in playground.lab.EXPERIMENTS (the lab engine); this module only
+draws them: the menu, the theory and the buttons (outside the live fragment), and the
+verdict (inside it: each run's exp.measure is called where its trainer lives, then
+exp.verdict turns the measurements into one sentence).
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+from playground.compare import Run
+from playground.experiment import Experiment
+from playground.ui.state import flash, session_runs, ss
+
+VERDICT_ERROR = "The verdict could not be measured on these runs ({error})."
+
+
+def registry() -> dict[str, Any]:
+    """playground.lab.EXPERIMENTS, in the Lab's order ({} where the lab engine is not installed)."""
+    try:
+        from playground.lab import EXPERIMENTS
+    except ImportError:  # the lab engine (playground/lab.py) is a separate module: the app runs without it
+        return {}
+    return EXPERIMENTS
+
+
+def current() -> Any | None:
+    """The open Lab experiment, if any."""
+    name = ss.get("lab")
+    return registry().get(name) if name else None
+
+
+def open_lab(name: str) -> None:
+    """Set up a Lab experiment's runs as a compare (fresh trainers, the runs' own labels)."""
+    from playground.ui.compare import open_runs
+
+    exp = registry().get(name)
+    if exp is None:
+        flash("error", f"There is no Lab experiment called {name!r}.")
+        return
+    open_runs([Run(run.spec, run.label) for run in exp.runs], lab=name)
+    ss.pop("_lab_verdict", None)
+    ss.lab_changes = []
+
+
+def _try_next(title: str, change) -> None:
+    """A "try this next" button: the same change made to every run, which restart together."""
+    from playground.ui.compare import open_runs
+
+    runs = session_runs()
+    try:
+        changed = [Run(change(r.spec), r.label) for r in runs]
+        for run in changed:
+            run.spec.validate()
+    except Exception as exc:  # noqa: BLE001 - a suggestion that does not apply here is said, not raised
+        flash("error", f"“{title}” could not be applied: {exc}")
+        return
+    open_runs(changed, lab=ss.get("lab"), custom=runs[0].custom)
+    ss.pop("_lab_verdict", None)
+    ss.lab_changes = [*ss.get("lab_changes", []), title]
+
+
+def _close() -> None:
+    ss.lab = None
+    ss.pop("_lab_verdict", None)
+
+
+def render_lab_menu() -> None:
+    """The toolbar's Lab menu: every experiment by title; a click opens it."""
+    experiments = registry()
+    if not experiments:
+        st.caption("The Lab's experiments (playground/lab.py) are not installed.")
+        return
+    st.caption("One concept of deep-learning theory per experiment: its runs side by side, what the theory "
+               "predicts, and a verdict measured while they train.")
+    for name, exp in experiments.items():
+        st.button(exp.title, key=f"lab_open_{name}", on_click=open_lab, args=(name,), width="stretch",
+                  type="primary" if ss.get("lab") == name else "secondary")
+
+
+def render_lab_panel() -> None:
+    """The open experiment's title, theory and "try this next" buttons (above the live views)."""
+    exp = current()
+    if exp is None:
+        return
+    with st.container(key="lab_panel", border=True):
+        head = st.container(horizontal=True, vertical_alignment="center", gap="small")
+        head.markdown(f"**Lab · {exp.title}** — train for {exp.epochs:,} epochs (press Play)")
+        head.button("Close", key="lab_close", on_click=_close, icon=":material/close:", width="content")
+        st.markdown(exp.theory)
+        changes = ss.get("lab_changes") or []
+        if changes:
+            st.caption("Changed from the experiment: " + "; ".join(changes))
+        if exp.try_next:
+            row = st.container(horizontal=True, gap="small", vertical_alignment="center")
+            row.caption("Try next:")
+            for i, (title, change) in enumerate(exp.try_next):
+                row.button(title, key=f"lab_try_{i}", on_click=_try_next, args=(title, change), width="content")
+
+
+def measure_runs(exp: Any, runs: list[Experiment]) -> str:
+    """exp.measure on every run's trainer (where it lives), then exp.verdict: one sentence."""
+    try:
+        measurements = [run.runner.call(exp.measure) for run in runs]
+        return str(exp.verdict(measurements))
+    except Exception as exc:  # noqa: BLE001 - a verdict that fails must not take the views down
+        return VERDICT_ERROR.format(error=f"{type(exc).__name__}: {exc}")
+
+
+def render_verdict(runs: list[Experiment], slow: bool) -> None:
+    """The measured verdict, inside the live fragment; measured again once a second while playing."""
+    exp = current()
+    if exp is None:
+        return
+    epochs = runs[0].runner.status.get("epoch", 0)
+    cached = ss.get("_lab_verdict")
+    if slow or cached is None or cached[0] != ss.lab:
+        cached = ss["_lab_verdict"] = (ss.lab, measure_runs(exp, runs), epochs)
+    _, text, measured_at = cached
+    budget = "budget reached" if measured_at >= exp.epochs else f"of {exp.epochs:,}"
+    st.info(f"**Verdict** at epoch {measured_at:,} ({budget}): {text}", icon=":material/science:")
