@@ -209,6 +209,20 @@ class LiveRunner:
         """
         return self._send("frame", request), self.data
 
+    def group_frames(self, runners: list["LiveRunner"], **request: Any) -> list[Any]:
+        """The frames of `runners` (this runner's compare, in that order), taken in one command
+        between two lock-step slices, so they show the same epoch; their statuses follow too.
+        A runner outside this runner's group on its host gets its own frame."""
+        replies = {rid: (frame, status) for rid, frame, status in self._send("group_frame", request)}
+        frames = []
+        for runner in runners:
+            if runner.id in replies:
+                frame, runner._status = replies[runner.id]
+                frames.append(frame)
+            else:
+                frames.append(runner.frame(**request)[0])
+        return frames
+
     def join(self, group: str | None) -> None:
         """Train in lock-step with the other runners of `group` (None: alone). The runners must
         share a host: create them with near=the first one. Play and Pause then act on all."""

@@ -174,10 +174,18 @@ class Host:
     def _run(self, entry: Hosted, command: str, args: tuple) -> Any:
         t = entry.trainer
         if command in ("play", "pause"):
-            for member in self._group_of(entry):  # a compare plays and pauses as one
+            for member in self._group_of(entry).values():  # a compare plays and pauses as one
                 member.playing = command == "play" and not member.trainer.diverged
         elif command == "join":
             entry.group = args[0]
+        elif command == "group_frame":
+            # Every run of the compare in one command, so between the same two lock-step slices:
+            # the frames show the same epoch. Each counts as a look at its run.
+            now, out = time.monotonic(), []
+            for rid, member in self._group_of(entry).items():
+                member.last_look = member.last_touch = now
+                out.append((rid, _take_frame(member.trainer, args[0]), member.status()))
+            return out
         elif command == "step_epochs":
             t.train_epochs(args[0])
         elif command == "step_batches":
@@ -244,11 +252,10 @@ class Host:
             entry.playing = False
 
     # -- lock-step: the runs of one compare ---------------------------------------------------
-    def _group_of(self, entry: Hosted) -> list[Hosted]:
-        """The entry and the other runs of its compare hosted here."""
-        if entry.group is None:
-            return [entry]
-        return [e for e in self.entries.values() if e.group == entry.group]
+    def _group_of(self, entry: Hosted) -> dict[str, Hosted]:
+        """{runner id: entry} of the entry and the other runs of its compare hosted here."""
+        return {rid: e for rid, e in self.entries.items()
+                if e is entry or (entry.group is not None and e.group == entry.group)}
 
     def _train_lockstep(self, members: list[Hosted]) -> None:
         """Whole epochs, one run after the other, for about SLICE_SECONDS; a run that is behind

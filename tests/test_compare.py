@@ -130,3 +130,18 @@ def test_runners_of_a_compare_share_a_host_and_stay_in_step():
         assert first.status["epoch"] == second.status["epoch"] >= 5
     finally:
         pool.shutdown()
+
+
+def test_group_frame_takes_every_run_at_the_same_epoch():
+    host = Host()
+    for rid in ("a", "b"):
+        host.command(rid, "create", (SMALL, None, 60.0))
+        host.command(rid, "join", ("g",))
+    host.command("a", "play", ())
+    for _ in range(3):
+        host.run_slice()
+    kind, frames, _, _ = host.command("b", "group_frame", ({"resolution": 10},))
+    assert kind == "ok" and [rid for rid, _, _ in frames] == ["a", "b"]
+    epochs = [frame.header.epoch for _, frame, _ in frames]
+    assert epochs[0] == epochs[1] == host.entries["a"].trainer.epoch > 0
+    assert all(status["playing"] for _, _, status in frames)

@@ -113,6 +113,18 @@ def _pick_run() -> None:
         ss.active_run = int(choice)
 
 
+def render_compare_bar(exp: Experiment) -> None:
+    """Compare (add a variant of the run the controls edit) and the Lab's menu, over the data column
+    (the toolbar has no room left for them at 1280 px)."""
+    from playground.ui.lab_panel import render_lab_menu
+
+    with st.container(horizontal=True, gap="small", key="compare_bar"):
+        st.button("Compare", key="compare_add", on_click=add_variant, args=(exp,), icon=":material/add:",
+                  disabled=len(session_runs()) >= compare.COMPARE_MAX, help=COMPARE_HELP, width="content")
+        with st.popover("Lab", icon=":material/science:", width="content"):
+            render_lab_menu()
+
+
 def render_run_picker() -> None:
     """Which run the controls edit, and removing one; shown while the page has several runs."""
     runs = session_runs()
@@ -160,7 +172,7 @@ def render_compare(runs: list[Experiment]) -> None:
     first = runs[0]
     images = any(r.data.kind == "image" for r in runs)
     request = {"panels": ()} if images else {"resolution": RESOLUTION}
-    frames = [r.runner.frame(**request)[0] for r in runs]
+    frames = first.runner.group_frames([r.runner for r in runs], **request)
     headers = [f.header for f in frames]
     labels = run_labels(runs)
     colors = run_colors(len(runs))

@@ -13,7 +13,6 @@ from dataclasses import replace
 import streamlit as st
 
 import datasets
-from playground import compare
 from playground.activations import ACTIVATIONS
 from playground.experiment import Experiment
 from playground.initializers import INITS
@@ -203,10 +202,3 @@ def render_toolbar(exp: Experiment) -> None:
             _training_menu(exp)
         with menus.popover("Share", icon=":material/share:", width="content"):
             _share_menu(exp)
-        from playground.ui.compare import COMPARE_HELP, add_variant
-        from playground.ui.lab_panel import render_lab_menu
-
-        menus.button("Compare", key="compare_add", on_click=add_variant, args=(exp,), icon=":material/add:",
-                     width="content", disabled=len(session_runs(exp)) >= compare.COMPARE_MAX, help=COMPARE_HELP)
-        with menus.popover("Lab", icon=":material/science:", width="content"):
-            render_lab_menu()
