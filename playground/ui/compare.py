@@ -186,7 +186,7 @@ def render_compare(runs: list[Experiment]) -> None:
     playing = any(r.runner.playing for r in runs)
     slow = not playing or changed or first.view.frame_count % SLOW_EVERY == 0
 
-    from playground.ui.lab_panel import render_verdict
+    from playground.ui.lab_panel import render_verdict, render_views
 
     render_verdict(runs, slow)
     figures = {}
@@ -216,6 +216,7 @@ def render_compare(runs: list[Experiment]) -> None:
     hold = () if slow else tuple(name for name in figures if name.endswith(("_network", "_output")))
     live_board("compare_board", layout, figures, hold=hold, query=_query(first))
     st.dataframe(figures_table(runs, headers, labels), hide_index=True, width="stretch")
+    render_views(runs, labels, first.view.frame_count)
 
 
 def _query(exp: Experiment) -> str:

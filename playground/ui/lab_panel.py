@@ -18,6 +18,10 @@ from playground.experiment import Experiment
 from playground.ui.state import flash, session_runs, ss
 
 VERDICT_ERROR = "The verdict could not be measured on these runs ({error})."
+VIEWS_EVERY = 12    # frames between two refreshes of the extra views while playing (3 s)
+# Extra views that take about a second per run in the trainer's process (a 30×30 loss landscape,
+# attributions): measured only while paused, so that they do not hold the lock-step training up.
+PAUSED_ONLY = {"loss_landscape", "attributions", "top_images", "feature_maps", "filters_before_after"}
 
 
 def registry() -> dict[str, Any]:
@@ -46,6 +50,17 @@ def open_lab(name: str) -> None:
     open_runs([Run(run.spec, run.label) for run in exp.runs], lab=name)
     ss.pop("_lab_verdict", None)
     ss.lab_changes = []
+
+
+def view_registry() -> tuple[dict[str, Any], dict[str, Any]]:
+    """(playground.lab.VIEW_DATA, playground.viz.lab.FIGURES): each extra view's data function (run
+    where the trainer lives) and its figures, by the names in LabExperiment.views; empty without them."""
+    try:
+        from playground.lab import VIEW_DATA
+        from playground.viz.lab import FIGURES
+    except ImportError:
+        return {}, {}
+    return VIEW_DATA, FIGURES
 
 
 def _try_next(title: str, change) -> None:
@@ -124,3 +139,32 @@ def render_verdict(runs: list[Experiment], slow: bool) -> None:
     _, text, measured_at = cached
     budget = "budget reached" if measured_at >= exp.epochs else f"of {exp.epochs:,}"
     st.info(f"**Verdict** at epoch {measured_at:,} ({budget}): {text}", icon=":material/science:")
+
+
+def render_views(runs: list[Experiment], labels: list[str], frame_count: int) -> None:
+    """The open experiment's extra views (LabExperiment.views), drawn from every run's data; they
+    refresh every VIEWS_EVERY frames while playing (heavy ones only while paused)."""
+    exp = current()
+    data_of, figures_of = view_registry()
+    names = [n for n in (exp.views if exp is not None else ()) if n in data_of and n in figures_of]
+    if not names:
+        return
+    playing = any(run.runner.playing for run in runs)
+    cache = ss.setdefault("_lab_views", {})
+    for name in names:
+        due = not playing or (frame_count % VIEWS_EVERY == 0 and name not in PAUSED_ONLY)
+        key = (ss.lab, name, tuple(run.runner.id for run in runs))
+        if due or cache.get(name, (None,))[0] != key:
+            try:
+                figures = figures_of[name]([(label, run.runner.call(data_of[name]))
+                                            for label, run in zip(labels, runs)])
+                cache[name] = (key, figures, None)
+            except Exception as exc:  # noqa: BLE001 - one view failing must not take the others down
+                cache[name] = (key, [], f"{name}: {type(exc).__name__}: {exc}")
+    figures = [fig for name in names for fig in cache[name][1]]
+    for name in names:
+        if cache[name][2]:
+            st.caption(f"A view could not be drawn ({cache[name][2]}).")
+    for start in range(0, len(figures), 3):
+        for i, (column, fig) in enumerate(zip(st.columns(3, gap="small"), figures[start:start + 3]), start):
+            column.plotly_chart(fig, config={"displayModeBar": False}, key=f"lab_view_{i}")

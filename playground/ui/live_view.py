@@ -219,10 +219,12 @@ def live_fragment() -> None:
 
                 render_image_live(current)
             else:
-                from playground.ui.lab_panel import render_verdict
+                from playground.ui.lab_panel import render_verdict, render_views
 
-                render_verdict(runs, slow=True)  # a one-run Lab experiment
+                view = current.view  # a one-run Lab experiment: its verdict and views too
+                render_verdict(runs, slow=not current.runner.playing or view.frame_count % SLOW_EVERY == 0)
                 render_live(current)
+                render_views(runs, [current.label or "this run"], view.frame_count)
             # The cards are the image networks' builder (kernels, strides) and every layer's full
             # detail for 2-D ones; shown on request, so the views stay on one screen.
             if st.toggle("Layer details", key=current.key("layer_details"),
