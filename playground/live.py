@@ -172,9 +172,9 @@ class LiveRunner:
         """Heartbeat: keeps a paused trainer from being freed (every command counts as one)."""
         self._send("touch")
 
-    def play(self) -> None:
-        """Start (or resume) training in the background."""
-        self._send("play")
+    def play(self, until: int | None = None) -> None:
+        """Start (or resume) training in the background; with `until`, pause at that epoch."""
+        self._send("play", *(() if until is None else (until,)))
 
     def pause(self) -> None:
         """Stop training: when this returns, the trainer's step count stands still."""

@@ -90,6 +90,7 @@ class Hosted:
     last_touch: float = 0.0   # any command: the idle timeout counts from here
     last_look: float = 0.0    # a frame, a call or a control: the idle pause counts from here
     group: str | None = None  # the runs of one compare share a group: trained in lock-step
+    until: int | None = None  # play pauses at this epoch (a Lab experiment's budget)
 
     def status(self) -> dict[str, Any]:
         """What the UI needs on every reply: playing, progress, divergence, errors."""
@@ -176,6 +177,7 @@ class Host:
         if command in ("play", "pause"):
             for member in self._group_of(entry).values():  # a compare plays and pauses as one
                 member.playing = command == "play" and not member.trainer.diverged
+                member.until = args[0] if command == "play" and args else None
         elif command == "join":
             entry.group = args[0]
         elif command == "group_frame":
@@ -237,7 +239,8 @@ class Host:
         if entry.group is not None:
             self._train_lockstep([e for e in playing if e.group == entry.group])
         else:
-            self._train(entry, lambda t: t.train_for(SLICE_SECONDS))
+            left = None if entry.until is None else max(0, entry.until - entry.trainer.epoch)
+            self._train(entry, lambda t: t.train_for(SLICE_SECONDS, max_epochs=left))
         self._dirty = True
         return True
 
@@ -248,7 +251,7 @@ class Host:
         except Exception as exc:  # never stop silently: the UI shows this
             entry.error = f"training stopped: {type(exc).__name__}: {exc}"
             entry.playing = False
-        if entry.trainer.diverged:
+        if entry.trainer.diverged or (entry.until is not None and entry.trainer.epoch >= entry.until):
             entry.playing = False
 
     # -- lock-step: the runs of one compare ---------------------------------------------------

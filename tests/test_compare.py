@@ -145,3 +145,18 @@ def test_group_frame_takes_every_run_at_the_same_epoch():
     epochs = [frame.header.epoch for _, frame, _ in frames]
     assert epochs[0] == epochs[1] == host.entries["a"].trainer.epoch > 0
     assert all(status["playing"] for _, _, status in frames)
+
+
+def test_play_until_pauses_the_compare_at_that_epoch():
+    host = Host()
+    for rid in ("a", "b", "solo"):
+        host.command(rid, "create", (SMALL, None, 60.0))
+    for rid in ("a", "b"):
+        host.command(rid, "join", ("g",))
+    host.command("a", "play", (3,))
+    host.command("solo", "play", (2,))
+    for _ in range(200):
+        if not host.run_slice():
+            break
+    assert [host.entries[rid].trainer.epoch for rid in ("a", "b", "solo")] == [3, 3, 2]
+    assert not any(e.playing for e in host.entries.values())

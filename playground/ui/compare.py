@@ -204,7 +204,9 @@ def render_compare(runs: list[Experiment]) -> None:
             cells += [(1.0, [{"caption": f"■ Run {i + 1}: {labels[i]}"}, f"run{i}_network"]),
                       (0.85, [{"caption": f"epoch {frame.header.epoch:,} · {score}"}, f"run{i}_output"])]
         for start in range(0, len(cells), 2 * PER_ROW):
-            layout.append(cells[start:start + 2 * PER_ROW])
+            row = cells[start:start + 2 * PER_ROW]
+            # A last row with fewer runs keeps the same column widths (an odd run is not drawn twice as large).
+            layout.append(row + [(width, []) for width, _ in cells[len(row):2 * PER_ROW]])
     figures["compare_curves"] = overlay_curves([h.history for h in headers], labels, headers[0].task) \
         .update_layout(height=CHART_HEIGHT)
     cache = ss.get("_compare_gradients")

@@ -103,19 +103,28 @@ def render_lab_panel() -> None:
     exp = current()
     if exp is None:
         return
+    budget = (f"press Play: it trains {exp.epochs:,} epochs, then pauses for the verdict" if exp.epochs
+              else "step it with +1 batch")
     with st.container(key="lab_panel", border=True):
+        # One row: the title, the "try this next" changes and Close; the theory under it.
         head = st.container(horizontal=True, vertical_alignment="center", gap="small")
-        head.markdown(f"**Lab · {exp.title}** — train for {exp.epochs:,} epochs (press Play)")
+        head.markdown(f"**Lab · {exp.title}** — {budget}.")
+        for i, (title, change) in enumerate(exp.try_next):
+            head.button(title, key=f"lab_try_{i}", on_click=_try_next, args=(title, change), width="content",
+                        icon=":material/arrow_forward:", help="Try this next: the same change in every run.")
         head.button("Close", key="lab_close", on_click=_close, icon=":material/close:", width="content")
-        st.markdown(exp.theory)
         changes = ss.get("lab_changes") or []
-        if changes:
-            st.caption("Changed from the experiment: " + "; ".join(changes))
-        if exp.try_next:
-            row = st.container(horizontal=True, gap="small", vertical_alignment="center")
-            row.caption("Try next:")
-            for i, (title, change) in enumerate(exp.try_next):
-                row.button(title, key=f"lab_try_{i}", on_click=_try_next, args=(title, change), width="content")
+        st.markdown(exp.theory + (f"  \n*Changed from the experiment: {'; '.join(changes)}.*" if changes else ""))
+
+
+def play_until(runners: list) -> int | None:
+    """The epoch at which Play pauses: the open experiment's budget while the runs are below it
+    (the verdict is calibrated for it); None otherwise (Play again trains on)."""
+    exp = current()
+    if exp is None or not exp.epochs:
+        return None
+    epochs = max(runner.status.get("epoch", 0) for runner in runners)
+    return exp.epochs if epochs < exp.epochs else None
 
 
 def measure_runs(exp: Any, runs: list[Experiment]) -> str:

@@ -54,9 +54,12 @@ def _set_playing(exp: Experiment, play: bool) -> None:
     elif all(runner.status.get("diverged") for runner in runners):
         flash("warning", "Training has diverged: press Reset (or lower the learning rate, then Reset) first.")
     else:
+        from playground.ui.lab_panel import play_until
+
+        until = play_until(runners)  # an open Lab experiment pauses at its budget for the verdict
         for runner in runners:
             if not runner.playing:
-                runner.play()
+                runner.play(until)
 
 
 def _step_epoch(exp: Experiment) -> None:
