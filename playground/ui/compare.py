@@ -119,7 +119,7 @@ def render_compare_bar(exp: Experiment) -> None:
     from playground.ui.lab_panel import render_lab_menu
 
     with st.container(horizontal=True, gap="small", key="compare_bar"):
-        st.button("Compare", key="compare_add", on_click=add_variant, args=(exp,), icon=":material/add:",
+        st.button("Compare", key="compare_add", on_click=add_variant, args=(exp,),
                   disabled=len(session_runs()) >= compare.COMPARE_MAX, help=COMPARE_HELP, width="content")
         with st.popover("Lab", icon=":material/science:", width="content"):
             render_lab_menu()
