@@ -3,7 +3,8 @@
     python -m playground train --config FILE.json [--steps N | --epochs N] [--seed S] [--threads T]
     python -m playground bench [--quick]
 
-`train` prints one JSON object with the loss, accuracy and gradient norms after its last step;
+`train` prints one JSON object with the loss, accuracy and gradient norms after its last step
+(for a compare's config, {"runs": [{"label", ...}, ...]}, each run trained in turn);
 a bad config or option exits with status 2 and a one-line message that names it.
 """
 from __future__ import annotations
@@ -51,7 +52,8 @@ def train_command(args: argparse.Namespace) -> int:
     """Load, validate, train, print the summary."""
     import datasets
     from playground.data import CustomData
-    from playground.spec import Spec, SpecError
+    from playground import compare
+    from playground.spec import SpecError
     from playground.train import Trainer, configure_threads, recommended_threads
 
     if args.data_dir:
@@ -61,15 +63,16 @@ def train_command(args: argparse.Namespace) -> int:
     except (OSError, UnicodeDecodeError) as exc:
         return _fail(f"cannot read config {args.config}: {exc.strerror if isinstance(exc, OSError) else 'not UTF-8 text'}")
     try:
-        spec = Spec.from_json(text)
+        runs, _ = compare.from_config(text)  # a spec, or a compare's {"runs": [...]}
+        specs = [run.spec for run in runs]
         if args.seed is not None:
-            spec = replace(spec, seed=args.seed)
+            specs = [replace(spec, seed=args.seed) for spec in specs]
         custom = None
         if args.data:
             X, y, task = datasets.load_points_csv(Path(args.data).read_bytes())
             custom = CustomData(X, y, task)
-            if spec.dataset.name != "custom":
-                spec = replace(spec, dataset=replace(spec.dataset, name="custom"))
+            specs = [spec if spec.dataset.name == "custom" else replace(spec, dataset=replace(spec.dataset, name="custom"))
+                     for spec in specs]
     except SpecError as exc:
         return _fail(f"config {args.config}: {exc}")
     except datasets.DatasetError as exc:
@@ -80,22 +83,27 @@ def train_command(args: argparse.Namespace) -> int:
         return _fail("--steps and --epochs must not be negative")
     if args.threads is not None and not 1 <= args.threads <= MAX_THREADS:
         return _fail(f"--threads must be between 1 and {MAX_THREADS}, got {args.threads}")
-    try:
-        started = time.perf_counter()
-        trainer = Trainer(spec, custom)
-        configure_threads(args.threads if args.threads is not None else recommended_threads(trainer))
-        if args.steps is not None:
-            trainer.train_steps(args.steps)
-        else:
-            trainer.train_epochs(DEFAULT_EPOCHS if args.epochs is None else args.epochs)
-        seconds = time.perf_counter() - started
-    except SpecError as exc:
-        return _fail(f"config {args.config}: {exc}")
-    except datasets.DatasetError as exc:
-        return _fail(str(exc).replace("\n", " "))
-    result = trainer.summary()
-    result["seconds"] = round(seconds, 4)
-    print(json.dumps(result))
+    results = []
+    for spec in specs:  # a compare's runs one after the other, each from its own seeds
+        try:
+            started = time.perf_counter()
+            trainer = Trainer(spec, custom)
+            configure_threads(args.threads if args.threads is not None else recommended_threads(trainer))
+            if args.steps is not None:
+                trainer.train_steps(args.steps)
+            else:
+                trainer.train_epochs(DEFAULT_EPOCHS if args.epochs is None else args.epochs)
+            seconds = time.perf_counter() - started
+        except SpecError as exc:
+            return _fail(f"config {args.config}: {exc}")
+        except datasets.DatasetError as exc:
+            return _fail(str(exc).replace("\n", " "))
+        results.append({**trainer.summary(), "seconds": round(seconds, 4)})
+    if len(results) == 1:
+        print(json.dumps(results[0]))
+    else:  # a compare: one object per run, labelled by what differs
+        labels = compare.labels(runs)
+        print(json.dumps({"runs": [{"label": label, **result} for label, result in zip(labels, results)]}))
     return 0
 
 

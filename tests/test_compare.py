@@ -160,3 +160,17 @@ def test_play_until_pauses_the_compare_at_that_epoch():
             break
     assert [host.entries[rid].trainer.epoch for rid in ("a", "b", "solo")] == [3, 3, 2]
     assert not any(e.playing for e in host.entries.values())
+
+
+def test_cli_trains_every_run_of_a_compare_config(tmp_path, capsys):
+    from playground.cli import main
+
+    config = tmp_path / "compare.json"
+    config.write_text(compare.to_config([Run(SMALL), Run(replace(SMALL, optimizer=OptimizerSpec(lr=0.3)))]))
+    assert main(["train", "--config", str(config), "--epochs", "2"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert [r["label"] for r in out["runs"]] == ["lr 0.03", "lr 0.3"]
+    assert all(r["epochs"] == 2 for r in out["runs"])
+    config.write_text(json.dumps({"runs": [{"spec": {"batch_size": 0}}]}))
+    assert main(["train", "--config", str(config)]) == 2
+    assert "runs[0].batch_size" in capsys.readouterr().err
