@@ -146,8 +146,8 @@ def render_verdict(runs: list[Experiment], slow: bool) -> None:
     if slow or cached is None or cached[0] != ss.lab:
         cached = ss["_lab_verdict"] = (ss.lab, measure_runs(exp, runs), epochs)
     _, text, measured_at = cached
-    budget = "budget reached" if measured_at >= exp.epochs else f"of {exp.epochs:,}"
-    st.info(f"**Verdict** at epoch {measured_at:,} ({budget}): {text}", icon=":material/science:")
+    budget = "" if not exp.epochs else " (budget reached)" if measured_at >= exp.epochs else f" (of {exp.epochs:,})"
+    st.info(f"**Verdict** at epoch {measured_at:,}{budget}: {text}", icon=":material/science:")
 
 
 def render_views(runs: list[Experiment], labels: list[str], frame_count: int) -> None:

@@ -214,16 +214,18 @@ def live_fragment() -> None:
                 from playground.ui.compare import render_compare
 
                 render_compare(runs)
-            elif current.data.kind == "image":
-                from playground.ui.image_panel import render_image_live
-
-                render_image_live(current)
             else:
                 from playground.ui.lab_panel import render_verdict, render_views
 
                 view = current.view  # a one-run Lab experiment: its verdict and views too
                 render_verdict(runs, slow=not current.runner.playing or view.frame_count % SLOW_EVERY == 0)
-                render_live(current)
+                if current.data.kind == "image":
+                    from playground.ui.image_panel import render_image_live
+
+                    view.frame_count += 1  # (render_live counts the 2-D frames)
+                    render_image_live(current)
+                else:
+                    render_live(current)
                 render_views(runs, [current.label or "this run"], view.frame_count)
             # The cards are the image networks' builder (kernels, strides) and every layer's full
             # detail for 2-D ones; shown on request, so the views stay on one screen.
