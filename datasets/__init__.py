@@ -7,6 +7,7 @@ always gives the same arrays.
 """
 
 from .base import KINDS, TASKS, DatasetError, DatasetInfo
+from .csv_points import MAX_BYTES as MAX_CSV_BYTES
 from .csv_points import load_points_csv
 from .idx import (
     download_idx,
@@ -18,6 +19,7 @@ from .idx import (
     stderr_progress,
     write_idx,
 )
+from .images import MAX_IMAGE_BYTES, load_user_image
 from .registry import REGISTRY, get, names
 
 __all__ = [
@@ -31,6 +33,9 @@ __all__ = [
     "get",
     "load_idx_dataset",
     "load_points_csv",
+    "load_user_image",
+    "MAX_IMAGE_BYTES",
+    "MAX_CSV_BYTES",
     "missing_idx_files",
     "names",
     "read_idx",

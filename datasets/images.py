@@ -8,11 +8,13 @@ pixels in [0, 1], plus N(0, noise) pixel noise clipped back to [0, 1].
 from __future__ import annotations
 
 import functools
+import io
 import os
+import warnings
 
 import numpy as np
 
-from .base import add_pixel_noise, checked
+from .base import DatasetError, add_pixel_noise, checked
 from .idx import load_idx_dataset
 
 DIGIT_NAMES = tuple(str(d) for d in range(10))
@@ -22,6 +24,11 @@ FASHION_NAMES = (
 )  # fmt: skip
 DIGITS_COUNT = 1797
 IDX_COUNT = 70_000
+# An uploaded image is bounded by bytes before it is read and by pixels before it is decoded: a
+# 438 KB PNG of 20,000 × 20,000 is a decompression bomb, and 13,000 × 13,000 took 1 GB to shrink.
+# 4096 × 4096 still takes a 12-megapixel phone photo.
+MAX_IMAGE_BYTES = 10 * 2**20  # 10 MB, as the upload widget counts them
+MAX_IMAGE_PIXELS = 4096 * 4096
 
 
 @functools.lru_cache(maxsize=1)
@@ -70,3 +77,35 @@ def fashion_mnist(
     """n of the 70,000 Fashion-MNIST clothing images (train then test), downloaded on first use."""
     images, labels = load_idx_dataset("fashion_mnist", data_dir)
     return _subset(images, labels, 1 / 255, n, noise, rng)
+
+
+def load_user_image(data: bytes, height: int, width: int) -> np.ndarray:
+    """An uploaded image file as (height, width) float32 grey pixels in [0, 1]; DatasetError if refused.
+
+    Dark strokes on light paper are inverted to the data's light-on-dark.
+    """
+    from PIL import Image  # lazy: only the image upload needs Pillow
+
+    if len(data) > MAX_IMAGE_BYTES:
+        raise DatasetError(f"the image file is {len(data) / 2**20:.1f} MB; at most {MAX_IMAGE_BYTES / 2**20:g} MB")
+    unreadable = DatasetError("this is not an image the playground can read (PNG, JPEG, BMP, GIF)")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            img = Image.open(io.BytesIO(data))  # reads the header only: size known, nothing decoded
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise DatasetError(f"the image has too many pixels; at most {MAX_IMAGE_PIXELS:,} "
+                           f"({int(MAX_IMAGE_PIXELS ** 0.5)} × {int(MAX_IMAGE_PIXELS ** 0.5)})") from None
+    except Exception:  # noqa: BLE001 - Pillow's format plugins raise many types for a malformed header
+        raise unreadable from None
+    w, h = img.size
+    if w * h > MAX_IMAGE_PIXELS:
+        raise DatasetError(f"the image is {w:,} × {h:,} pixels; at most {MAX_IMAGE_PIXELS:,} "
+                           f"({int(MAX_IMAGE_PIXELS ** 0.5)} × {int(MAX_IMAGE_PIXELS ** 0.5)})")
+    try:
+        img.draft("L", (width, height))  # JPEG: decode straight at a reduced size
+        small = img.convert("L").resize((width, height), Image.Resampling.LANCZOS)
+    except Exception:  # noqa: BLE001 - likewise for malformed pixel data (OSError, SyntaxError, ...)
+        raise unreadable from None
+    pixels = np.asarray(small, dtype=np.float32) / 255.0
+    return 1.0 - pixels if pixels.mean() > 0.5 else pixels

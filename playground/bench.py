@@ -24,6 +24,7 @@ import statistics
 import tempfile
 import time
 from contextlib import contextmanager
+from urllib.parse import urlencode
 
 import torch
 
@@ -90,6 +91,25 @@ def snapshot_ms(spec: Spec, repeats: int = 20) -> float:
         snapshot(trainer)
         times.append((time.perf_counter() - t0) * 1000)
     return statistics.median(times)
+
+
+def landscape_ms(spec: Spec, resolution: int = 30, repeats: int = 5) -> dict:
+    """Median ms of one loss landscape (resolution² points, filter-normalised random and PCA slices)
+    after 20 epochs, in the trainer's process (the lab's budget: about 1 s)."""
+    from playground.landscape import loss_landscape
+
+    trainer = Trainer(spec)
+    trainer.train_epochs(20)
+    out = {}
+    for directions in ("random", "pca"):
+        loss_landscape(trainer, resolution, directions=directions)  # warm-up
+        times = []
+        for _ in range(repeats):
+            t0 = time.perf_counter()
+            loss_landscape(trainer, resolution, directions=directions)
+            times.append((time.perf_counter() - t0) * 1000)
+        out[f"{directions}_median_ms"] = round(statistics.median(times), 1)
+    return out
 
 
 def time_to_accuracy(spec: Spec, target: float, budget: float) -> dict:
@@ -516,6 +536,22 @@ def _pause_timing(page, state_dir: str, rid: str) -> tuple[float | None, float |
     return stopped, shown, steps_after
 
 
+def _pause_rows(page, state_dir: str, rid: str, pauses: int, mode: str = "") -> dict[str, dict]:
+    """Play, then Pause, `pauses` times: the two Pause rows of the latency table for one mode."""
+    stopped, shown, moved = [], [], 0
+    for _ in range(pauses):
+        _play(page, state_dir, rid)
+        time.sleep(0.3)
+        s, p, m = _pause_timing(page, state_dir, rid)
+        stopped.append(s)
+        shown.append(p)
+        moved += m
+    rows = {f"Pause{mode} -> training stopped": summarise(stopped, BUDGETS["Pause -> training stopped"]),
+            f"Pause{mode} -> Play shown": summarise(shown, BUDGETS["Pause -> Play shown"])}
+    rows[f"Pause{mode} -> training stopped"]["steps_after_stop"] = moved
+    return rows
+
+
 def _app_errors(page) -> list[str]:
     """The first line of each exception the app shows on the page now."""
     return page.evaluate("""() => [...document.querySelectorAll('[data-testid=stException]')]
@@ -573,18 +609,13 @@ def browser_latency(browser, url: str, state_dir: str, viewport: tuple[int, int]
         results[state] = {name: summarise(timings[name], CLICK_BUDGET) for name in timings}
         errors += _app_errors(page)
     if pauses:
-        stopped, shown, moved = [], [], 0
-        for _ in range(pauses):
-            _play(page, state_dir, rid)
-            time.sleep(0.3)
-            s, p, m = _pause_timing(page, state_dir, rid)
-            stopped.append(s)
-            shown.append(p)
-            moved += m
-        pause = {"Pause -> training stopped": summarise(stopped, BUDGETS["Pause -> training stopped"]),
-                 "Pause -> Play shown": summarise(shown, BUDGETS["Pause -> Play shown"])}
-        pause["Pause -> training stopped"]["steps_after_stop"] = moved
-        results.setdefault("playing", {}).update(pause)
+        results.setdefault("playing", {}).update(_pause_rows(page, state_dir, rid, pauses))
+        # Pause in every mode: the image views are the heaviest page to click through.
+        image_page = _open(browser, f"{url}/?{urlencode(image_spec('digits').to_query())}", viewport)
+        image_page.locator(IMAGE_CELLS + " .main-svg").first.wait_for(timeout=60_000)
+        results["playing"].update(_pause_rows(image_page, state_dir, helpers.run_id(image_page), pauses, " (images)"))
+        errors += _app_errors(image_page)
+        image_page.close()
     if problem_cycles:  # last: a failed switch leaves the page unusable for the rest
         _idle(page)
         for name, samples in _problem_timings(page, problem_cycles).items():
@@ -635,7 +666,6 @@ def browser_live_epochs_per_second(spec: Spec, seconds: float, viewport: tuple[i
     `session` is a `browser_session()`'s (browser, url, state dir); without it one is started.
     Needs playwright and a Chromium (PLAYGROUND_CHROMIUM or `chromium` on the PATH).
     """
-    from urllib.parse import urlencode
 
     if session is None:
         with browser_session() as started:
@@ -742,6 +772,9 @@ def run_bench(quick: bool = False, as_json: bool = False) -> int:
         rows.append((label, plain_eps, ours_eps, ours_eps / plain_eps, plain_sps, ours_sps))
     snap = snapshot_ms(SPIRAL_6x8, 5 if quick else 30)
     results["snapshot_ms_6x8"] = {"median_ms": round(snap, 2)}
+    landscape = {"default task": landscape_ms(DEFAULT_TASK, 30, 3 if quick else 10),
+                 "6x8 spiral": landscape_ms(SPIRAL_6x8, 30, 3 if quick else 10)}
+    results["loss_landscape_30x30"] = landscape
     accuracy = {"digits": time_to_accuracy(LENET_DIGITS, 0.97, 1.5 if quick else 5.0),
                 "shapes": time_to_accuracy(LENET_SHAPES, 0.95, 3.0 if quick else 30.0)}
     results["accuracy"] = accuracy
@@ -766,6 +799,9 @@ def run_bench(quick: bool = False, as_json: bool = False) -> int:
     for label, pe, te, ratio, ps, ts in rows:
         print(f"{label:42} {pe:>11.2f} {te:>13.2f} {ratio:>6.2f} {ps:>12.0f} {ts:>14.0f}")
     print(f"\none full 2-D snapshot, 6x8 spiral net, 100x100 grid: {snap:.1f} ms (median)")
+    for label, ms in landscape.items():
+        print(f"loss landscape 30x30, {label}: {ms['random_median_ms']:.0f} ms (random directions), "
+              f"{ms['pca_median_ms']:.0f} ms (PCA of the path), median; budget 1000 ms")
     for name, a in accuracy.items():
         key = [k for k in a if k.startswith("seconds_to_")][0]
         print(f"{name} (LeNet-like): {a['test_accuracy']:.1%} test accuracy after {a['epochs']} epochs in "

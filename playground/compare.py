@@ -24,7 +24,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-from playground.spec import Spec, SpecError, json_object
+from playground.spec import Spec, SpecError, parse_json
 
 MAX_RUNS = 6       # runs a link or config may hold (a Lab experiment may compare up to six)
 COMPARE_MAX = 4    # runs the Compare button makes, one variant at a time
@@ -175,7 +175,9 @@ def to_config(runs: list[Run], lab: str | None = None, indent: int | None = 2) -
 
 def from_config(text: str | bytes) -> tuple[list[Run], str | None]:
     """Inverse of to_config; a plain spec JSON is one run. Raises SpecError naming the run and field."""
-    data = json_object(text)
+    data = parse_json(text)  # size, nesting and digits bounded before parsing
+    if not isinstance(data, dict):
+        raise SpecError("", "the config must be a JSON object {...}")
     if "runs" not in data:
         return [Run(Spec.from_dict(data))], None
     unknown = set(data) - {"runs", LAB_PARAM}

@@ -90,6 +90,11 @@ def n_samples_of(ds: Any) -> int | None:
     return datasets.get(ds.name).default_n
 
 
+def n_train_of(n: int, train_ratio: float) -> int:
+    """Training samples of n at train_ratio: at least one, and at least one left for the test set."""
+    return min(max(1, round(n * train_ratio)), n - 1)
+
+
 def build_data(spec, custom: CustomData | None = None) -> DataBundle:
     """Generate (or take the uploaded) data for `spec`, split it and compute model inputs."""
     return _build(spec.dataset, tuple(spec.features), custom)
@@ -118,7 +123,7 @@ def _build(ds, features: tuple[str, ...], custom: CustomData | None) -> DataBund
             else (tuple(str(i) for i in range(n_classes)) if task == "classification" else ())
     order = rng.permutation(len(X))
     X, y = X[order], y[order]
-    n_train = min(max(1, round(len(X) * ds.train_ratio)), len(X) - 1)
+    n_train = n_train_of(len(X), ds.train_ratio)
     raw_train, raw_test, y_train, y_test = X[:n_train], X[n_train:], y[:n_train], y[n_train:]
     y_dtype = np.int64 if task == "classification" else np.float32
     y_train, y_test = y_train.astype(y_dtype), y_test.astype(y_dtype)
@@ -135,3 +140,16 @@ def _build(ds, features: tuple[str, ...], custom: CustomData | None) -> DataBund
         input_shape, feature_names = (len(features),), features
     return DataBundle(ds.name, kind, task, n_classes, tuple(class_names), raw_train, raw_test, y_train, y_test,
                       x_train, x_test, input_shape, feature_names, mean, std)
+
+
+def class_gallery(data, per_class: int = 8) -> tuple[np.ndarray, list[str]]:
+    """Up to per_class training images of each class, grouped by class: (n, H, W) and their titles."""
+    picks: list[int] = []
+    titles: list[str] = []
+    for c in range(data.n_classes):
+        idx = np.flatnonzero(data.y_train == c)[:per_class]
+        picks.extend(int(i) for i in idx)
+        titles.extend(str(data.class_names[c]) if c < len(data.class_names) else str(c) for _ in idx)
+    raw = data.raw_train
+    images = raw[picks].reshape(len(picks), *raw.shape[-2:]) if picks else np.zeros((0, *raw.shape[-2:]), np.float32)
+    return np.array(images, dtype=np.float32), titles

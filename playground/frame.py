@@ -140,13 +140,15 @@ def _norm_text(v: float) -> str:
 
 def health_warnings(step: int, grad_norms: dict[str, float], flags: dict[str, str],
                     activation_stats: dict[str, dict[str, float]], activations: dict[str, str],
-                    diverged: str | None = None) -> list[str]:
+                    diverged: str | None = None, unstable: str | None = None) -> list[str]:
     """Plain-language messages about the model's health, each true of the model right now."""
     from playground.activations import RELU_LIKE, SATURATING
 
     out: list[str] = []
     if diverged:
         out.append(diverged)
+    if unstable:
+        out.append(unstable)
     if step > 0 and grad_norms:
         exploded = [n for n, f in flags.items() if f == "exploded"]
         if exploded:
@@ -223,7 +225,10 @@ def build_header(trainer, activation_grad_norms: dict[str, float],
     judged = preclip if preclip is not None else norms
     flags = flag_gradients(judged) if step > 0 else {}  # before the first step there is no gradient
     activations = {name: fn for name, _, fn in trainer.model.activation_layers()}
-    warnings = health_warnings(step, judged, flags, activation_stats, activations, trainer.diverged)
+    warnings = health_warnings(step, judged, flags, activation_stats, activations, trainer.diverged,
+                               trainer.unstable)
+    if trainer.stopped:  # early stopping ended training: say where, and which weights are shown
+        warnings.insert(0, trainer.stopped)
     return FrameHeader(trainer.epoch, step, trainer.epoch_progress, trainer.data.task, trainer.data.kind,
                        trainer.history.as_dict(), trainer.latest_metrics(fresh_metrics), norms, preclip, clip,
                        activation_grad_norms, activation_stats, flags, warnings, trainer.diverged)

@@ -25,6 +25,9 @@ from playground.probes import capture_activations
 from playground.frame import ImageFrame, ImageInspection  # noqa: F401 - torch-free payloads the app unpickles
 
 METHODS = ("saliency", "integrated_gradients", "grad_cam")
+# The image integrated gradients start from (Sundararajan et al. 2017: "the absence of the
+# signal"); the choice changes the attribution, which is the point of offering it.
+BASELINES = ("black", "mean", "blurred", "noise")
 POOL_TYPES = (nn.MaxPool2d, nn.AvgPool2d)
 
 
@@ -56,9 +59,30 @@ def layer_filters(model: nn.Module, layer_name: str) -> np.ndarray:
     return block.conv.weight.detach().cpu().numpy().copy()
 
 
+def ig_baseline(data, x: torch.Tensor, kind: str = "black") -> torch.Tensor:
+    """The baseline image for integrated gradients, in the model's (normalised) input space.
+
+    black: all-zero pixels; mean: the average training image; blurred: x under a 5×5 box blur
+    (keeps the colours, removes the edges); noise: uniform pixels in [0, 1] (seeded).
+    """
+    if kind == "black":
+        return torch.full_like(x, (0.0 - data.mean) / data.std)
+    if kind == "mean":
+        return torch.as_tensor(np.asarray(data.x_train).mean(axis=0), dtype=x.dtype, device=x.device).reshape(x.shape)
+    if kind == "blurred":
+        return torch.nn.functional.avg_pool2d(x, 5, stride=1, padding=2, count_include_pad=False)
+    if kind == "noise":
+        raw = torch.rand(x.shape, generator=torch.Generator().manual_seed(0)).to(x.device, x.dtype)
+        return (raw - data.mean) / data.std
+    raise ValueError(f"unknown baseline {kind!r}; choose one of {', '.join(BASELINES)}")
+
+
 def inspect_image(trainer, index: int | None = None, image: np.ndarray | None = None, target: int | None = None,
-                  methods: tuple[str, ...] = METHODS, ig_steps: int = 32) -> ImageInspection:
-    """Feature maps, dense activations, probabilities and attributions of one image."""
+                  methods: tuple[str, ...] = METHODS, ig_steps: int = 32, baseline: str = "black") -> ImageInspection:
+    """Feature maps, dense activations, probabilities and attributions of one image.
+
+    `baseline` is where integrated gradients start: one of BASELINES (see ig_baseline).
+    """
     start = time.perf_counter()
     model, data, device = trainer.model, trainer.data, trainer.device
     if data.kind != "image" or data.task != "classification":
@@ -68,6 +92,8 @@ def inspect_image(trainer, index: int | None = None, image: np.ndarray | None = 
         raise ValueError(f"unknown attribution method(s) {unknown}; choose from {', '.join(METHODS)}")
     if (index is None) == (image is None):
         raise ValueError("pass exactly one of `index` (a test image) or `image` (an (H, W) array)")
+    if baseline not in BASELINES:
+        raise ValueError(f"unknown baseline {baseline!r}; choose one of {', '.join(BASELINES)}")
     if image is not None:
         x_np, raw, label, index = normalise_image(data, image), np.asarray(image, dtype=np.float32), None, -1
     else:
@@ -119,9 +145,8 @@ def inspect_image(trainer, index: int | None = None, image: np.ndarray | None = 
                 timings["saliency"] = time.perf_counter() - t0
             if "integrated_gradients" in methods:
                 t0 = time.perf_counter()
-                baseline = torch.full_like(x, (0.0 - data.mean) / data.std)  # all-black image, normalised
                 attributions["integrated_gradients"], ig_delta = _integrated_gradients(
-                    forward, x, baseline, captum_target, ig_steps)
+                    forward, x, ig_baseline(data, x, baseline), captum_target, ig_steps)
                 timings["integrated_gradients"] = time.perf_counter() - t0
             if "grad_cam" in methods and last_conv:
                 t0 = time.perf_counter()
@@ -236,19 +261,6 @@ def confident_mistakes(trainer, k: int = 12) -> list[dict]:
              "predicted": int(pred[i]), "confidence": float(confidence[i])} for i in order]
 
 
-def class_gallery(data, per_class: int = 8) -> tuple[np.ndarray, list[str]]:
-    """Up to per_class training images of each class, grouped by class: (n, H, W) and their titles."""
-    picks: list[int] = []
-    titles: list[str] = []
-    for c in range(data.n_classes):
-        idx = np.flatnonzero(data.y_train == c)[:per_class]
-        picks.extend(int(i) for i in idx)
-        titles.extend(str(data.class_names[c]) if c < len(data.class_names) else str(c) for _ in idx)
-    raw = data.raw_train
-    images = raw[picks].reshape(len(picks), *raw.shape[-2:]) if picks else np.zeros((0, *raw.shape[-2:]), np.float32)
-    return np.array(images, dtype=np.float32), titles
-
-
 # Training images for the live activation statistics and ∂L/∂a: one forward and one backward
 # pass on 128 28×28 images costs ~13 ms here, less than the forward-only pass on 256 it replaced
 # (~20 ms), and a conv channel still has 128·h·w values to be dead or alive on.
@@ -271,3 +283,74 @@ def image_frame(trainer, index: int = 0, image: np.ndarray | None = None, target
     confusion = confusion_matrix(trainer) if "confusion" in panels else None
     mistakes = confident_mistakes(trainer) if "confusion" in panels else []
     return ImageFrame(inspection, filters, confusion, mistakes)
+
+
+def input_sensitivity(trainer, resolution: int = 50, eps: float = 1e-3) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Saliency on the 2-D plane: (xs, ys, |∂ŷ/∂(x₁, x₂)|₂ at each grid point, (res, res)).
+
+    ŷ is what the output map shows (P(class 1), the regression value, or the top class's
+    probability). The derivative is with respect to the raw point, through whatever features
+    the network sees, by central differences (the features are NumPy formulas, so autograd
+    cannot reach through them).
+    """
+    from playground.features import grid_points
+
+    data = trainer.data
+    if data.kind == "image":
+        raise ValueError("input sensitivity on the plane needs a 2-D set; for images use the attributions")
+    xs, ys, points = grid_points(resolution)
+
+    def shown(p: np.ndarray) -> torch.Tensor:
+        out = trainer.predict(data.inputs_for_points(p))
+        if data.task == "regression":
+            return out[:, 0].double()
+        if data.n_outputs == 1:
+            return torch.sigmoid(out[:, 0]).double()
+        return torch.softmax(out, dim=1).max(dim=1).values.double()
+
+    partials = []
+    for axis in range(2):
+        step = np.zeros(2, dtype=np.float32)
+        step[axis] = eps
+        partials.append((shown(points + step) - shown(points - step)) / (2 * eps))
+    grad = torch.stack(partials, dim=1)
+    return xs, ys, grad.norm(dim=1).reshape(resolution, resolution).cpu().numpy()
+
+
+def initial_model(trainer) -> nn.Module:
+    """The trainer's network with its initial weights (rebuilt from the seed; the trainer is untouched)."""
+    from playground.model import build_model
+
+    spec, data = trainer.spec, trainer.data
+    return build_model(spec.layers, data.input_shape, data.n_outputs, spec.init, seed=spec.seed).to(trainer.device)
+
+
+def top_activating_images(trainer, layer_name: str, channel: int, k: int = 8,
+                          max_samples: int = 1000) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The test images that excite one conv channel most: (indices, mean activations, raw images (k, H, W)).
+
+    A channel's excitation is its feature map's mean over positions (Zeiler & Fergus 2014 show
+    the top patches; the whole image is enough to see which class or stroke a unit likes).
+    """
+    model, data = trainer.model, trainer.data
+    block = dict(model.named_children()).get(layer_name)
+    if not isinstance(block, ConvBlock):
+        raise ValueError(f"{layer_name!r} is not a conv layer; conv layers: {', '.join(conv_layer_names(model))}")
+    if not 0 <= channel < block.conv.out_channels:
+        raise IndexError(f"{layer_name} has {block.conv.out_channels} channels; {channel} does not exist")
+    x = torch.as_tensor(data.x_test[:max_samples], device=trainer.device)
+    was_training = model.training
+    model.eval()
+    parts = []
+    try:
+        with torch.inference_mode(), capture_activations({layer_name: block}) as acts:
+            for chunk in x.split(512):
+                model(chunk)
+                parts.append(acts[layer_name][:, channel].mean(dim=(1, 2)))  # (chunk,)
+    finally:
+        model.train(was_training)
+    scores = torch.cat(parts).cpu().numpy()
+    order = np.argsort(-scores)[:k]
+    height, width = data.input_shape[-2:]
+    images = np.asarray(data.raw_test)[order].reshape(len(order), height, width)
+    return order, scores[order], images

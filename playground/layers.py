@@ -146,6 +146,24 @@ ModuleFactory = Callable[[Any, Shape, str], "nn.Module"]
 WeightRule = Callable[["nn.Module"], "dict[str, nn.Parameter]"]
 
 
+@dataclass(frozen=True)
+class LayerCode:
+    """How one layer is written in an exported PyTorch script (playground/export/script.py).
+
+    The script's network assigns `self.<name> = <module>` in order, then, if `init` is set,
+    calls `init_weights(self.<name>.<init>, "<init_activation>")`: the same draws from the same
+    seeded generator as the module factory, so the script starts from the app's weights.
+    """
+
+    module: str                    # the constructor, e.g. "Dense(2, 8, nn.Tanh())"
+    classes: tuple[str, ...] = ()  # source of the classes `module` uses (each written once per script)
+    init: str | None = None        # the sub-module whose weights the init scheme sets ("linear"), or None
+    init_activation: str = "linear"  # the activation whose gain that init uses
+
+
+CodeWriter = Callable[[Any, Shape], LayerCode]
+
+
 def _no_weights(module: "nn.Module") -> dict[str, "nn.Parameter"]:
     return {}
 
@@ -167,6 +185,9 @@ class LayerKind:
     needs_flat: bool = False      # image-shaped input is flattened before it (automatically)
     new: Mapping[str, Any] = dataclasses.field(default_factory=dict)  # a newly added layer's values beyond the defaults
     description: str = ""
+    # (layer, input shape) -> LayerCode: how it is written in an exported script; None: the
+    # kind cannot be exported yet (the export says so, naming the layer).
+    code: CodeWriter | None = None
 
     def field(self, name: str) -> Field:
         """This kind's field `name` (KeyError if it has none)."""
@@ -309,6 +330,36 @@ def _batchnorm_module(layer: Any, shape: Shape, init: str) -> "nn.Module":
     return nn.BatchNorm2d(shape[0]) if len(shape) == 3 else nn.BatchNorm1d(shape[0])
 
 
+# -- code writers (how each kind is written in an exported script; see playground/export) --------
+
+def _dense_code(layer: Any, shape: Shape) -> LayerCode:
+    from playground.export.blocks import activation_code, call, dense_class
+
+    act, classes = activation_code(layer.activation)
+    options = {"batch_norm": layer.batch_norm, "residual": layer.residual, "dropout": layer.dropout}
+    return LayerCode(call("Dense", shape[0], layer.units, act, **options), (*classes, dense_class()),
+                     "linear", layer.activation)
+
+
+def _conv_code(layer: Any, shape: Shape) -> LayerCode:
+    from playground.export.blocks import activation_code, call, conv_class
+
+    act, classes = activation_code(layer.activation)
+    options = {"batch_norm": layer.batch_norm, "dropout": layer.dropout}
+    return LayerCode(call("Conv", shape[0], layer.channels, layer.kernel, layer.stride, layer.padding, act, **options),
+                     (*classes, conv_class()), "conv", layer.activation)
+
+
+def _torch_code(template: str) -> CodeWriter:
+    """A kind written as one torch.nn module: `template` formatted with the layer's fields and
+    `features` (the input's first dimension) and `norm` ("1d" for vectors, "2d" for images)."""
+    def write(layer: Any, shape: Shape) -> LayerCode:
+        values = {name: getattr(layer, name) for name in KINDS[layer.type].field_names} if layer is not None else {}
+        return LayerCode(template.format(features=shape[0], norm="2d" if len(shape) == 3 else "1d", **values))
+
+    return write
+
+
 # -- the fields ------------------------------------------------------------------------------
 # One definition per setting; kinds that share a setting share its Field (or a variant of it
 # via dataclasses.replace), so "kernel" means the same thing, with the same range, everywhere.
@@ -345,21 +396,25 @@ _POOL_FIELDS = (KERNEL, POOL_STRIDE)
 KINDS: dict[str, LayerKind] = {kind.name: kind for kind in (
     LayerKind("dense", "Dense", "dense", (UNITS, ACTIVATION, DROPOUT, BATCH_NORM, RESIDUAL),
               _dense_rule, _dense_module, _weight("linear"), needs_flat=True,
-              description="Every input connected to every neuron."),
+              description="Every input connected to every neuron.", code=_dense_code),
     LayerKind("conv2d", "Conv 2-D", "conv", (CHANNELS, KERNEL, STRIDE, PADDING, ACTIVATION, DROPOUT, BATCH_NORM),
               _conv_rule, _conv_module, _weight("conv"), needs_image=True,
               new={"kernel": 3, "padding": 1, "activation": "relu"},
-              description="Small filters slid over the image; one feature map per channel."),
+              description="Small filters slid over the image; one feature map per channel.", code=_conv_code),
     LayerKind("maxpool2d", "Max pool", "pool", _POOL_FIELDS, _pool_rule, _maxpool_module, needs_image=True,
-              new={"kernel": 2}, description="The largest value of each window."),
+              new={"kernel": 2}, description="The largest value of each window.",
+              code=_torch_code("nn.MaxPool2d({kernel}, {stride})")),
     LayerKind("avgpool2d", "Avg pool", "pool", _POOL_FIELDS, _pool_rule, _avgpool_module, needs_image=True,
-              new={"kernel": 2}, description="The mean of each window."),
+              new={"kernel": 2}, description="The mean of each window.",
+              code=_torch_code("nn.AvgPool2d({kernel}, {stride})")),
     LayerKind("flatten", "Flatten", "flatten", (), _flatten_rule, _flatten_module,
-              description="Image-shaped data as one flat vector."),
+              description="Image-shaped data as one flat vector.", code=_torch_code("nn.Flatten()")),
     LayerKind("dropout", "Dropout", "dropout", (RATE,), _same_rule, _dropout_module, new={"rate": 0.25},
-              description="Randomly zero a fraction of the values while training."),
+              description="Randomly zero a fraction of the values while training.",
+              code=_torch_code("nn.Dropout({rate})")),
     LayerKind("batchnorm", "Batch norm", "bn", (), _batchnorm_rule, _batchnorm_module,
-              description="Normalise each feature (or channel) over the mini-batch."),
+              description="Normalise each feature (or channel) over the mini-batch.",
+              code=_torch_code("nn.BatchNorm{norm}({features})")),
 )}
 LAYER_TYPES: tuple[str, ...] = tuple(KINDS)
 

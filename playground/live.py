@@ -72,7 +72,7 @@ class LiveRunner:
             self._slot.load += 1
         self._group: str | None = None      # the compare this runner trains in lock-step with
         self._status: dict[str, Any] = {"playing": False, "epoch": 0, "step": 0, "diverged": None,
-                                        "error": None, "epoch_progress": 0.0}
+                                        "stopped": None, "error": None, "epoch_progress": 0.0}
         self._notice: str | None = None     # why the trainer was rebuilt, shown as status["error"]
         self._lost: str | None = "new"      # the trainer must be (re)built before the next command
         self._generation = -1               # the host's restart count when the trainer was built
@@ -161,7 +161,7 @@ class LiveRunner:
 
     @property
     def status(self) -> dict[str, Any]:
-        """The latest reply: playing, epoch, step, epoch_progress, diverged, error."""
+        """The latest reply: playing, epoch, step, epoch_progress, diverged, stopped (early stopping), error."""
         status = dict(self._status)
         if not status.get("error") and self._notice:
             status["error"] = self._notice

@@ -96,7 +96,7 @@ class Hosted:
         """What the UI needs on every reply: playing, progress, divergence, errors."""
         t = self.trainer
         return {"playing": self.playing, "epoch": t.epoch, "step": t.step_count, "diverged": t.diverged,
-                "error": self.error, "epoch_progress": t.epoch_progress}
+                "stopped": t.stopped, "error": self.error, "epoch_progress": t.epoch_progress}
 
 
 def _take_frame(trainer: "Trainer", request: dict[str, Any]) -> Any:
@@ -176,7 +176,7 @@ class Host:
         t = entry.trainer
         if command in ("play", "pause"):
             for member in self._group_of(entry).values():  # a compare plays and pauses as one
-                member.playing = command == "play" and not member.trainer.diverged
+                member.playing = command == "play" and not (member.trainer.diverged or member.trainer.stopped)
                 member.until = args[0] if command == "play" and args else None
         elif command == "join":
             entry.group = args[0]
@@ -251,7 +251,7 @@ class Host:
         except Exception as exc:  # never stop silently: the UI shows this
             entry.error = f"training stopped: {type(exc).__name__}: {exc}"
             entry.playing = False
-        if entry.trainer.diverged or (entry.until is not None and entry.trainer.epoch >= entry.until):
+        if entry.trainer.diverged or entry.trainer.stopped or (entry.until is not None and entry.trainer.epoch >= entry.until):
             entry.playing = False
 
     # -- lock-step: the runs of one compare ---------------------------------------------------

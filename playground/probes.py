@@ -178,3 +178,89 @@ def network_columns(model, data) -> list[dict]:
     columns.append({"name": "output", "labels": out_labels, "activation": out_act,
                     "values": "prediction" if data.task == "regression" else "probability"})
     return columns
+
+
+# -- distributions of weights and activations (the lab's L1-vs-L2 and initialisation views) ------
+NEAR_ZERO = 1e-3   # |w| below this counts as a weight the penalty has removed (L1 drives weights to exactly 0)
+
+
+def histogram(values: np.ndarray, bins: int = 40, near_zero: float = NEAR_ZERO) -> dict:
+    """Counts over `bins` equal bins of the finite values, and the share with |v| < near_zero."""
+    v = np.asarray(values, dtype=np.float64).ravel()
+    v = v[np.isfinite(v)]
+    if v.size == 0:
+        return {"counts": np.zeros(bins, dtype=np.int64), "edges": np.linspace(-1, 1, bins + 1), "near_zero": 0.0,
+                "n": 0, "mean": 0.0, "std": 0.0}
+    lo, hi = float(v.min()), float(v.max())
+    if lo == hi:
+        lo, hi = lo - 0.5, hi + 0.5
+    counts, edges = np.histogram(v, bins=bins, range=(lo, hi))
+    return {"counts": counts, "edges": edges, "near_zero": float(np.mean(np.abs(v) < near_zero)),
+            "n": int(v.size), "mean": float(v.mean()), "std": float(v.std())}
+
+
+def weight_histograms(model, bins: int = 40, near_zero: float = NEAR_ZERO) -> dict[str, dict]:
+    """Per weight layer ("dense1", ..., "output"), then "all": a histogram of its weights (not
+    biases) and the share of near-zero ones (|w| < near_zero)."""
+    out: dict[str, dict] = {}
+    tensors = [(name, w.detach().cpu().numpy()) for name, w in model.weight_tensors()]
+    for name, w in tensors:
+        out[name] = histogram(w, bins, near_zero)
+    if tensors:
+        out["all"] = histogram(np.concatenate([w.ravel() for _, w in tensors]), bins, near_zero)
+    return out
+
+
+def near_zero_share(model, near_zero: float = NEAR_ZERO) -> float:
+    """The share of all weights (not biases) with |w| < near_zero."""
+    ws = [w.detach().abs().reshape(-1) for _, w in model.weight_tensors()]
+    return float((torch.cat(ws) < near_zero).float().mean()) if ws else 0.0
+
+
+def hidden_activations(model, x: torch.Tensor) -> dict[str, torch.Tensor]:
+    """Each hidden block's activation output on inputs x, in eval mode (the names of activation_layers)."""
+    acts_modules = {name: act for name, act, _ in model.activation_layers()}
+    was_training = model.training
+    model.eval()
+    try:
+        with torch.inference_mode(), capture_activations(acts_modules) as acts:
+            model(x)
+    finally:
+        model.train(was_training)
+    return {name: acts[name] for name in acts_modules if name in acts}
+
+
+def activation_histograms(model, x: torch.Tensor, bins: int = 40) -> dict[str, dict]:
+    """Per hidden layer: a histogram of its activations on inputs x (saturation and dead units show as spikes)."""
+    return {name: histogram(a.cpu().numpy(), bins) for name, a in hidden_activations(model, x).items()}
+
+
+def activation_variance(model, x: torch.Tensor) -> dict[str, float]:
+    """Var[a] of each hidden layer's activations over the inputs x and its units.
+
+    At initialisation this is what Glorot & Bengio (2010) and He et al. (2015) keep constant
+    from layer to layer: shrinking means a vanishing signal, growing an exploding one.
+    """
+    return {name: float(a.float().var()) for name, a in hidden_activations(model, x).items()}
+
+
+def weight_gradient_norms(trainer, max_samples: int | None = 1000) -> dict[str, float]:
+    """‖∂L/∂W‖₂ of each weight layer on the training set (not one mini-batch), eval mode.
+
+    Without the noise of a single batch, the ratio between layers is the network's, which is
+    what the vanishing-gradients experiment compares. The parameters' .grad is left alone.
+    """
+    model = trainer.model
+    x, y = trainer._x_train, trainer._y_train
+    if max_samples is not None:
+        x, y = x[:max_samples], y[:max_samples]
+    named = model.weight_tensors()
+    was_training = model.training
+    model.eval()
+    try:
+        with torch.inference_mode(False), torch.enable_grad():
+            loss = trainer.loss_fn(model(x), y)
+            grads = torch.autograd.grad(loss, [w for _, w in named], allow_unused=True)
+    finally:
+        model.train(was_training)
+    return {name: float(g.double().norm()) if g is not None else 0.0 for (name, _), g in zip(named, grads)}

@@ -16,6 +16,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+import re
 import types
 import typing
 from dataclasses import dataclass, field, fields, replace
@@ -34,6 +35,11 @@ NORMALIZATIONS = ("none", "standard")
 MAX_LAYERS = 16
 MAX_SAMPLES = 70_000              # the largest set (MNIST); each set has its own max_n below this
 MAX_SEED = 2**31 - 1
+# What a parser accepts, bounded before it parses: a spec nests four deep ({"layers": [{...}]}),
+# so 8 is generous; Python's own JSON parser recurses per level and its int() refuses 4,300 digits.
+MAX_JSON_DEPTH = 8
+MAX_NUMBER_CHARS = 40             # a number written with more characters is refused unread
+MAX_CONFIG_BYTES = 2**20          # 1 MB; a config of 16 layers is ~2 KB: this bounds what is read at all
 # The fields of each layer type that its JSON form carries (the rest keep their defaults).
 LAYER_FIELDS: dict[str, tuple[str, ...]] = {name: kind.field_names for name, kind in layer_registry.KINDS.items()}
 # Options written out only when switched on, so configs and links stay short.
@@ -45,8 +51,23 @@ class SpecError(ValueError):
     """A spec field that is missing, of the wrong type or out of range; `path` names it."""
 
     def __init__(self, path: str, message: str):
+        # A pasted paragraph as a name is echoed in part only: the message stays readable.
+        path, message = _elide(path, 120), _elide(message, 600)
         super().__init__(f"{path}: {message}" if path else message)
         self.path = path
+        self.message = message
+
+    def __reduce__(self):
+        """Pickled by its two parts (a refusal from a trainer process crosses to the app server)."""
+        return type(self), (self.path, self.message)
+
+
+def _elide(text: str, limit: int) -> str:
+    """text, or its start and end around " … " when longer than limit (the end often lists the options)."""
+    if len(text) <= limit:
+        return text
+    head = limit // 4
+    return f"{text[:head]} … {text[len(text) - (limit - head - 3):]}"
 
 
 @dataclass(frozen=True)
@@ -182,6 +203,10 @@ BOUNDS: dict[str, Field] = {
     "grad_clip": Field("grad_clip", "Max gradient norm", "float", None, 0.001, 1e6, 0.1, nullable=True,
                        help="Clip the gradient's global L2 norm (null: no clipping)."),
     "seed": Field("seed", "Seed (initial weights)", "int", 1, 0, MAX_SEED, 1),
+    "patience": Field("patience", "Early stopping patience", "int", None, 1, 10_000, 1, nullable=True,
+                      help="Stop after this many epochs without a lower test loss (null: no early stopping)."),
+    "restore_best": Field("restore_best", "Restore best weights", "bool", True,
+                          help="When early stopping stops, go back to the weights of the lowest test loss."),
 }
 _LAYER_TYPE = Field("type", "Layer type", "choice", "dense", options=LAYER_TYPES)
 
@@ -223,6 +248,10 @@ class Spec:
     regularization: RegularizationSpec = field(default_factory=RegularizationSpec)
     grad_clip: float | None = None                    # clip the gradient's global norm to this
     seed: int = 1                                     # seed of the initial weights and batch order
+    # Early stopping (Prechelt 1998): stop after `patience` epochs without a lower test loss
+    # (the held-out set here); None: off. Both left out of JSON and links at their defaults.
+    patience: int | None = field(default=None, metadata={"omit_none": True})
+    restore_best: bool = field(default=True, metadata={"omit_default": True})
 
     # -- serialisation -------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
@@ -238,14 +267,21 @@ class Spec:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> "Spec":
         """Build and validate a spec; missing keys take defaults, unknown keys are refused."""
+        layers = data.get("layers") if isinstance(data, Mapping) else None
+        if isinstance(layers, (list, tuple)):  # counted before any layer is built (3 million took a minute)
+            _check(len(layers) <= MAX_LAYERS, "layers", f"at most {MAX_LAYERS} hidden layers, got {len(layers):,}")
         spec = _from_plain(cls, data, "")
         spec.validate()
         return spec
 
     @classmethod
     def from_json(cls, text: str | bytes) -> "Spec":
-        """Parse a JSON config; a syntax error becomes a SpecError with line and column."""
-        return cls.from_dict(json_object(text))
+        """Parse a JSON config; size, nesting and digits are bounded before parsing, and a syntax
+        error becomes a SpecError with line and column."""
+        data = parse_json(text)
+        if not isinstance(data, dict):
+            raise SpecError("", "the config must be a JSON object {...}")
+        return cls.from_dict(data)
 
     def to_query(self) -> dict[str, str]:
         """Flat URL query parameters ("optimizer.lr" -> "0.03"; layers as compact JSON)."""
@@ -266,22 +302,26 @@ class Spec:
     def from_query(cls, params: Mapping[str, str | list[str]]) -> "Spec":
         """Inverse of to_query; absent parameters take defaults."""
         data: dict[str, Any] = {}
+        hints = typing.get_type_hints(cls)
         for key, raw in params.items():
             text = raw[-1] if isinstance(raw, list) else raw
-            if key == "layers":
-                try:
-                    data[key] = json.loads(text)
-                except json.JSONDecodeError:
-                    raise SpecError("layers", "not a valid layer list in the link") from None
+            head, _, sub = key.partition(".")
+            if sub and not dataclasses.is_dataclass(hints.get(head)):
+                raise SpecError(key, f"unknown parameter: {head!r} is a single value, it has no parts"
+                                if head in hints else f"unknown parameter; known: {', '.join(hints)}")
+            if sub:
+                if head in data and not isinstance(data[head], dict):
+                    raise SpecError(head, f"given both as {head!r} and as {key!r}; use {key!r}")
+                owner = hints[head]
+                data.setdefault(head, {})[sub] = _parse_query_value(text, typing.get_type_hints(owner).get(sub), key)
+            elif isinstance(data.get(key), dict):
+                raise SpecError(key, f"given both as {key!r} and as dotted parameters ({key}.…); use those")
+            elif key == "layers":
+                data[key] = parse_json(text, "layers")
             elif key == "features":
                 data[key] = [name for name in text.split(",") if name]
-            elif "." in key:
-                head, sub = key.split(".", 1)
-                owner = typing.get_type_hints(cls).get(head)
-                hint = typing.get_type_hints(owner).get(sub) if dataclasses.is_dataclass(owner) else None
-                data.setdefault(head, {})[sub] = _parse_query_value(text, hint)
             else:
-                data[key] = _parse_query_value(text, typing.get_type_hints(cls).get(key))
+                data[key] = _parse_query_value(text, hints.get(key), key)
         return cls.from_dict(data)
 
     # -- validation ----------------------------------------------------------------
@@ -307,12 +347,28 @@ class Spec:
                 bad = [name for name in self.features if name in USES_X2]
                 _check(not bad, "features",
                        f"{', '.join(bad)} use x2, which the 1-D dataset {ds.name!r} does not have")
-        _check(len(self.layers) <= MAX_LAYERS, "layers", f"at most {MAX_LAYERS} hidden layers, got {len(self.layers)}")
+        _check(len(self.layers) <= MAX_LAYERS, "layers", f"at most {MAX_LAYERS} hidden layers, got {len(self.layers):,}")
         for i, layer in enumerate(self.layers):
             _validate_layer(layer, f"layers[{i}]")
+        self._validate_batch_norm()
         if info is not None and info.task == "regression":
             _check(self.loss not in CLASSIFICATION_ONLY, "loss",
                    f"{self.loss!r} needs a classification dataset; {ds.name!r} is a regression one")
+
+    def _validate_batch_norm(self) -> None:
+        """Batch norm cannot normalise one sample: refuse a batch size of 1, or a training set of one."""
+        with_norm = [i for i, layer in enumerate(self.layers) if layer.type == "batchnorm" or layer.batch_norm]
+        if not with_norm:
+            return
+        where = f"layers[{with_norm[0]}] uses batch norm"
+        _check(self.batch_size >= 2, "batch_size",
+               f"must be at least 2 with batch norm ({where}, which cannot normalise a batch of one sample)")
+        from playground.data import n_samples_of, n_train_of  # late, as dataset_info above
+
+        n = n_samples_of(self.dataset)
+        if n is not None and n_train_of(n, self.dataset.train_ratio) < 2:
+            raise SpecError("dataset.n_samples", f"{n} samples at a training ratio of {self.dataset.train_ratio:g} "
+                            f"leave one training sample, and {where}: draw more samples or raise the ratio")
 
     # -- convenience ---------------------------------------------------------------
     def with_changes(self, **changes: Any) -> "Spec":
@@ -322,17 +378,49 @@ class Spec:
         return spec
 
 
-def json_object(text: str | bytes) -> dict[str, Any]:
-    """A config file's JSON object; a syntax error becomes a SpecError with line and column."""
+_JSON_TOKENS = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]')  # strings (skipped) and brackets
+
+
+def parse_json(text: str | bytes, path: str = "") -> Any:
+    """json.loads with every bound checked before parsing: size, nesting depth, digits of a number.
+
+    Python's parser recurses once per nesting level (10,000 levels: RecursionError) and its int()
+    refuses 4,300 digits (ValueError); both become a SpecError at `path` here instead.
+    """
+    _check(len(text) <= MAX_CONFIG_BYTES, path, f"{len(text):,} bytes is too large (at most {MAX_CONFIG_BYTES:,})")
+    if isinstance(text, bytes):
+        try:
+            text = text.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise SpecError(path, "not valid JSON: the file is not UTF-8 text") from None
+    depth = 0
+    for token in _JSON_TOKENS.finditer(text):
+        bracket = token.group()
+        if bracket in ("[", "{"):
+            depth += 1
+            _check(depth <= MAX_JSON_DEPTH, path, f"JSON nested more than {MAX_JSON_DEPTH} levels deep "
+                   f"(a spec needs 4); refused before reading it")
+        elif bracket in ("]", "}"):
+            depth -= 1
     try:
-        data = json.loads(text)
+        return json.loads(text, parse_int=_bounded_int)
+    except SpecError as exc:  # from _bounded_int, which does not know where it is
+        raise SpecError(path, str(exc)) from None
     except json.JSONDecodeError as exc:
-        raise SpecError("", f"not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}") from None
-    except UnicodeDecodeError:
-        raise SpecError("", "not valid JSON: the file is not UTF-8 text") from None
-    if not isinstance(data, dict):
-        raise SpecError("", "the config must be a JSON object {...}")
-    return data
+        raise SpecError(path, f"not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}") from None
+
+
+def _bounded_int(digits: str) -> int:
+    """The JSON parser's int(): too many digits are refused before converting them."""
+    _check(len(digits) <= MAX_NUMBER_CHARS, "", f"a number with {len(digits):,} digits; "
+           f"at most {MAX_NUMBER_CHARS} are accepted")
+    return int(digits)
+
+
+def _shown(value: Any) -> str:
+    """repr(value), shortened so a pasted paragraph does not flood a message."""
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _validate_layer(layer: LayerSpec, path: str) -> None:
@@ -358,11 +446,14 @@ def _query_value(value: Any) -> str:
     return str(value)
 
 
-def _parse_query_value(text: str, hint: Any) -> Any:
+def _parse_query_value(text: str, hint: Any, path: str) -> Any:
     """A query string as the field's type wants it; anything odd is left for _coerce to refuse."""
     lowered = text.strip().lower()
     if hint is str or hint is None:
         return text
+    # Refused unconverted: int() of 5,000 digits raises, float() of them gives inf.
+    _check(len(lowered) <= MAX_NUMBER_CHARS, path, f"{len(lowered):,} characters is too long for a number "
+           f"(at most {MAX_NUMBER_CHARS})")
     if lowered in ("none", "null", "") and type(None) in typing.get_args(hint):
         return None
     if lowered in ("true", "false"):
@@ -378,7 +469,8 @@ def _parse_query_value(text: str, hint: Any) -> Any:
 def _to_plain(obj: Any) -> Any:
     if dataclasses.is_dataclass(obj):
         return {f.name: _to_plain(getattr(obj, f.name)) for f in fields(obj)
-                if not (f.metadata.get("omit_none") and getattr(obj, f.name) is None)}
+                if not (f.metadata.get("omit_none") and getattr(obj, f.name) is None)
+                and not (f.metadata.get("omit_default") and getattr(obj, f.name) == f.default)}
     if isinstance(obj, tuple):
         return [_to_plain(item) for item in obj]
     return obj
@@ -391,6 +483,9 @@ def _from_plain(cls: type, data: Any, path: str) -> Any:
     hints = typing.get_type_hints(cls)
     known = {f.name for f in fields(cls)}
     unknown = [key for key in data if key not in known]
+    if cls is LayerSpec and "type" in data and not isinstance(data["type"], str):
+        raise SpecError(f"{path}.type", f"must be a layer type name ({', '.join(LAYER_TYPES)}), "
+                        f"got {_shown(data['type'])}")
     if cls is LayerSpec and "type" in data and data["type"] in LAYER_FIELDS:
         known_here = {"type", *LAYER_FIELDS[data["type"]]}
         unknown = [key for key in data if key not in known_here]
@@ -424,20 +519,22 @@ def _coerce(hint: Any, value: Any, path: str) -> Any:
         return _from_plain(hint, value, path)
     if hint is bool:
         if not isinstance(value, bool):
-            raise SpecError(path, f"must be true or false, got {value!r}")
+            raise SpecError(path, f"must be true or false, got {_shown(value)}")
         return value
     if hint is int:
         if isinstance(value, bool) or not (isinstance(value, int) or (isinstance(value, float) and value.is_integer())):
-            raise SpecError(path, f"must be a whole number, got {value!r}")
+            raise SpecError(path, f"must be a whole number, got {_shown(value)}")
+        if isinstance(value, float) and abs(value) >= 2**63:
+            raise SpecError(path, f"must be a whole number in range, got {value:g}")
         return int(value)
     if hint is float:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise SpecError(path, f"must be a number, got {value!r}")
+            raise SpecError(path, f"must be a number, got {_shown(value)}")
         if not math.isfinite(value):
             raise SpecError(path, f"must be a finite number, got {value!r}")
         return float(value)
     if hint is str:
         if not isinstance(value, str):
-            raise SpecError(path, f"must be a string, got {value!r}")
+            raise SpecError(path, f"must be a string, got {_shown(value)}")
         return value
     raise TypeError(f"no coercion for {hint!r}")  # a programming error, not user input

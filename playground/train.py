@@ -22,12 +22,20 @@ from playground.spec import Spec
 
 # Hyper-parameters that change in place, without resetting the weights (TensorFlow
 # Playground lets the learning rate and regularisation move mid-training).
-HOT_FIELDS = ("optimizer", "regularization", "grad_clip", "batch_size")
+HOT_FIELDS = ("optimizer", "regularization", "grad_clip", "batch_size", "patience", "restore_best")
 EVAL_CHUNK = 4096  # rows per forward pass when evaluating a large set
 # The per-epoch train loss/accuracy is measured on at most this many training samples (a fixed
 # random sample: the data is shuffled once when generated). The 2-D sets fit whole; for image
 # sets a full pass would cost a third of the epoch again.
 EVAL_TRAIN_MAX = 1000
+# The training loss this many times where it started (and above it by more than noise) means the
+# steps overshoot: lr 100 on circle trains on at a loss of ~20 from 0.69 without ever diverging.
+UNSTABLE_RATIO = 10.0
+# Weight snapshots kept for the loss landscape's trajectory: one per epoch, every other one
+# dropped past this many (as History does), and none for models above SNAPSHOT_MAX_PARAMETERS
+# (a convnet's 100k weights x 100 epochs would be 40 MB for a view of the 2-D nets).
+SNAPSHOT_MAX_POINTS = 200
+SNAPSHOT_MAX_PARAMETERS = 50_000
 
 
 def default_device() -> torch.device:
@@ -63,6 +71,9 @@ class History:
     max_points: int = 1000
     columns: dict[str, list] = field(default_factory=lambda: defaultdict(list))
     stride: int = 1          # keep one record in `stride`; doubles at each compaction
+    # Single epochs the curves mark: "early_stop" (where early stopping stopped) and
+    # "best_epoch" (the lowest test loss, whose weights were restored).
+    marks: dict[str, int] = field(default_factory=dict)
     _seen: int = 0
 
     def append(self, **values) -> None:
@@ -78,13 +89,52 @@ class History:
             self.stride *= 2
 
     def as_dict(self) -> dict[str, list]:
-        """A copy of the columns (safe to hand to another thread or a view)."""
-        return {key: list(value) for key, value in self.columns.items()}
+        """A copy of the columns (safe to hand to another thread or a view); each mark as a
+        one-value list under its name ("early_stop": [42]) when set."""
+        out = {key: list(value) for key, value in self.columns.items()}
+        out.update({key: [epoch] for key, epoch in self.marks.items()})
+        return out
 
     def last(self, key: str, default=None):
         """The most recent value of a column."""
         column = self.columns.get(key)
         return column[-1] if column else default
+
+
+@dataclass
+class WeightTrajectory:
+    """The flattened parameters at each recorded epoch (for the loss landscape's path).
+
+    Bounded like History: past `max_points` every other snapshot is dropped.
+    """
+
+    max_points: int = SNAPSHOT_MAX_POINTS
+    epochs: list[int] = field(default_factory=list)
+    weights: list[np.ndarray] = field(default_factory=list)   # each (n_parameters,) float32
+    stride: int = 1
+    _seen: int = 0
+
+    def append(self, epoch: int, params: list[torch.Tensor]) -> None:
+        """Record the parameters (in model.parameters() order) at `epoch`."""
+        self._seen += 1
+        if (self._seen - 1) % self.stride:
+            return
+        with torch.no_grad():
+            flat = torch.cat([p.detach().reshape(-1) for p in params]).cpu().numpy().copy()
+        self.epochs.append(epoch)
+        self.weights.append(flat)
+        if len(self.epochs) > self.max_points:
+            self.epochs, self.weights = self.epochs[::2], self.weights[::2]
+            self.stride *= 2
+
+
+def weight_penalty(reg, weights: list[torch.Tensor]) -> torch.Tensor | None:
+    """The L1 / L2 penalty of a RegularizationSpec on these weights (None when off)."""
+    if reg.kind == "none" or reg.rate == 0:
+        return None
+    if reg.kind == "l1":
+        return reg.rate * sum(w.abs().sum() for w in weights)
+    return reg.rate * sum((w * w).sum() for w in weights)
 
 
 class Trainer:
@@ -95,6 +145,11 @@ class Trainer:
         self.custom = custom
         self.device = device or default_device()
         self.data: DataBundle = build_data(spec, custom)
+        if len(self.data.x_train) < 2 and any(l.type == "batchnorm" or l.batch_norm for l in spec.layers):
+            from playground.spec import SpecError  # validation catches this for generated sets; uploads land here
+
+            raise SpecError("dataset.train_ratio", f"the training set has {len(self.data.x_train)} sample, and "
+                            "batch norm cannot normalise one: upload more points or raise the ratio")
         self._x_train, self._y_train, self._x_test, self._y_test = self.data.tensors(self.device)
         if self.data.task == "classification" and self.data.n_outputs == 1:
             # Binary losses want float targets; converting once saves an op per step.
@@ -125,6 +180,14 @@ class Trainer:
         self._clip_state: tuple[float, torch.Tensor, torch.Tensor] | None = None
         self._metrics: tuple[int, dict] | None = None  # (step, metrics at that step), see latest_metrics
         self.history = History()
+        # Early stopping: the lowest test loss so far, its epoch and (to restore) its weights.
+        self.best_test_loss = math.inf
+        self.best_epoch: int | None = None
+        self._best_state: dict[str, torch.Tensor] | None = None
+        self.stopped_epoch: int | None = None   # set when early stopping ended training
+        self.stopped: str | None = None         # its message
+        n_params = sum(p.numel() for p in self.model.parameters())
+        self.trajectory = WeightTrajectory() if n_params <= SNAPSHOT_MAX_PARAMETERS else None
         self.record()
 
     def add_callback(self, event: str, fn: Callable[["Trainer"], None]) -> None:
@@ -162,6 +225,8 @@ class Trainer:
             self.optimizer = self._make_optimizer()  # a new optimiser keeps the weights, not its state
         else:
             set_hyperparameters(self.optimizer, spec.optimizer.lr, spec.optimizer.momentum)
+        if (spec.patience, spec.restore_best) != (old.patience, old.restore_best):
+            self.stopped = self.stopped_epoch = None  # a new patience may let training go on
 
     # -- training ----------------------------------------------------------------------
     @property
@@ -187,16 +252,11 @@ class Trainer:
         self._cursor = 0
 
     def _penalty(self) -> torch.Tensor | None:
-        reg = self.spec.regularization
-        if reg.kind == "none" or reg.rate == 0:
-            return None
-        if reg.kind == "l1":
-            return reg.rate * sum(w.abs().sum() for w in self._weights)
-        return reg.rate * sum((w * w).sum() for w in self._weights)
+        return weight_penalty(self.spec.regularization, self._weights)
 
     def train_steps(self, n: int = 1) -> int:
         """Run up to n mini-batch steps (across epoch ends); returns how many ran."""
-        if self.diverged:
+        if self.diverged or self.stopped:
             return 0
         model, loss_fn, clip = self.model, self.loss_fn, self.spec.grad_clip
         model.train()
@@ -232,7 +292,7 @@ class Trainer:
                 self.epoch += 1
                 self.record()
                 self._trigger("on_epoch_end")
-                if self.diverged:
+                if self.diverged or self.stopped:
                     break
         return done
 
@@ -258,7 +318,7 @@ class Trainer:
         """Finish the current epoch and run n - 1 more (n whole epochs from an epoch boundary)."""
         target = self.epoch + n
         steps = 0
-        while self.epoch < target and not self.diverged:
+        while self.epoch < target and not (self.diverged or self.stopped):
             if self._cursor >= len(self._batches):
                 self._start_epoch()
             steps += self.train_steps(len(self._batches) - self._cursor)
@@ -268,7 +328,7 @@ class Trainer:
         """Train whole batches until `seconds` have passed (the live loop's frame budget)."""
         deadline = time.perf_counter() + seconds
         start_epoch, steps = self.epoch, 0
-        while time.perf_counter() < deadline and not self.diverged:
+        while time.perf_counter() < deadline and not (self.diverged or self.stopped):
             if max_epochs is not None and self.epoch - start_epoch >= max_epochs:
                 break
             steps += self.train_steps(1)
@@ -338,6 +398,44 @@ class Trainer:
                              f"Lower the learning rate (now {self.spec.optimizer.lr:g}), then press Reset.")
         self.history.append(**self._history_point(train_loss, m["test_loss"], m["train_accuracy"],
                                                   m["test_accuracy"]))
+        if self.trajectory is not None:
+            self.trajectory.append(self.epoch, self._params)
+        if self.spec.patience is not None and not self.diverged:
+            self._early_stopping(m["test_loss"])
+
+    def _early_stopping(self, test_loss: float) -> None:
+        """Track the lowest test loss; stop when it is `patience` epochs old (and restore it)."""
+        if math.isfinite(test_loss) and test_loss < self.best_test_loss:
+            self.best_test_loss, self.best_epoch = test_loss, self.epoch
+            if self.spec.restore_best:
+                self._best_state = {k: v.detach().clone() for k, v in self.model.state_dict().items()}
+            return
+        if self.best_epoch is None or self.epoch - self.best_epoch < self.spec.patience:
+            return
+        self.stopped_epoch = self.epoch
+        self.history.marks["early_stop"] = self.epoch
+        self.history.marks["best_epoch"] = self.best_epoch
+        restored = ""
+        if self.spec.restore_best and self._best_state is not None:
+            self.model.load_state_dict(self._best_state)
+            self._metrics = None  # the latest measurement was of the weights just replaced
+            restored = f"; the weights of epoch {self.best_epoch} are restored"
+        self.stopped = (f"early stopping at epoch {self.epoch}: the test loss has not improved for "
+                        f"{self.spec.patience} epochs (lowest {self.best_test_loss:.4g} at epoch "
+                        f"{self.best_epoch}){restored}. Raise the patience or press Reset to train again.")
+
+    @property
+    def unstable(self) -> str | None:
+        """A warning when the training loss has grown far above where it started (not when diverged)."""
+        losses = self.history.columns.get("train_loss") or []
+        if self.diverged or len(losses) < 2:
+            return None
+        first, last = losses[0], losses[-1]
+        if not (math.isfinite(first) and math.isfinite(last)) or last <= UNSTABLE_RATIO * first or last - first < 0.1:
+            return None
+        return (f"training is unstable: the training loss is {last:.3g}, over {UNSTABLE_RATIO:g}× the {first:.3g} "
+                f"it started at. The learning rate ({self.spec.optimizer.lr:g}) is probably too high: lower it "
+                "(or turn on gradient clipping), then press Reset.")
 
     def latest_metrics(self, fresh: bool = True) -> dict:
         """Loss and accuracy with the step they were measured at (`step`, `epoch`).
@@ -402,6 +500,10 @@ class Trainer:
         if report is not None:
             out["grad_norms_preclip"], out["clip"] = report
         out["diverged"] = bool(self.diverged)
+        out["warnings"] = [self.unstable] if self.unstable else []
+        if self.spec.patience is not None:
+            out["best_epoch"] = self.best_epoch
+            out["stopped_epoch"] = self.stopped_epoch
         if self.diverged:
             out["message"] = self.diverged
         return out

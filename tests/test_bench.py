@@ -18,3 +18,4 @@ def test_bench_quick_reports_every_measurement(capsys):
         compare = results[f"compare_{runs}_runs_default_task"]
         assert compare["runs"] == runs and compare["epochs_per_s_each"] > 0
         assert compare["epochs_equal_at_every_frame"]
+    assert results["loss_landscape_30x30"]["default task"]["random_median_ms"] > 0

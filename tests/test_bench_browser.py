@@ -33,4 +33,6 @@ def test_browser_bench_measures_live_training_and_latency():
     stopped = latency["playing"]["Pause -> training stopped"]
     assert stopped["missed"] == 0 and stopped["steps_after_stop"] == 0
     assert latency["playing"]["Pause -> Play shown"]["missed"] == 0
+    images = latency["playing"]["Pause (images) -> training stopped"]
+    assert images["missed"] == 0 and images["steps_after_stop"] == 0
     assert latency["page load"]["first chart (warm)"]["n"] == 1

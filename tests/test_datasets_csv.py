@@ -119,7 +119,8 @@ def test_too_few_rows():
 
 def test_too_many_rows():
     rows = [f"{i},{i},{i % 2}" for i in range(20_001)]
-    assert error(csv_text(*rows)) == "the CSV has 20,001 data rows; at most 20,000 are allowed"
+    assert error(csv_text(*rows)) == ("the CSV has more than 20,000 data rows (row 20,002 is one too many); "
+                                      "at most 20,000 are allowed")
 
 
 def test_not_a_number_names_row_and_column():

@@ -9,7 +9,8 @@ import torch
 from torch import nn
 
 from playground import interpret
-from playground.interpret import (class_gallery, confident_mistakes, confusion_matrix, conv_layer_names,
+from playground.data import class_gallery
+from playground.interpret import (confident_mistakes, confusion_matrix, conv_layer_names,
                                   inspect_image, layer_filters, normalise_image)
 from playground.model import ConvBlock, DenseBlock, build_model
 from playground.presets import SMALL_MLP, image_spec

@@ -51,7 +51,7 @@ def test_spec_and_layer_registry_need_no_torch():
     assert result.returncode == 0, result.stderr
 
 
-def test_the_app_server_needs_no_torch_for_2d_experiments():
+def test_the_app_server_needs_no_torch():
     # Trainers live in the pool's processes; the server builds the data, draws the views and
     # unpickles frames. Keeping torch out of it saves ~150 MB and seconds of start-up per server.
     code = ("import sys, pickle\n"
@@ -64,6 +64,15 @@ def test_the_app_server_needs_no_torch_for_2d_experiments():
             "frame, data = runner.frame(detail=(1, 0))\n"
             "assert frame.header.step == 3 and frame.payload.detail_map is not None\n"
             "runner.close()\n"
-            "assert 'torch' not in sys.modules, 'a frame of a 2-D experiment'\n")
+            "assert 'torch' not in sys.modules, 'a frame of a 2-D experiment'\n"
+            "import playground.ui.image_panel\n"
+            "from playground.data import class_gallery\n"
+            "from playground.presets import image_spec\n"
+            "runner = LiveRunner(image_spec('digits'), mode='process')\n"
+            "runner.step_batches(2)\n"
+            "frame, data = runner.frame(index=0, panels=('inspect',))\n"
+            "assert frame.payload.inspection.feature_maps and len(class_gallery(data, 2)[0]) == 20\n"
+            "runner.close()\n"
+            "assert 'torch' not in sys.modules, 'a frame of an image experiment'\n")
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr[-2000:]

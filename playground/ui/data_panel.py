@@ -109,7 +109,8 @@ def _csv_uploaded(exp: Experiment) -> None:
     if upload is None:
         return
     try:
-        X, y, task = datasets.load_points_csv(upload.getvalue())
+        upload.seek(0)
+        X, y, task = datasets.load_points_csv(upload)  # reads at most its byte cap, stops at the row cap
     except datasets.DatasetError as exc:
         flash("error", f"{upload.name} was not loaded: {exc}")
         return
@@ -188,9 +189,11 @@ def render_data_panel(exp: Experiment) -> None:
            max_value=round(noise.hi * 100), step=5, format="%d%%", disabled=info is None)
     widget(exp, st.select_slider, "Batch size", "batch_size", options=choices_with(spec.batch_size, BATCH_SIZES))
     with st.popover("Data options", icon=":material/database:", width="stretch"):
-        n = limits("dataset.n_samples", spec.dataset.name)
-        widget(exp, st.number_input, n.label, "n_samples", min_value=n.lo, max_value=n.hi, step=n.step,
-               disabled=info is None)
+        if info is not None:
+            n = limits("dataset.n_samples", spec.dataset.name)
+            widget(exp, st.number_input, n.label, "n_samples", min_value=n.lo, max_value=n.hi, step=n.step)
+        else:  # uploaded points: the CSV's rows are what is trained on (there may be fewer than 10)
+            st.caption(f"Samples: the {len(exp.custom.X) if exp.custom else 0} rows of your CSV.")
         seed = limits("dataset.seed")
         widget(exp, st.number_input, "Data seed", "data_seed", min_value=int(seed.lo), max_value=int(seed.hi), step=1,
                disabled=info is None)
@@ -203,7 +206,8 @@ def render_data_panel(exp: Experiment) -> None:
             st.markdown("**Your own data (CSV)**")
             st.caption("Columns `x1`, `x2` and `label` (classes) or `target` (regression), one point per row.")
             st.file_uploader("Upload points", type=["csv"], key=exp.key("upload_csv"), on_change=_csv_uploaded,
-                             args=(exp,), label_visibility="collapsed")
+                             args=(exp,), label_visibility="collapsed",
+                             max_upload_size=datasets.MAX_CSV_BYTES // 2**20)
     if image:
         from playground.ui.image_panel import render_gallery
 

@@ -8,13 +8,13 @@ is on screen.
 """
 from __future__ import annotations
 
-import io
-
 import numpy as np
 import streamlit as st
-from PIL import Image, UnidentifiedImageError
 
+import datasets
+from playground.data import class_gallery
 from playground.experiment import Experiment
+from playground.ui.live_board import CHART_CONFIG
 from playground.ui.state import experiment, flash, ss
 from playground.viz import (attribution_overlay, confusion_matrix, dense_activations, feature_maps, filters,
                             image_grid, loss_curves, misclassified_gallery)
@@ -24,13 +24,11 @@ VIEWS = {"inspect": "Activations", "attribution": "Attribution", "filters": "Fil
          "confusion": "Confusion matrix", "health": "Gradients & health"}
 METHOD_TITLES = {"saliency": "Saliency |∂y/∂x|", "integrated_gradients": "Integrated gradients",
                  "grad_cam": "Grad-CAM (last conv layer)"}
-CHART = {"config": {"displayModeBar": False}}  # the image views mostly stay put between frames
+CHART = {"config": CHART_CONFIG}  # a PNG download button, as on the board's charts
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
 def _gallery(name: str, seed: int, n: int, _data) -> tuple[np.ndarray, list[str]]:
-    from playground.interpret import class_gallery  # torch: loaded only when images are shown
-
     return class_gallery(_data, per_class=6)
 
 
@@ -51,13 +49,13 @@ def _uploaded_image() -> None:
         return
     h, w = experiment().data.input_shape[-2:]
     try:
-        img = Image.open(io.BytesIO(upload.getvalue())).convert("L").resize((w, h), Image.Resampling.LANCZOS)
-    except (UnidentifiedImageError, OSError, ValueError):
-        flash("error", f"{upload.name} is not an image this app can read (PNG, JPEG, BMP, GIF).")
+        if upload.size > datasets.MAX_IMAGE_BYTES:  # refused before its bytes are touched
+            raise datasets.DatasetError(f"the file is {upload.size / 2**20:.1f} MB; "
+                                        f"at most {datasets.MAX_IMAGE_BYTES / 2**20:g} MB")
+        pixels = datasets.load_user_image(upload.getvalue(), h, w)
+    except datasets.DatasetError as exc:
+        flash("error", f"{upload.name} was not used: {exc}.")
         return
-    pixels = np.asarray(img, dtype=np.float32) / 255.0
-    if pixels.mean() > 0.5:  # dark strokes on white paper: invert to the data's white-on-black
-        pixels = 1.0 - pixels
     ss.user_image = pixels
     ss.image_source = "upload"
 
@@ -67,7 +65,12 @@ def _drawn() -> None:
     ss.pop("user_image", None)
     if pixels:
         h, w = experiment().data.input_shape[-2:]
-        ss.user_image = np.asarray(pixels, dtype=np.float32).reshape(h, w)
+        try:  # the browser sends what it sends: a drawing made for another image size is not used
+            drawing = np.asarray(pixels, dtype=np.float32).reshape(h, w)
+        except (ValueError, TypeError):
+            flash("warning", f"The drawing does not fit this dataset's {h}×{w} images; draw it again.")
+            return
+        ss.user_image = np.clip(np.nan_to_num(drawing), 0.0, 1.0)
         ss.image_source = "drawing"
 
 
@@ -94,6 +97,7 @@ def render_image_selector(exp: Experiment) -> None:
                          help="Which test image the activation and attribution views show.")
     elif source == "upload":
         row.file_uploader("Image file", type=["png", "jpg", "jpeg", "bmp", "gif"], key="upload_image",
+                          max_upload_size=datasets.MAX_IMAGE_BYTES // 2**20,
                           on_change=_uploaded_image, width=300,
                           help="Resized to the model's input; shown white on black.")
     row.segmented_control("View", list(VIEWS), format_func=VIEWS.get, key="image_view", default="inspect",
@@ -181,25 +185,16 @@ def _confusion(frame, data, figures: dict) -> list:
     return items
 
 
-def render_image_live(exp: Experiment) -> None:
-    """One frame of the image views, on the live board like the 2-D views."""
-    from playground.ui.live_board import live_board
-    from playground.ui.live_view import render_metrics
+# While training plays, the views of the image (feature maps, activations, attributions, filters,
+# confusion) are rebuilt on every SLOW_EVERY-th frame (once a second); the metrics, the progress
+# bar and the curves refresh every frame. Each image view costs the trainer's process a forward
+# pass (integrated gradients: 64) and the browser a redraw of several charts: at four a second,
+# a 2-core machine kept a Pause click waiting for seconds behind them.
+SLOW_EVERY = 4
 
-    runner, data = exp.runner, exp.data
-    index, user_image = _selection(data)
-    view = ss.get("image_view") or "inspect"
-    panels = {"inspect": ("inspect",), "attribution": ("inspect", "attribution"), "filters": ("filters",),
-              "confusion": ("confusion",), "health": ()}[view]
-    frame, _ = runner.frame(index=index, image=user_image, panels=panels)
-    header = frame.header
-    if header.diverged:
-        st.error(header.diverged)
-    if runner.status.get("error"):
-        st.error(runner.status["error"])
-    render_metrics(header)
-    st.progress(header.epoch_progress,
-                text=f"epoch {header.epoch + 1}: {header.epoch_progress:.0%} of the batches")
+
+def _image_views(frame, data, view: str) -> tuple[dict, list]:
+    """The figures and board items of the chosen image view."""
     figures: dict = {}
     if view == "inspect":
         items = _inspection(frame, data, figures)
@@ -214,9 +209,41 @@ def render_image_live(exp: Experiment) -> None:
         figures.update(img_gradient_bars_chart=bars, img_activation_gradient_chart=activation_gradient_view(frame),
                        img_gradient_heatmap_chart=heat)
         items = list(figures)
+    figures["img_stats_chart"] = stats_view(frame)
+    return figures, items
+
+
+def render_image_live(exp: Experiment) -> None:
+    """One frame of the image views, on the live board like the 2-D views."""
+    from playground.ui.live_board import live_board
+    from playground.ui.live_view import render_metrics
+
+    runner, data, view_state = exp.runner, exp.data, exp.view
+    index, user_image = _selection(data)
+    view = ss.get("image_view") or "inspect"
+    # What the slow views were drawn for: a new image, view, data or network redraws them at once.
+    drawn = (id(data), exp.spec.layers, view, index, id(user_image))
+    cache = ss.get(exp.key("_image_views"))
+    view_state.frame_count += 1
+    slow = (cache is None or cache[0] != drawn or not runner.playing or view == "filters"  # its sliders: every frame
+            or view_state.frame_count % SLOW_EVERY == 0)
+    panels = {"inspect": ("inspect",), "attribution": ("inspect", "attribution"), "filters": ("filters",),
+              "confusion": ("confusion",), "health": ()}[view] if slow else ()
+    frame, _ = runner.frame(index=index, image=user_image, panels=panels)
+    header = frame.header
+    if header.diverged:
+        st.error(header.diverged)
+    if runner.status.get("error"):
+        st.error(runner.status["error"])
+    render_metrics(header)
+    st.progress(header.epoch_progress,
+                text=f"epoch {header.epoch + 1}: {header.epoch_progress:.0%} of the batches")
+    if slow:
+        cache = ss[exp.key("_image_views")] = (drawn, *_image_views(frame, data, view))
+    _, views, items = cache
+    figures = dict(views)
     items = [{"note": w} for w in header.warnings] + items
     figures["img_curves_chart"] = loss_curves(header.history, "epoch", "classification")
-    figures["img_stats_chart"] = stats_view(frame)
     if "selected_image_chart" in figures:
         # The image, what the network says it is, and the curves on top; the feature maps under.
         layout = [[(0.6, ["selected_image_chart"]), (1.1, ["probabilities_chart"]), (1.3, ["img_curves_chart"])],

@@ -152,6 +152,12 @@ def _chart_names(layout: Layout) -> Iterable[str]:
             yield from (i for i in items if isinstance(i, str))
 
 
+# Every chart's one tool: plotly's camera button (shown on hover, top right) downloads it as a PNG,
+# drawn in the browser at twice the screen's resolution.
+CHART_CONFIG = {"displayModeBar": "hover", "modeBarButtons": [["toImage"]], "displaylogo": False,
+                "toImageButtonOptions": {"format": "png", "scale": 2}}
+
+
 def live_board(key: str, layout: Layout, figures: dict[str, go.Figure], hold: Iterable[str] = (),
                on_event: Callable[[Event], None] | None = None, config: dict | None = None,
                fit: dict[str, dict] | None = None, query: str | None = None) -> None:
@@ -163,7 +169,7 @@ def live_board(key: str, layout: Layout, figures: dict[str, go.Figure], hold: It
     min(width × aspect, window height − reserve), at least `min` px (the output grows on a
     large screen and still fits a laptop's). `query`, if given, is put in the address bar.
     """
-    config = {"displayModeBar": False, **(config or {})}
+    config = {**CHART_CONFIG, **(config or {})}
     src = plotly_js_url()
     if src is None:
         _fallback(layout, figures, on_event, config)

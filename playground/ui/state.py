@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import threading
 import time
+from dataclasses import replace
 from typing import Any
 
 import streamlit as st
@@ -85,7 +86,11 @@ def spec_from_url(params: dict[str, Any]) -> tuple[Spec, str | None]:
     except SpecError as exc:
         return Spec(), f"The link's settings could not be used ({exc}). Showing the default experiment instead."
     if spec.dataset.name == CUSTOM:
-        fallback = Spec.from_dict({**spec.to_dict(), "dataset": {**spec.to_dict()["dataset"], "name": "circle"}})
+        # The CSV's row count means nothing for circle (and may be more than it has): its natural size.
+        try:
+            fallback = spec.with_changes(dataset=replace(spec.dataset, name="circle", n_samples=None))
+        except SpecError:
+            fallback = Spec()
         return fallback, ("This link was made with uploaded CSV data, which a link cannot carry: "
                           "showing the circle dataset with the same network. Upload the CSV to continue.")
     return spec, None

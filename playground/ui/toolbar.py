@@ -1,5 +1,5 @@
 """The top bar: Play/Pause, Step, one-batch step, Reset, Regenerate, the common knobs, and the
-Training and Share menus.
+Training, Share and Export menus.
 
 Mirrors TensorFlow Playground's header: learning rate, activation, regularisation and its
 rate, problem type — all of which change live, without stopping training. The bar stays at the
@@ -13,14 +13,16 @@ from dataclasses import replace
 import streamlit as st
 
 import datasets
+from playground import compare
 from playground.activations import ACTIVATIONS
 from playground.experiment import Experiment
 from playground.initializers import INITS
 from playground.losses import LOSSES
 from playground.optimizers import OPTIMIZERS
-from playground.spec import SpecError, limits
+from playground.spec import MAX_CONFIG_BYTES, SpecError, limits
 from playground.ui.controls import (LEARNING_RATES, REG_RATES, choices_with, common_activation,
                                     set_all_activations, widget)
+from playground.ui.export_menu import render_export_menu
 from playground.ui.state import flash, session_runs, set_spec, ss
 
 PROBLEMS = {"classification": "Classification", "regression": "Regression", "image": "Images"}
@@ -109,6 +111,8 @@ def _config_uploaded(exp: Experiment) -> None:
     if upload is None:
         return
     try:
+        if upload.size > MAX_CONFIG_BYTES:  # refused before its bytes are touched
+            raise SpecError("", f"the file is {upload.size:,} bytes; a config is at most {MAX_CONFIG_BYTES:,}")
         runs, lab = compare.from_config(upload.getvalue())
     except SpecError as exc:
         flash("error", f"{upload.name} was not loaded, nothing changed: {exc}")
@@ -153,7 +157,7 @@ def _share_menu(exp: Experiment) -> None:
                        mime="application/json", key=exp.key("download_config"), on_click="ignore",
                        icon=":material/download:", width="stretch")
     st.file_uploader("Load a config", type=["json"], key=exp.key("upload_config"), on_change=_config_uploaded,
-                     args=(exp,))
+                     args=(exp,), max_upload_size=MAX_CONFIG_BYTES // 2**20)
     st.caption("Configs also run headless: `python -m playground train --config playground-spec.json`.")
 
 
@@ -205,3 +209,5 @@ def render_toolbar(exp: Experiment) -> None:
             _training_menu(exp)
         with menus.popover("Share", icon=":material/share:", width="content"):
             _share_menu(exp)
+        with menus.popover("Export", icon=":material/download:", width="content"):
+            render_export_menu(exp)

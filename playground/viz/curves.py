@@ -25,6 +25,25 @@ def _loss_range(values: list[float | None]) -> list[float] | None:
     return [bottom, top + pad]
 
 
+# History marks (playground.train.History.marks) drawn as vertical lines: label, colour, dash.
+# The best epoch's label sits left of its line, the stop's right of its own, so the two never overlap.
+MARKS = {"best_epoch": ("best epoch", "#2ca02c", "dot", "right"), "early_stop": ("early stop", "#d62728", "dash", "left")}
+
+
+def epoch_marks(history: dict[str, list]) -> tuple[list[dict], list[dict]]:
+    """(shapes, annotations) marking the early-stopping epochs a history carries (none: empty lists)."""
+    shapes, notes = [], []
+    for key, (label, colour, dash, side) in MARKS.items():
+        epoch = (history.get(key) or [None])[-1]
+        if epoch is None:
+            continue
+        shapes.append(dict(type="line", x0=epoch, x1=epoch, xref="x", yref="paper", y0=0, y1=1,
+                           line=dict(color=colour, dash=dash, width=1.5)))
+        notes.append(dict(x=epoch, xref="x", y=1, yref="paper", yanchor="bottom", xanchor=side, showarrow=False,
+                          text=f"{label} {epoch}", font=dict(size=11, color=colour)))
+    return shapes, notes
+
+
 def loss_curves(
     history: dict[str, list[float]],
     x_key: str = "epoch",
@@ -69,6 +88,9 @@ def loss_curves(
         legend=dict(orientation="h", x=1.0, xanchor="right", y=1.0, yanchor="bottom",
                     bgcolor="rgba(0,0,0,0)", font=dict(size=11)),
     )
+    shapes, notes = epoch_marks(history)
+    if shapes:
+        layout.update(shapes=shapes, annotations=notes)
     if has_acc:
         layout["yaxis2"] = dict(
             title=dict(text="accuracy"), overlaying="y", side="right", range=[0, 1.02],

@@ -75,6 +75,14 @@ function sameTraces(a, b) {
     && a.every((t, i) => t.type === b[i].type && t.name === b[i].name && t.visible === b[i].visible);
 }
 
+// Give the browser a turn: a click or key press waiting behind a frame is handled before the next
+// chart is drawn (a frame of many charts drawn in one task kept clicks waiting for seconds on a
+// busy machine).
+function yieldToInput() {
+  const s = globalThis.scheduler;
+  return s && typeof s.yield === 'function' ? s.yield() : new Promise((resolve) => setTimeout(resolve, 0));
+}
+
 // Draw a chart's newest figure. While one draw runs, newer figures replace each other, so a
 // slow browser skips frames instead of queueing them.
 async function draw(el, Plotly) {
@@ -82,6 +90,8 @@ async function draw(el, Plotly) {
   el.__busy = true;
   try {
     while (el.__latest) {
+      await yieldToInput();
+      if (!el.__latest) break;
       const { figure, hold, fit } = el.__latest;
       el.__latest = null;
       if (figure === el.__source && el.__figure) continue;  // unchanged: nothing to draw
