@@ -1,12 +1,8 @@
 """App tests of Compare and the Lab (AppTest, thread-mode trainers, training driven by Step).
-
-The Lab's experiments come from playground.lab (the lab engine); where it is not installed,
-tests/lab_standin.py stands in with two experiments of the same interface.
-"""
+The Lab's experiments come from playground.lab (the lab engine)."""
 from __future__ import annotations
 
 import importlib
-import sys
 from dataclasses import replace
 from pathlib import Path
 
@@ -22,15 +18,9 @@ APP = str(Path(__file__).resolve().parents[1] / "app.py")
 
 
 @pytest.fixture
-def lab(monkeypatch):
-    """playground.lab, or the stand-in where the lab engine is not installed."""
-    try:
-        module = importlib.import_module("playground.lab")
-    except ImportError:
-        import lab_standin as module
-
-        monkeypatch.setitem(sys.modules, "playground.lab", module)
-    return module
+def lab():
+    """The lab engine's registry module."""
+    return importlib.import_module("playground.lab")
 
 
 def _close(at) -> None:
