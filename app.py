@@ -12,8 +12,10 @@ from playground.ui.state import warm_up_pool  # noqa: E402
 
 warm_up_pool()  # first thing: the trainer processes start while the rest of the page is built
 
+from playground.ui.compare import render_compare_bar, render_run_picker  # noqa: E402
 from playground.ui.data_panel import picture_css, render_data_panel  # noqa: E402
 from playground.ui.image_panel import render_image_selector  # noqa: E402
+from playground.ui.lab_panel import render_lab_panel  # noqa: E402
 from playground.ui.legend import render_legend  # noqa: E402
 from playground.ui.live_board import plotly_js_url  # noqa: E402
 from playground.ui.live_view import live_fragment  # noqa: E402
@@ -27,8 +29,11 @@ inject_css(picture_css(exp), preload=plotly_js_url())
 render_toolbar(exp)
 data_col, main_col = st.columns([0.78, 4.22], gap="small")
 with data_col:
+    render_compare_bar(exp)
     render_data_panel(exp)
 with main_col:
+    render_lab_panel()
+    render_run_picker()  # which run of a compare the controls edit
     render_image_selector(exp)  # outside the live fragment, so a drawing survives its refreshes
     live_fragment()
 render_legend()

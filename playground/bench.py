@@ -165,6 +165,48 @@ def live_loop_epochs_per_second(spec: Spec, seconds: float, frame: float = 0.25)
     return trainer.epoch / elapsed, frames / elapsed
 
 
+def compare_epochs_per_second(spec: Spec, runs: int, seconds: float, mode: str = "process",
+                              frame: float = 0.25) -> dict:
+    """A compare of `runs` copies of `spec` played in lock-step by one pool host, as the app does:
+    every 250 ms the runs' frames are taken in one command and every compare figure is built.
+
+    Returns epochs/s of each run, frames/s, and whether the runs' epochs were equal at every frame.
+    """
+    from playground.live import LiveRunner
+    from playground.pool import Pool
+    from playground.viz import dashboard, gradient_overlay, overlay_curves, run_colors
+
+    pool = Pool(mode, size=1)
+    try:
+        first = LiveRunner(spec, mode=mode, pool=pool)
+        runners = [first] + [LiveRunner(spec, mode=mode, pool=pool, near=first) for _ in range(runs - 1)]
+        for runner in runners:
+            runner.join(first.id)
+        first.group_frames(runners, resolution=60)  # the host's first frame is slower: not timed
+        labels, colors = [f"run {i + 1}" for i in range(runs)], run_colors(runs)
+        level, frames, latest = True, 0, []
+        first.play()
+        start = time.perf_counter()
+        while time.perf_counter() - start < seconds:
+            tick = time.perf_counter()
+            latest = first.group_frames(runners, resolution=60)
+            for f, runner in zip(latest, runners):
+                dashboard.diagram(f, None, height=250)
+                dashboard.output_view(f, runner.data, False, False)
+            overlay_curves([f.header.history for f in latest], labels, latest[0].header.task)
+            gradient_overlay([f.header.grad_norms for f in latest], labels, colors)
+            level = level and len({f.header.epoch for f in latest}) == 1
+            frames += 1
+            time.sleep(max(0.0, frame - (time.perf_counter() - tick)))
+        elapsed = time.perf_counter() - start
+        first.pause()
+        epochs = [f.header.epoch for f in latest]
+    finally:
+        pool.shutdown()
+    return {"runs": runs, "epochs_per_s_each": round(min(epochs) / elapsed, 1), "frames_per_s": round(frames / elapsed, 2),
+            "epochs_equal_at_every_frame": level, "mode": mode}
+
+
 # -- in the real page: headless Chromium ------------------------------------------------------
 BOARD = ".st-key-live_board"
 NETWORK_CELL = f"{BOARD} [data-chart=network_chart]"
@@ -743,6 +785,12 @@ def run_bench(quick: bool = False, as_json: bool = False) -> int:
         eps, fps = live_loop_epochs_per_second(spec, seconds)
         live[label] = (eps, fps)
         results[f"live_{label}"] = {"epochs_per_s": round(eps, 1), "frames_per_s": round(fps, 2)}
+    compare = {}
+    for runs in (2, 4):
+        # Pool processes as in the app (threads of this process for --quick: no process start-up).
+        compare[runs] = compare_epochs_per_second(DEFAULT_TASK, runs, seconds if quick else 2 * seconds,
+                                                  mode="thread" if quick else "process")
+        results[f"compare_{runs}_runs_default_task"] = compare[runs]
     if as_json:
         print(json.dumps(results, indent=2))
         return 0
@@ -763,6 +811,11 @@ def run_bench(quick: bool = False, as_json: bool = False) -> int:
     for label, (eps, fps) in live.items():
         print(f"simulated live loop, {label}: {eps:.1f} epochs/s at {fps:.1f} frames/s "
               f"(one process: train + snapshot + all figures each 250 ms frame)")
+    for runs, r in compare.items():
+        print(f"compare, {runs} runs of the default task in lock-step (one pool {r['mode']}): "
+              f"{r['epochs_per_s_each']:.1f} epochs/s each at {r['frames_per_s']:.1f} frames/s "
+              f"(every run's frame and every compare figure each 250 ms); epochs equal at every frame: "
+              f"{'yes' if r['epochs_equal_at_every_frame'] else 'NO'}")
     return 0
 
 

@@ -4,7 +4,8 @@
     python -m playground export --config FILE.json --format script|notebook|safetensors|onnx|gif --out PATH
     python -m playground bench [--quick]
 
-`train` prints one JSON object with the loss, accuracy and gradient norms after its last step;
+`train` prints one JSON object with the loss, accuracy and gradient norms after its last step
+(for a compare's config, {"runs": [{"label", ...}, ...]}, each run trained in turn);
 `export` writes the file(s) and prints what it wrote; a bad config, option or weights file exits
 with status 2 and a one-line message that names it.
 """
@@ -154,14 +155,63 @@ def _trainer(args: argparse.Namespace, spec, custom, weights):
     return trainer
 
 
-def train_command(args: argparse.Namespace) -> int:
-    """Load, validate, train, print the summary."""
+def _compare_runs(args: argparse.Namespace):
+    """The runs of a compare's config ({"runs": [...]}, playground.compare), or None for any other input."""
+    from playground import compare
+    from playground.spec import MAX_CONFIG_BYTES, SpecError, parse_json
+
+    if args.config is None or args.weights:
+        return None
     try:
-        spec, custom, weights = _load_experiment(args)
+        with open(args.config, "rb") as f:
+            text = f.read(MAX_CONFIG_BYTES + 1)
+        data = parse_json(text)
+    except (OSError, SpecError):
+        return None  # _load_experiment says what is wrong with it
+    if not isinstance(data, dict) or "runs" not in data:
+        return None
+    if args.data:
+        raise _Refused("--data applies to one experiment, not to a compare's config")
+    try:
+        runs, _ = compare.from_config(text)
+        if args.seed is not None:
+            runs = [replace(run, spec=run.spec.with_changes(seed=args.seed)) for run in runs]
+    except SpecError as exc:
+        raise _Refused(f"config {args.config}: {exc}") from None
+    return runs
+
+
+def _train_compare(args: argparse.Namespace, runs) -> int:
+    """Every run of a compare's config in turn; {"runs": [{"label", ...summary}, ...]}."""
+    from playground import compare
+    from playground.train import configure_threads, recommended_threads
+
+    results = []
+    for run in runs:
+        started = time.perf_counter()
+        trainer = _trainer(args, run.spec, None, None)
+        configure_threads(args.threads if args.threads is not None else recommended_threads(trainer))
+        if args.steps is not None:
+            trainer.train_steps(args.steps)
+        else:
+            trainer.train_epochs(DEFAULT_EPOCHS if args.epochs is None else args.epochs)
+        results.append({**trainer.summary(), "seconds": round(time.perf_counter() - started, 4)})
+    labelled = [{"label": label, **result} for label, result in zip(compare.labels(runs), results)]
+    print(json.dumps(strict_json({"runs": labelled}), allow_nan=False))
+    return 0
+
+
+def train_command(args: argparse.Namespace) -> int:
+    """Load, validate, train, print the summary (of every run, for a compare's config)."""
+    try:
         if args.steps is not None and args.steps < 0 or args.epochs is not None and args.epochs < 0:
             return _fail("--steps and --epochs must not be negative")
         if args.threads is not None and not 1 <= args.threads <= MAX_THREADS:
             return _fail(f"--threads must be between 1 and {MAX_THREADS}, got {args.threads}")
+        runs = _compare_runs(args)
+        if runs is not None:
+            return _train_compare(args, runs)
+        spec, custom, weights = _load_experiment(args)
         started = time.perf_counter()
         trainer = _trainer(args, spec, custom, weights)
     except _Refused as exc:

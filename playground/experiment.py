@@ -1,6 +1,6 @@
 """An experiment: one spec, its custom data, its runner and what its views show.
 
-A browser session holds a list of experiments (one today; runs side by side later), and
+A browser session holds a list of experiments (the runs of a compare, side by side), and
 every control and view is drawn *for* one of them: widget keys carry the experiment's
 prefix, so two experiments on one page never share a widget. Nothing here is Streamlit.
 """
@@ -34,6 +34,7 @@ class Experiment:
     custom: CustomData | None = None
     prefix: str = ""
     view: ViewState = field(default_factory=ViewState)
+    label: str = ""   # a compare's name for this run ("" = named by what differs; see compare.labels)
 
     def key(self, name: str) -> str:
         """The widget key of control `name` for this experiment ("lr", or "b_lr" for a second one)."""

@@ -57,16 +57,20 @@ class LiveRunner:
     """One experiment: its spec and data here, its Trainer in a pool host (process or thread)."""
 
     def __init__(self, spec: Spec, custom: CustomData | None = None, mode: str = "process", *,
-                 pool: Pool | None = None, idle_seconds: float | None = None):
+                 pool: Pool | None = None, idle_seconds: float | None = None, near: "LiveRunner | None" = None):
         self.mode = mode
         self.spec, self.custom = spec, custom
         self.data: DataBundle = build_data(spec, custom)
         infer_shapes(spec.layers, self.data.input_shape, self.data.n_outputs)  # refuse before the pool
         self.id: str = secrets.token_urlsafe(16)  # unguessable: it is the key to re-attach
         self.idle_seconds = float(idle_seconds if idle_seconds is not None else default_idle_seconds())
-        self._pool = pool or get_pool(mode)
+        self._pool = near._pool if near is not None else pool or get_pool(mode)
         self.mode = self._pool.mode
-        self._slot = self._pool.place()
+        # The runs of a compare share one host (`near`), which trains them in lock-step.
+        self._slot = self._pool.place() if near is None else near._slot
+        if near is not None:
+            self._slot.load += 1
+        self._group: str | None = None      # the compare this runner trains in lock-step with
         self._status: dict[str, Any] = {"playing": False, "epoch": 0, "step": 0, "diverged": None,
                                         "stopped": None, "error": None, "epoch_progress": 0.0}
         self._notice: str | None = None     # why the trainer was rebuilt, shown as status["error"]
@@ -146,6 +150,8 @@ class LiveRunner:
         elif self._lost == "freed":
             self._notice = FREED.format(seconds=self.idle_seconds)
         self._lost, self._generation, self._status = None, generation, status
+        if self._group is not None:  # a rebuilt trainer rejoins its compare
+            self._slot.request(self.id, "join", self._group)
 
     # -- state -------------------------------------------------------------------------------
     @property
@@ -166,9 +172,9 @@ class LiveRunner:
         """Heartbeat: keeps a paused trainer from being freed (every command counts as one)."""
         self._send("touch")
 
-    def play(self) -> None:
-        """Start (or resume) training in the background."""
-        self._send("play")
+    def play(self, until: int | None = None) -> None:
+        """Start (or resume) training in the background; with `until`, pause at that epoch."""
+        self._send("play", *(() if until is None else (until,)))
 
     def pause(self) -> None:
         """Stop training: when this returns, the trainer's step count stands still."""
@@ -202,6 +208,26 @@ class LiveRunner:
         (resolution=100, detail=(column, node) or None).
         """
         return self._send("frame", request), self.data
+
+    def group_frames(self, runners: list["LiveRunner"], **request: Any) -> list[Any]:
+        """The frames of `runners` (this runner's compare, in that order), taken in one command
+        between two lock-step slices, so they show the same epoch; their statuses follow too.
+        A runner outside this runner's group on its host gets its own frame."""
+        replies = {rid: (frame, status) for rid, frame, status in self._send("group_frame", request)}
+        frames = []
+        for runner in runners:
+            if runner.id in replies:
+                frame, runner._status = replies[runner.id]
+                frames.append(frame)
+            else:
+                frames.append(runner.frame(**request)[0])
+        return frames
+
+    def join(self, group: str | None) -> None:
+        """Train in lock-step with the other runners of `group` (None: alone). The runners must
+        share a host: create them with near=the first one. Play and Pause then act on all."""
+        self._group = group
+        self._send("join", group)
 
     def call(self, fn: Callable[..., Any], *args: Any) -> Any:
         """fn(trainer, *args) where the trainer lives; fn must be a module-level function (pickled)."""

@@ -89,6 +89,8 @@ class Hosted:
     error: str | None = None
     last_touch: float = 0.0   # any command: the idle timeout counts from here
     last_look: float = 0.0    # a frame, a call or a control: the idle pause counts from here
+    group: str | None = None  # the runs of one compare share a group: trained in lock-step
+    until: int | None = None  # play pauses at this epoch (a Lab experiment's budget)
 
     def status(self) -> dict[str, Any]:
         """What the UI needs on every reply: playing, progress, divergence, errors."""
@@ -172,10 +174,20 @@ class Host:
 
     def _run(self, entry: Hosted, command: str, args: tuple) -> Any:
         t = entry.trainer
-        if command == "play":
-            entry.playing = not (t.diverged or t.stopped)  # stopped: early stopping ended training
-        elif command == "pause":
-            entry.playing = False
+        if command in ("play", "pause"):
+            for member in self._group_of(entry).values():  # a compare plays and pauses as one
+                member.playing = command == "play" and not (member.trainer.diverged or member.trainer.stopped)
+                member.until = args[0] if command == "play" and args else None
+        elif command == "join":
+            entry.group = args[0]
+        elif command == "group_frame":
+            # Every run of the compare in one command, so between the same two lock-step slices:
+            # the frames show the same epoch. Each counts as a look at its run.
+            now, out = time.monotonic(), []
+            for rid, member in self._group_of(entry).items():
+                member.last_look = member.last_touch = now
+                out.append((rid, _take_frame(member.trainer, args[0]), member.status()))
+            return out
         elif command == "step_epochs":
             t.train_epochs(args[0])
         elif command == "step_batches":
@@ -224,15 +236,43 @@ class Host:
             entry.playing = False  # nobody looks: the tab was closed or hidden
             self._dirty = True
             return True
+        if entry.group is not None:
+            self._train_lockstep([e for e in playing if e.group == entry.group])
+        else:
+            left = None if entry.until is None else max(0, entry.until - entry.trainer.epoch)
+            self._train(entry, lambda t: t.train_for(SLICE_SECONDS, max_epochs=left))
+        self._dirty = True
+        return True
+
+    @staticmethod
+    def _train(entry: Hosted, train) -> None:
         try:
-            entry.trainer.train_for(SLICE_SECONDS)
+            train(entry.trainer)
         except Exception as exc:  # never stop silently: the UI shows this
             entry.error = f"training stopped: {type(exc).__name__}: {exc}"
             entry.playing = False
-        if entry.trainer.diverged or entry.trainer.stopped:
+        if entry.trainer.diverged or entry.trainer.stopped or (entry.until is not None and entry.trainer.epoch >= entry.until):
             entry.playing = False
-        self._dirty = True
-        return True
+
+    # -- lock-step: the runs of one compare ---------------------------------------------------
+    def _group_of(self, entry: Hosted) -> dict[str, Hosted]:
+        """{runner id: entry} of the entry and the other runs of its compare hosted here."""
+        return {rid: e for rid, e in self.entries.items()
+                if e is entry or (entry.group is not None and e.group == entry.group)}
+
+    def _train_lockstep(self, members: list[Hosted]) -> None:
+        """Whole epochs, one run after the other, for about SLICE_SECONDS; a run that is behind
+        (it joined later, or was reset) catches up first. So between two slices, when frames
+        are taken, the playing runs of a compare have trained the same number of epochs."""
+        deadline = time.monotonic() + SLICE_SECONDS
+        while members:
+            target = max(m.trainer.epoch for m in members)
+            behind = [m for m in members if m.trainer.epoch < target] or members
+            for member in behind:
+                self._train(member, lambda t: t.train_epochs(1))
+            members = [m for m in members if m.playing]  # a diverged run stops; the others go on
+            if time.monotonic() >= deadline:
+                return
 
     def housekeep(self) -> None:
         """Free the trainers whose idle timeout has passed; write the state file when due."""

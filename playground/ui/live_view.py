@@ -19,7 +19,7 @@ from playground.layers import infer_shapes
 from playground.spec import MAX_LAYERS, MAX_UNITS
 from playground.ui import builder
 from playground.ui.live_board import live_board
-from playground.ui.state import claim, experiment, show_flashes, ss, url_query
+from playground.ui.state import claim, experiment, session_runs, show_flashes, ss, url_query
 from playground.viz import dashboard
 
 FRAME_SECONDS = 0.25
@@ -195,26 +195,38 @@ def render_live(exp: Experiment) -> None:
 
 
 def live_fragment() -> None:
-    """Draw the live views; while playing, as a fragment that refreshes itself."""
-    exp = experiment()
-    playing = exp.runner.playing
+    """Draw the live views (one run's, or a compare's side by side); while playing, as a
+    fragment that refreshes itself."""
+    playing = any(run.runner.playing for run in session_runs())
 
     @st.fragment(run_every=FRAME_SECONDS if playing else HEARTBEAT_SECONDS)
     def frame() -> None:
-        current = experiment()
-        claim(current)
-        if playing and not current.runner.playing:
+        runs, current = session_runs(), experiment()
+        for run in runs:
+            claim(run)
+        if playing and not any(run.runner.playing for run in runs):
             # Training stopped by itself (divergence, idle): redraw the whole page so the
             # Play button and the URL catch up.
             st.rerun(scope="app")
         show_flashes()
         try:
-            if current.data.kind == "image":
-                from playground.ui.image_panel import render_image_live
+            if len(runs) > 1:
+                from playground.ui.compare import render_compare
 
-                render_image_live(current)
+                render_compare(runs)
             else:
-                render_live(current)
+                from playground.ui.lab_panel import render_verdict, render_views
+
+                view = current.view  # a one-run Lab experiment: its verdict and views too
+                render_verdict(runs, slow=not current.runner.playing or view.frame_count % SLOW_EVERY == 0)
+                if current.data.kind == "image":
+                    from playground.ui.image_panel import render_image_live
+
+                    view.frame_count += 1  # (render_live counts the 2-D frames)
+                    render_image_live(current)
+                else:
+                    render_live(current)
+                render_views(runs, [current.label or "this run"], view.frame_count)
             # The cards are the image networks' builder (kernels, strides) and every layer's full
             # detail for 2-D ones; shown on request, so the views stay on one screen.
             if st.toggle("Layer details", key=current.key("layer_details"),

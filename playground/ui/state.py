@@ -19,6 +19,8 @@ from typing import Any
 import streamlit as st
 
 import datasets
+from playground import compare
+from playground.compare import Run
 from playground.data import CUSTOM, CustomData
 from playground.experiment import Experiment
 from playground.live import LiveRunner, TrainerLost
@@ -32,6 +34,7 @@ OWNER_WAIT = 1.5  # seconds a reloaded page waits for its old session to close
 # (whose pool only holds it weakly) for KEEP_SECONDS after its tab last drew it, so a reload
 # finds it even after Streamlit dropped the old session. Process-wide, like the pool itself.
 KEEP_SECONDS = 60.0
+RUN_PREFIXES = ("", "b_", "c_", "d_", "e_", "f_")  # widget-key prefixes of a compare's runs (compare.MAX_RUNS)
 _OWNERS: dict[str, tuple[str, LiveRunner, float]] = {}
 _OWNERS_LOCK = threading.Lock()
 
@@ -48,8 +51,29 @@ def show_flashes() -> None:
 
 
 def experiment() -> Experiment:
-    """The session's main experiment."""
-    return ss.experiments[0]
+    """The run the controls edit: the session's only experiment, or the chosen run of a compare."""
+    return ss.experiments[min(ss.get("active_run", 0), len(ss.experiments) - 1)]
+
+
+def session_runs(exp: Experiment | None = None) -> list[Experiment]:
+    """Every run on the page (exp's compare), or [exp] for an experiment not in this session."""
+    runs = ss.get("experiments") or []
+    return runs if exp is None or any(r is exp for r in runs) else [exp]
+
+
+def runs_from_url(params: dict[str, Any]) -> tuple[list[Run], str | None, str | None]:
+    """The runs (and Lab experiment) a shared link describes, or the default with a message."""
+    params = {k: v for k, v in params.items() if k != RUN_PARAM}
+    try:
+        runs, lab = compare.from_query(params)
+    except SpecError as exc:
+        return [Run(Spec())], None, (f"The link's settings could not be used ({exc}). "
+                                     "Showing the default experiment instead.")
+    message = None
+    for i, run in enumerate(runs):
+        spec, said = spec_from_url(run.spec.to_query())
+        runs[i], message = Run(spec, run.label), message or said
+    return runs, lab, message
 
 
 def spec_from_url(params: dict[str, Any]) -> tuple[Spec, str | None]:
@@ -84,9 +108,9 @@ def warm_up_pool() -> None:
     get_pool(_mode()).warm_up()
 
 
-def new_runner(spec: Spec) -> LiveRunner:
+def new_runner(spec: Spec, custom: CustomData | None = None) -> LiveRunner:
     """A runner in the trainer pool (or a thread when PLAYGROUND_WORKER=thread, as the app tests set)."""
-    return LiveRunner(spec, mode=_mode())
+    return LiveRunner(spec, custom, mode=_mode())
 
 
 def _session_id() -> str | None:
@@ -130,29 +154,45 @@ def _adopt(run_id: str | None, spec: Spec) -> LiveRunner | None:
 
 
 def init_session() -> None:
-    """First run of a tab: spec from the URL (or the default), a runner, widgets in sync."""
+    """First run of a tab: the runs from the URL (or the default), their runners, widgets in sync."""
     if "experiments" in ss:
-        claim(experiment())
+        for exp in ss.experiments:
+            claim(exp)
         return
     params = st.query_params.to_dict()
-    spec, message = spec_from_url(params)
-    runner = _adopt(params.get(RUN_PARAM), spec) if message is None else None
-    if runner is None:
+    runs, lab, message = runs_from_url(params)
+    run_ids = str(params.get(RUN_PARAM) or "").split(",")
+    runners = [_adopt(run_ids[i] if i < len(run_ids) else None, run.spec) if message is None else None
+               for i, run in enumerate(runs)]
+    if None in runners:  # a compare is adopted whole or not at all: its runs share one host
+        runners = [None] * len(runs)
         try:
-            runner = new_runner(spec)
+            runners = new_runners([run.spec for run in runs])
         except (SpecError, datasets.DatasetError) as exc:
             message = f"The link's experiment could not be built ({exc}). Showing the default experiment instead."
-            spec = Spec()
-            runner = new_runner(spec)
-    exp = Experiment(spec, runner)
-    ss.experiments = [exp]
+            runs, lab = [Run(Spec())], None
+            runners = new_runners([Spec()])
+    ss.experiments = [Experiment(run.spec, runner, prefix=RUN_PREFIXES[i], label=run.label)
+                      for i, (run, runner) in enumerate(zip(runs, runners))]
+    ss.active_run, ss.lab = 0, lab
     if message:
         flash("error", message)
     from playground.ui.controls import sync_widgets
 
-    sync_widgets(exp, spec)
-    claim(exp)
-    write_url(exp)
+    for exp in ss.experiments:
+        sync_widgets(exp, exp.spec)
+        claim(exp)
+    write_url(experiment())
+
+
+def new_runners(specs: list[Spec], custom: CustomData | None = None) -> list[LiveRunner]:
+    """Runners for the runs of a compare: one host for all, trained in lock-step (one run: alone)."""
+    first = new_runner(specs[0], custom)
+    runners = [first] + [LiveRunner(spec, custom, mode=_mode(), near=first) for spec in specs[1:]]
+    if len(runners) > 1:
+        for runner in runners:
+            runner.join(first.id)
+    return runners
 
 
 def claim(exp: Experiment) -> None:
@@ -166,9 +206,11 @@ def claim(exp: Experiment) -> None:
 
 
 def url_query(exp: Experiment) -> dict[str, str]:
-    """The address bar's query for an experiment: its spec, and the id of its trainer."""
-    query = exp.spec.to_query()
-    query[RUN_PARAM] = exp.runner.id
+    """The address bar's query: every run of exp's compare (playground.compare), the open Lab
+    experiment, and the ids of their trainers (comma-separated)."""
+    runs = session_runs(exp)
+    query = compare.to_query([Run(r.spec, r.label) for r in runs], ss.get("lab"))
+    query[RUN_PARAM] = ",".join(r.runner.id for r in runs)
     return query
 
 

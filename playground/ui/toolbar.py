@@ -13,16 +13,17 @@ from dataclasses import replace
 import streamlit as st
 
 import datasets
+from playground import compare
 from playground.activations import ACTIVATIONS
 from playground.experiment import Experiment
 from playground.initializers import INITS
 from playground.losses import LOSSES
 from playground.optimizers import OPTIMIZERS
-from playground.spec import MAX_CONFIG_BYTES, Spec, SpecError, limits
+from playground.spec import MAX_CONFIG_BYTES, SpecError, limits
 from playground.ui.controls import (LEARNING_RATES, REG_RATES, choices_with, common_activation,
                                     set_all_activations, widget)
 from playground.ui.export_menu import render_export_menu
-from playground.ui.state import flash, set_spec, ss
+from playground.ui.state import flash, session_runs, set_spec, ss
 
 PROBLEMS = {"classification": "Classification", "regression": "Regression", "image": "Images"}
 OPTIMIZER_TITLES = {"sgd": "SGD", "adam": "Adam", "adamw": "AdamW", "rmsprop": "RMSprop", "adagrad": "Adagrad"}
@@ -48,25 +49,34 @@ def _set_playing(exp: Experiment, play: bool) -> None:
     A click that reaches the server twice (it can, when a live frame reruns at the same
     moment) then still pauses, where a toggle would pause and play again.
     """
-    runner = exp.runner
+    runners = [run.runner for run in session_runs(exp)]  # a compare's runs play as one
     if not play:
-        runner.pause()
-    elif runner.status.get("diverged"):
+        for runner in runners:
+            runner.pause()
+    elif all(runner.status.get("diverged") for runner in runners):
         flash("warning", "Training has diverged: press Reset (or lower the learning rate, then Reset) first.")
-    elif not runner.playing:
-        runner.play()
+    else:
+        from playground.ui.lab_panel import play_until
+
+        until = play_until(runners)  # an open Lab experiment pauses at its budget for the verdict
+        for runner in runners:
+            if not runner.playing:
+                runner.play(until)
 
 
 def _step_epoch(exp: Experiment) -> None:
-    exp.runner.step_epochs(1)
+    for run in session_runs(exp):
+        run.runner.step_epochs(1)
 
 
 def _step_batch(exp: Experiment) -> None:
-    exp.runner.step_batches(1)
+    for run in session_runs(exp):
+        run.runner.step_batches(1)
 
 
 def _reset(exp: Experiment) -> None:
-    exp.runner.reset()
+    for run in session_runs(exp):
+        run.runner.reset()
 
 
 def _regenerate(exp: Experiment) -> None:
@@ -103,11 +113,20 @@ def _config_uploaded(exp: Experiment) -> None:
     try:
         if upload.size > MAX_CONFIG_BYTES:  # refused before its bytes are touched
             raise SpecError("", f"the file is {upload.size:,} bytes; a config is at most {MAX_CONFIG_BYTES:,}")
-        spec = Spec.from_json(upload.getvalue())
+        runs, lab = compare.from_config(upload.getvalue())
     except SpecError as exc:
         flash("error", f"{upload.name} was not loaded, nothing changed: {exc}")
         return
-    if set_spec(exp, spec, sync=True):
+    if len(runs) > 1 or len(session_runs(exp)) > 1 or lab:
+        from playground.ui.compare import open_runs
+
+        try:
+            open_runs(runs, lab)
+        except (SpecError, datasets.DatasetError, ValueError) as exc:
+            flash("error", f"{upload.name} was not loaded, nothing changed: {exc}")
+            return
+        flash("success", f"Loaded the {len(runs)} runs of {upload.name}.")
+    elif set_spec(exp, runs[0].spec, sync=True):
         flash("success", f"Loaded the experiment from {upload.name}.")
 
 
@@ -132,7 +151,9 @@ def _training_menu(exp: Experiment) -> None:
 def _share_menu(exp: Experiment) -> None:
     st.caption("The address bar always holds this experiment: copy it to share the same data, "
                "network and initial weights.")
-    st.download_button("Download config", exp.spec.to_json(), file_name="playground-spec.json",
+    from playground.ui.compare import session_config
+
+    st.download_button("Download config", session_config(), file_name="playground-spec.json",
                        mime="application/json", key=exp.key("download_config"), on_click="ignore",
                        icon=":material/download:", width="stretch")
     st.file_uploader("Load a config", type=["json"], key=exp.key("upload_config"), on_change=_config_uploaded,
@@ -142,9 +163,9 @@ def _share_menu(exp: Experiment) -> None:
 
 def render_toolbar(exp: Experiment) -> None:
     """Draw the bar; every button acts through a callback, before the page redraws."""
-    runner = exp.runner
     spec = exp.spec
     k = exp.key
+    every = session_runs(exp)[0].key  # Play, Step, +1 batch and Reset act on every run: one key
     with st.container(key="toolbar"):
         # Wrapping flex groups: buttons as wide as their labels, knobs of fixed width. A narrow
         # window puts a group on the next line instead of truncating labels.
@@ -152,16 +173,16 @@ def render_toolbar(exp: Experiment) -> None:
         bar = outer.container(horizontal=True, vertical_alignment="bottom", gap="small", width="content")
         knobs = outer.container(horizontal=True, vertical_alignment="bottom", gap="small", width="content")
         menus = outer.container(horizontal=True, vertical_alignment="bottom", gap="small", width="content")
-        playing = runner.playing
-        bar.button("Pause" if playing else "Play", key=k("play"), type="primary", on_click=_set_playing,
+        playing = any(run.runner.playing for run in session_runs(exp))
+        bar.button("Pause" if playing else "Play", key=every("play"), type="primary", on_click=_set_playing,
                    args=(exp, not playing),
                    icon=":material/pause:" if playing else ":material/play_arrow:", width="content",
                    help="Train continuously; the views refresh four times a second.")
-        bar.button("Step", key=k("step"), on_click=_step_epoch, args=(exp,), width="content",
+        bar.button("Step", key=every("step"), on_click=_step_epoch, args=(exp,), width="content",
                    help="Train one epoch (one pass over the training set).")
-        bar.button("+1 batch", key=k("step_batch"), on_click=_step_batch, args=(exp,), width="content",
+        bar.button("+1 batch", key=every("step_batch"), on_click=_step_batch, args=(exp,), width="content",
                    help="Train a single mini-batch step.")
-        bar.button("Reset", key=k("reset"), on_click=_reset, args=(exp,), width="content",
+        bar.button("Reset", key=every("reset"), on_click=_reset, args=(exp,), width="content",
                    help="Back to the same initial weights (from the seed); keeps the data.")
         bar.button("Regenerate", key=k("regenerate"), on_click=_regenerate, args=(exp,), width="content",
                    help="Draw a new sample of the dataset (a new data seed).")

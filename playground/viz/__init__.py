@@ -6,8 +6,9 @@ from .activations import activation_stats
 from .boundary import curve_fit, decision_boundary
 from .colors import (BLUE, DIVERGING, ORANGE, QUALITATIVE, WHITE, class_colors,
                      png_data_uri, to_rgb_image)
-from .curves import loss_curves
-from .gradients import activation_gradient_bars, flag_gradients, gradient_bars, gradient_heatmap
+from .curves import loss_curves, overlay_curves, run_colors
+from .gradients import (activation_gradient_bars, flag_gradients, gradient_bars, gradient_heatmap,
+                        gradient_overlay)
 from .images import (attribution_overlay, confusion_matrix, dense_activations,
                      feature_maps, filters, image_grid, misclassified_gallery)
 from .network import network_diagram, neuron_map
@@ -18,8 +19,9 @@ __all__ = [
     "png_data_uri", "to_rgb_image",
     "decision_boundary", "curve_fit",
     "network_diagram", "neuron_map",
-    "loss_curves",
+    "loss_curves", "overlay_curves", "run_colors",
     "gradient_bars", "gradient_heatmap", "flag_gradients", "activation_gradient_bars",
+    "gradient_overlay",
     "activation_stats",
     "image_grid", "feature_maps", "filters", "dense_activations",
     "attribution_overlay", "confusion_matrix", "misclassified_gallery",

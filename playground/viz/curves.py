@@ -6,6 +6,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from ._common import empty_figure, make_figure, to_float_list
+from .colors import QUALITATIVE
 
 LOSS_COLOR = "#2a2f35"
 ACC_COLOR = "#2ca02c"
@@ -100,3 +101,47 @@ def loss_curves(
     # Margins reserved for both axes and the legend (see the margins note in _common.py).
     return make_figure(traces, layout, title="Loss" + (" & accuracy" if has_acc else ""),
                        height=300, margin=dict(l=73, r=88 if has_acc else 18, t=62, b=68))
+
+
+def run_colors(n: int) -> list[str]:
+    """One colour per run of a compare (the same in every compare chart and the table)."""
+    return [QUALITATIVE[i % len(QUALITATIVE)] for i in range(n)]
+
+
+def overlay_curves(histories: list[dict[str, list]], labels: list[str], task: str = "classification") -> go.Figure:
+    """The loss (top) and, for classification, accuracy (bottom) of several runs on one chart by
+    epoch: a colour per run (legend: what differs), solid train, dashed test."""
+    colors = run_colors(len(histories))
+    has_acc = task == "classification"
+    traces: list[dict] = []
+    loss_vals: list[float | None] = []
+    for history, label, color in zip(histories, labels, colors):
+        x = to_float_list(history.get("epoch") or [])
+        panels = [("loss", "y", ".4g")] + ([("accuracy", "y2", ".1%")] if has_acc else [])
+        for what, axis, number in panels:
+            for split, dash in (("train", "solid"), ("test", "dash")):
+                y = to_float_list(history.get(f"{split}_{what}") or [])
+                if not y or all(v is None for v in y):
+                    continue
+                if what == "loss":
+                    loss_vals += y
+                traces.append(dict(
+                    type="scatter", x=x[:len(y)], y=y, mode="lines", name=label, legendgroup=label,
+                    showlegend=what == "loss" and split == "train", yaxis=axis,
+                    line=dict(color=color, width=2, dash=dash),
+                    hovertemplate=f"{split} {what} %{{y:{number}}}<extra>{label}</extra>"))
+    if not traces:
+        return empty_figure("No training history yet: press ▶ to train every run.", title="Loss")
+    layout: dict = dict(
+        xaxis=dict(title=dict(text="epoch"), zeroline=False, anchor="y2" if has_acc else "y"),
+        yaxis=dict(title=dict(text="loss"), range=_loss_range(loss_vals), zeroline=False,
+                   domain=[0.55, 1.0] if has_acc else [0.0, 1.0]),
+        hovermode="x unified",
+        legend=dict(orientation="h", x=0.0, xanchor="left", y=1.0, yanchor="bottom",
+                    bgcolor="rgba(0,0,0,0)", font=dict(size=11)),
+    )
+    if has_acc:
+        layout["yaxis2"] = dict(title=dict(text="accuracy"), domain=[0.0, 0.45], range=[0, 1.02],
+                                tickformat=".0%", tickmode="array", tickvals=[0, 0.5, 1.0], zeroline=False)
+    title = "Loss" + (" & accuracy" if has_acc else "") + " of every run (solid train, dashed test)"
+    return make_figure(traces, layout, title=title, height=300, margin=dict(l=64, r=16, t=70, b=44))

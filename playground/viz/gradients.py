@@ -135,3 +135,17 @@ def gradient_heatmap(
     # note in _common.py).
     return make_figure([heat], layout, title="Gradient norms over time", height=height,
                        margin=dict(l=62, r=90, t=40, b=68))
+
+
+def gradient_overlay(norms_by_run: list[dict[str, float]], labels: list[str], colors: list[str]) -> go.Figure:
+    """‖∂L/∂W‖₂ per layer at the latest step of several runs on one chart: a bar per run and
+    layer (log scale), coloured by run. Layers are matched by name (a deeper run has more)."""
+    names: list[str] = []
+    for norms in norms_by_run:
+        names += [n for n in norms if n not in names]
+    if not names:
+        return empty_figure("No gradients yet.", title="Gradient norm per layer, every run")
+    series = [(label, [norms.get(n, math.nan) for n in names], [color] * len(names),
+               ["" if n in norms else "no such layer" for n in names])
+              for norms, label, color in zip(norms_by_run, labels, colors)]
+    return _log_bars(names, series, "‖∂L/∂W‖₂ (log)", "Gradient norm per layer, every run", "‖∂L/∂W‖₂")

@@ -129,6 +129,7 @@ def network_diagram(
     maps: list[list[np.ndarray]] | None = None,
     selected: tuple[int, int] | None = None,
     vmax: float | None = None,
+    height: int | None = None,
 ) -> go.Figure:
     """Left→right network diagram: weighted links, neuron squares / map thumbnails.
 
@@ -139,12 +140,13 @@ def network_diagram(
     Map colour range (symmetric about 0): `vmax` if given; otherwise the input
     column uses each feature's own max |v| (features have different units, e.g.
     x1 vs x1²), and every other column shares one max |v| per column so that
-    strong and near-dead neurons in a layer can be told apart.
+    strong and near-dead neurons in a layer can be told apart. `height` (px) overrides the
+    height chosen from the largest column (a compare draws several diagrams side by side).
     """
     counts = [len(layer.get("labels", [])) for layer in layers]
     n_cols = len(layers)
     max_nodes = max(counts) if counts else 1
-    height = int(min(900, max(360, 28 * max_nodes)))
+    height = height or int(min(900, max(360, 28 * max_nodes)))
     compact = 0 if n_cols <= 2 else (1 if n_cols <= 6 else 2)
     show_input_labels = bool(counts) and counts[0] <= 16
     margin = dict(l=48 if show_input_labels else 8, r=8, t=(34, 46, 58)[compact], b=8)

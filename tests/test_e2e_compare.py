@@ -1,0 +1,84 @@
+"""End-to-end: Compare in headless Chromium. Two runs play from one Play in lock-step: their
+epoch counts, read from the engine (the trainer pool's state file, one file per host, so both
+runs in one read), are equal at every look; the overlaid chart draws both runs. Screenshots
+at 1440×900 and 1280×720 go to tests/artifacts/."""
+from __future__ import annotations
+
+import glob
+import json
+import os
+import time
+from urllib.parse import parse_qs
+
+import pytest
+
+from browser import ARTIFACTS, button, open_page, running_app
+
+pytestmark = pytest.mark.e2e
+
+BOARD = ".st-key-compare_board"
+CURVES = f"{BOARD} [data-chart=compare_curves] .js-plotly-plot"
+# The runs the overlaid chart draws (its legend entries) and how many epochs each trace holds.
+CURVE_RUNS = f"""() => {{
+    const gd = document.querySelector('{CURVES}');
+    if (!gd || !gd.data) return null;
+    const runs = {{}};
+    for (const t of gd.data) runs[t.name] = Math.max(runs[t.name] || 0, (t.x || []).length);
+    return runs;
+}}"""
+
+
+def _epochs(state_dir, ids: list[str]) -> list[int] | None:
+    """The runs' epoch counts from one read of the state file that holds them all."""
+    for path in glob.glob(os.path.join(str(state_dir), "pool-*.json")):
+        try:
+            with open(path) as f:
+                states = json.load(f)
+        except (OSError, ValueError):
+            continue
+        if all(rid in states for rid in ids):
+            return [states[rid]["epoch"] for rid in ids]
+    return None
+
+
+def test_two_runs_play_in_lockstep_and_overlay(browser, tmp_path):
+    with running_app(state_dir=tmp_path) as url:
+        page = open_page(browser, url, 1440, 900)
+        button(page, "compare_add").click()
+        page.locator(CURVES).wait_for(timeout=60_000)
+        # The variant differs in its learning rate (the toolbar now edits run 2).
+        page.mouse.move(700, 880)  # away from the Compare button, whose tooltip would take the click
+        page.wait_for_timeout(500)
+        from playground.bench import _select
+
+        _select(page, "b_lr", "0.3").click()
+        page.wait_for_function("new URLSearchParams(location.search).get('r2.optimizer.lr') === '0.3'",
+                               timeout=30_000)
+        ids = parse_qs(page.evaluate("location.search")[1:])["run"][0].split(",")
+        assert len(ids) == 2
+        button(page, "play").click()
+        seen: list[list[int]] = []
+        deadline = time.monotonic() + 90
+        while (not seen or seen[-1][0] < 40) and time.monotonic() < deadline:
+            epochs = _epochs(tmp_path, ids)
+            if epochs is not None:
+                seen.append(epochs)
+            time.sleep(0.05)
+        assert seen and seen[-1][0] >= 40, f"the runs did not train: {seen[-5:]}"
+        assert all(a == b for a, b in seen), [s for s in seen if s[0] != s[1]][:5]
+        page.wait_for_function(f"(({CURVE_RUNS})() || {{}}) && Object.keys(({CURVE_RUNS})() || {{}}).length === 2"
+                               f" && Object.values(({CURVE_RUNS})()).every(n => n >= 10)", timeout=30_000)
+        names = sorted(page.evaluate(CURVE_RUNS))
+        assert names == ["lr 0.03", "lr 0.3"], names
+        page.screenshot(path=str(ARTIFACTS / "e2e-compare-1440x900.png"))
+        page.set_viewport_size({"width": 1280, "height": 720})
+        page.wait_for_timeout(1500)
+        page.screenshot(path=str(ARTIFACTS / "e2e-compare-1280x720.png"))
+        button(page, "play").click()  # Pause: both stop
+        page.wait_for_function("[...document.querySelectorAll('.st-key-play button')].some(b => b.innerText.includes('Play'))",
+                               timeout=30_000)
+        time.sleep(1.0)
+        first = _epochs(tmp_path, ids)
+        time.sleep(1.0)
+        assert first == _epochs(tmp_path, ids) and first[0] == first[1]
+        page.close()
