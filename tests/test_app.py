@@ -45,7 +45,7 @@ def test_page_shows_controls_views_and_metrics(at):
     labels = [b.label for b in at.button]
     for expected in ("Play", "Step", "+1 batch", "Reset", "Regenerate", "Circle", "Spiral"):
         assert expected in labels
-    assert len(at.get("popover")) == 5  # Training, Share, Export, Lab, More data options
+    assert len(at.get("popover")) == 4  # Training, Share (and export), Lab, More data options
     assert [m.label for m in at.metric][:3] == ["Epoch", "Train loss", "Test loss"]
     assert _metric(at, "Epoch") == "0"
     assert _exp(at).spec == Spec()

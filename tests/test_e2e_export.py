@@ -19,7 +19,7 @@ def test_export_weights_then_load_them_back(browser, tmp_path):
         expect(page.locator('[data-testid="stMetric"]').filter(has_text="Epoch").first).to_contain_text("3",
                                                                                                        timeout=60_000)
         trained_loss = metric(page, "Test loss")
-        page.get_by_role("button", name="Export").click()
+        page.get_by_role("button", name="Share").click()
         with page.expect_download(timeout=120_000) as download:
             page.get_by_role("button", name="Weights (.safetensors)", exact=True).click()
         path = tmp_path / download.value.suggested_filename
@@ -33,7 +33,7 @@ def test_export_weights_then_load_them_back(browser, tmp_path):
         button(page, "reset").click()
         expect(page.locator('[data-testid="stMetric"]').filter(has_text="Test loss").first).not_to_contain_text(
             trained_loss, timeout=60_000)
-        page.get_by_role("button", name="Export").click()
+        page.get_by_role("button", name="Share").click()
         page.locator(".st-key-upload_weights input[type=file]").set_input_files(str(path))
         expect(page.get_by_text("Loaded 6 weight tensors from circle-4-2.safetensors")).to_be_visible(timeout=60_000)
         page.keyboard.press("Escape")

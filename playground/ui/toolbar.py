@@ -207,7 +207,11 @@ def render_toolbar(exp: Experiment) -> None:
                         on_change=_problem_changed, args=(exp,), width=144)
         with menus.popover("Training", icon=":material/tune:", width="content"):
             _training_menu(exp)
-        with menus.popover("Share", icon=":material/share:", width="content"):
+        # One menu for sharing and exporting: a third menu button took the toolbar to two rows at 1280 px.
+        with menus.popover("Share", icon=":material/share:", width="content",
+                           help="Share this experiment (its link, its config) or export it: a PyTorch script, "
+                                "a notebook, the weights, ONNX, a film of the training."):
             _share_menu(exp)
-        with menus.popover("Export", icon=":material/download:", width="content"):
+            st.divider()
+            st.markdown("**Export**")
             render_export_menu(exp)
