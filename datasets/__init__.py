@@ -1,4 +1,4 @@
-"""Datasets for Neural Playground: toy 2-D sets, 1-D curves, image sets and the user's own CSV points.
+"""Datasets for Neural Playground: toy 2-D sets, 1-D curves, image sets, sequence tasks and the user's own CSV points.
 
 Pure numpy (scikit-learn for moons and digits); no torch, no streamlit.
 Look a set up with get(name) and call info.generate(n, noise, rng, **options)
@@ -19,6 +19,7 @@ from .idx import (
     write_idx,
 )
 from .registry import REGISTRY, get, names
+from .sequences import load_series_csv, load_text
 
 __all__ = [
     "DatasetError",
@@ -31,6 +32,8 @@ __all__ = [
     "get",
     "load_idx_dataset",
     "load_points_csv",
+    "load_series_csv",
+    "load_text",
     "missing_idx_files",
     "names",
     "read_idx",

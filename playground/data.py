@@ -37,20 +37,22 @@ class DataBundle:
     """Everything the trainer and the views need to know about the data of one spec."""
 
     name: str
-    kind: str                    # "points", "curve" or "image"
+    kind: str                    # "points", "curve", "image" or "sequence"
     task: str                    # "classification" or "regression"
     n_classes: int               # 1 for regression
     class_names: tuple[str, ...]
-    raw_train: np.ndarray        # (n, 2) points or (n, 1, H, W) images, as generated
+    raw_train: np.ndarray        # (n, 2) points, (n, 1, H, W) images, (n, T) tokens or (n, T, F) values
     raw_test: np.ndarray
     y_train: np.ndarray          # int64 labels or float32 targets
     y_test: np.ndarray
-    x_train: np.ndarray          # model inputs: (n, features) or normalised images
+    x_train: np.ndarray          # model inputs: (n, features), normalised images or (n, T, F) sequences
     x_test: np.ndarray
     input_shape: tuple[int, ...]  # one sample's shape as the model sees it
     feature_names: tuple[str, ...]
     mean: float = 0.0            # image normalisation, applied to any new image (e.g. a drawing)
     std: float = 1.0
+    vocab: tuple[str, ...] = ()  # sequences of tokens: the token names (inputs are their one-hot codes)
+    per_step: bool = False       # sequences: a target at every step (y is (n, T)) rather than one per sequence
 
     @property
     def n_outputs(self) -> int:
@@ -108,6 +110,8 @@ def _build(ds, features: tuple[str, ...], custom: CustomData | None) -> DataBund
     else:
         info = datasets.get(ds.name)
         options = {"classes": ds.classes} if "classes" in info.options else {}
+        if "length" in info.options:
+            options["length"] = sequence_length(ds)
         n = n_samples_of(ds)
         if n > info.max_n:  # validation refuses this; a spec built in code may not have been validated
             raise datasets.DatasetError(f"{ds.name} has at most {info.max_n:,} samples, not {n:,}")
@@ -130,8 +134,27 @@ def _build(ds, features: tuple[str, ...], custom: CustomData | None) -> DataBund
         x_train = ((raw_train - mean) / std).astype(np.float32)
         x_test = ((raw_test - mean) / std).astype(np.float32)
         input_shape, feature_names = tuple(raw_train.shape[1:]), ()
+    elif kind == "sequence":
+        vocab = info.vocab
+        x_train, x_test = sequence_inputs(raw_train, vocab), sequence_inputs(raw_test, vocab)
+        return DataBundle(ds.name, kind, task, n_classes, tuple(class_names), raw_train, raw_test, y_train, y_test,
+                          x_train, x_test, tuple(x_train.shape[1:]), (), vocab=vocab, per_step=info.per_step)
     else:
         x_train, x_test = feature_matrix(raw_train, features), feature_matrix(raw_test, features)
         input_shape, feature_names = (len(features),), features
     return DataBundle(ds.name, kind, task, n_classes, tuple(class_names), raw_train, raw_test, y_train, y_test,
                       x_train, x_test, input_shape, feature_names, mean, std)
+
+
+def sequence_length(ds: Any) -> int:
+    """Steps per sequence of a DatasetSpec: its `length`, or the sequence sets' default."""
+    from datasets.sequences import DEFAULT_LENGTH
+
+    return ds.length if ds.length is not None else DEFAULT_LENGTH
+
+
+def sequence_inputs(raw: np.ndarray, vocab: tuple[str, ...]) -> np.ndarray:
+    """Model inputs of sequences: token ids (n, T) as one-hot codes (n, T, V); values (n, T, F) as they are."""
+    if not vocab:
+        return raw.astype(np.float32)
+    return np.eye(len(vocab), dtype=np.float32)[raw]
