@@ -17,6 +17,7 @@ from playground.ui.image_panel import render_image_selector  # noqa: E402
 from playground.ui.legend import render_legend  # noqa: E402
 from playground.ui.live_board import plotly_js_url  # noqa: E402
 from playground.ui.live_view import live_fragment  # noqa: E402
+from playground.ui.sequence_panel import render_sequence_selector  # noqa: E402
 from playground.ui.state import experiment, init_session, write_url  # noqa: E402
 from playground.ui.style import inject_css  # noqa: E402
 from playground.ui.toolbar import render_toolbar  # noqa: E402
@@ -30,6 +31,7 @@ with data_col:
     render_data_panel(exp)
 with main_col:
     render_image_selector(exp)  # outside the live fragment, so a drawing survives its refreshes
+    render_sequence_selector(exp)
     live_fragment()
 render_legend()
 write_url(exp)

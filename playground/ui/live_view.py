@@ -213,11 +213,15 @@ def live_fragment() -> None:
                 from playground.ui.image_panel import render_image_live
 
                 render_image_live(current)
+            elif current.data.kind == "sequence":
+                from playground.ui.sequence_panel import render_sequence_live
+
+                render_sequence_live(current)
             else:
                 render_live(current)
             # The cards are the image networks' builder (kernels, strides) and every layer's full
             # detail for 2-D ones; shown on request, so the views stay on one screen.
-            if st.toggle("Layer details", key=current.key("layer_details"),
+            if current.data.kind == "sequence" or st.toggle("Layer details", key=current.key("layer_details"),
                          help="Every layer as a card with its shape, parameters and options; "
                               "add conv, pooling and other layers here."):
                 builder.render_builder(current)
