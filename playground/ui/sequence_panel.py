@@ -39,7 +39,7 @@ def _predictions(frame, data, figures: dict) -> list:
     p = frame.payload
     if data.task == "classification" and not data.per_step:
         figures["seq_probabilities_chart"] = views.class_probabilities(p)
-        return ["seq_probabilities_chart", {"caption": views.mistakes_text(p)}]
+        return ["seq_probabilities_chart"] + [{"caption": line} for line in views.mistakes_text(p)]
     if p.forecast is not None:
         figures["seq_forecast_chart"] = views.forecast_plot(p)
         return ["seq_forecast_chart"]
@@ -92,13 +92,12 @@ def render_sequence_live(exp: Experiment) -> None:
         bars, heat, _ = gradient_views(frame)
         figures.update(seq_gradient_bars_chart=bars, seq_gradient_heatmap_chart=heat,
                        seq_stats_chart=stats_view(frame))
+    if view != "gradient":  # the gradient through time stays on screen under every view
+        figures["seq_gradient_small_chart"] = views.gradient_through_time(p, height=230)
     items += [name for name in figures]
     items = [{"note": w} for w in header.warnings] + items
     side: dict = {}
     side_items = _predictions(frame, data, side)
-    if view != "gradient":
-        side["seq_gradient_small_chart"] = views.gradient_through_time(p, height=230)
-        side_items.append("seq_gradient_small_chart")
     side["seq_curves_chart"] = loss_curves(header.history, "epoch", header.task).update_layout(
         height=170, margin=dict(l=50, r=20, t=30, b=30))
     side_items.append("seq_curves_chart")

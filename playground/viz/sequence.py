@@ -58,26 +58,26 @@ def cell_state(trace, tokens: list[str], height: int = 200) -> go.Figure:
 
 def gates(trace, tokens: list[str], height_per_gate: int = 130) -> go.Figure:
     """Each gate of an LSTM (forget, input, output) or GRU (reset, update) as units × time in [0, 1],
-    stacked, with the gate's mean over the units as a line above each."""
-    from plotly.subplots import make_subplots
-
+    stacked on one time axis, each titled with its mean over units and steps."""
     names = [g for g in ("forget", "input", "output", "reset", "update") if g in trace.gates]
     if not names:
         return empty_figure(f"{trace.name} is a plain RNN: it has no gates", height=160)
-    fig = make_subplots(rows=len(names), cols=1, shared_xaxes=True, vertical_spacing=0.06,
-                        subplot_titles=[f"{GATE_TITLES[g]} (mean {trace.gates[g].mean():.2f})" for g in names])
-    for r, g in enumerate(names, start=1):
+    n, gap = len(names), 0.08
+    span = (1 - gap * (n - 1)) / n
+    data, layout, annotations = [], {"xaxis": _time_axis(tokens)}, []
+    for r, g in enumerate(names):
+        axis = "" if r == 0 else str(r + 1)
         heat = _units_heatmap(trace.gates[g], tokens, g, GATE_SCALE, 0.0, 1.0, "gate")
-        heat.pop("type")
-        fig.add_trace(go.Heatmap(**heat, showscale=r == 1), row=r, col=1)
-        fig.update_yaxes(title_text="unit", showgrid=False, row=r, col=1)
-    fig.update_xaxes(**_time_axis(tokens), row=len(names), col=1)
-    fig.update_layout(height=height_per_gate * len(names) + 60, margin=dict(l=48, r=12, t=40, b=40),
-                      paper_bgcolor="rgba(0,0,0,0)", title=dict(text=f"{trace.name}: gates over time", x=0),
-                      font=dict(size=11))
-    for annotation in fig.layout.annotations:
-        annotation.font.size = 11
-    return fig
+        data.append(heat | dict(xaxis="x", yaxis=f"y{axis}", showscale=r == 0))
+        top = 1 - r * (span + gap)
+        layout[f"yaxis{axis}"] = dict(domain=[top - span, top], title_text="unit", showgrid=False)
+        annotations.append(dict(xref="paper", yref="paper", x=0, y=top, xanchor="left", yanchor="bottom",
+                                showarrow=False, font=dict(size=11),
+                                text=f"{GATE_TITLES[g]}: mean {trace.gates[g].mean():.2f}"))
+    layout["annotations"] = annotations
+    layout["xaxis"]["anchor"] = f"y{n}" if n > 1 else "y"  # the time axis under the lowest gate
+    return make_figure(data, layout, title=f"{trace.name}: gates over time", height=height_per_gate * n + 70,
+                       margin=dict(t=46))
 
 
 def gradient_through_time(payload, height: int = 260) -> go.Figure:
@@ -130,15 +130,15 @@ def class_probabilities(payload, height: int = 200) -> go.Figure:
                        height=height)
 
 
-def mistakes_text(payload) -> str:
+def mistakes_text(payload, shown: int = 4) -> list[str]:
     """The most confident mistakes on the test set as lines of text (the board's plotly.js bundle
-    has no table trace): "#12 A x y z … ? true A, predicted B (91 %)"."""
+    has no table trace): "#12 Axyz…? true A, predicted B (91 %)"."""
     if not payload.mistakes:
-        return "No test sequence is misclassified."
+        return ["No test sequence is misclassified."]
     names = payload.class_names
-    lines = [f"#{r['index']} `{r['text'][:40] or '…'}` true {names[r['label']]}, predicted "
-             f"{names[r['predicted']]} ({r['confidence']:.0%})" for r in payload.mistakes]
-    return "Most confident mistakes (test set):  \n" + "  \n".join(lines)
+    return ["Most confident mistakes (test set):"] + [
+        f"#{r['index']} {r['text'][:28] or ''}{'…' if len(r['text']) > 28 else ''} true {names[r['label']]}, "
+        f"predicted {names[r['predicted']]} ({r['confidence']:.0%})" for r in payload.mistakes[:shown]]
 
 
 def forecast_plot(payload, height: int = 240) -> go.Figure:
