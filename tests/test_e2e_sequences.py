@@ -30,6 +30,7 @@ def test_play_a_sequence_task_and_the_views_change(browser, tmp_path):
         page.locator(GRADIENT).wait_for(timeout=30_000)
         hidden0, gradient0 = _signature(page, HIDDEN), _signature(page, GRADIENT)
         assert hidden0 and gradient0
+        page.mouse.move(640, 700)  # no tooltip over the views
         page.screenshot(path=str(ARTIFACTS / "e2e-sequence-initial.png"))
         rid = run_id(page)
         start = (engine_state(tmp_path, rid) or {}).get("step", 0)
@@ -39,6 +40,7 @@ def test_play_a_sequence_task_and_the_views_change(browser, tmp_path):
             return gd && gd.data && JSON.stringify(gd.data[0].z) !== {hidden0!r}; }}""", timeout=30_000)
         page.wait_for_function(f"""() => {{ const gd = document.querySelector('{GRADIENT}');
             return gd && gd.data && JSON.stringify(gd.data[0].y) !== {gradient0!r}; }}""", timeout=30_000)
+        page.mouse.move(640, 700)
         page.screenshot(path=str(ARTIFACTS / "e2e-sequence-playing.png"))
         # The gates view of the same board.
         page.get_by_text("Gates & cell", exact=True).click()

@@ -70,7 +70,7 @@ def gates(trace, tokens: list[str], height_per_gate: int = 130) -> go.Figure:
         heat = _units_heatmap(trace.gates[g], tokens, g, GATE_SCALE, 0.0, 1.0, "gate")
         data.append(heat | dict(xaxis="x", yaxis=f"y{axis}", showscale=r == 0))
         top = 1 - r * (span + gap)
-        layout[f"yaxis{axis}"] = dict(domain=[top - span, top], title_text="unit", showgrid=False)
+        layout[f"yaxis{axis}"] = dict(domain=[max(0.0, top - span), min(1.0, top)], title_text="unit", showgrid=False)
         annotations.append(dict(xref="paper", yref="paper", x=0, y=top, xanchor="left", yanchor="bottom",
                                 showarrow=False, font=dict(size=11),
                                 text=f"{GATE_TITLES[g]}: mean {trace.gates[g].mean():.2f}"))
