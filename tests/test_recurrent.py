@@ -142,3 +142,22 @@ def test_trainer_reports_weight_ih_and_weight_hh_apart_and_a_frame_has_the_trace
     assert layer.hidden.shape == (8, 6) and set(layer.gates) == {"forget", "input", "output"}
     assert layer.grad_hidden.shape == (8,) and 1 <= p.horizon <= 8
     assert p.prediction.shape == (4,) and abs(p.prediction.sum() - 1) < 1e-5
+
+
+def test_sequence_presets_build_and_clip():
+    from playground.layers import infer_shapes
+    from playground.presets import SEQUENCE_LAYERS, memory_specs, preset_for_problem, sequence_spec
+
+    for name in SEQUENCE_LAYERS:
+        spec = sequence_spec(name)
+        spec.validate()
+        assert spec.grad_clip == 1.0  # clipping on by default for recurrent nets
+        per_step = name in ("forecast", "text")
+        shapes = infer_shapes(spec.layers, (20, 9), 4, per_step)
+        assert shapes[-1].out_shape == ((20, 4) if per_step else (4,))
+    specs = memory_specs(length=30)
+    assert list(specs) == ["rnn", "lstm", "gru"]
+    assert {s.dataset for s in specs.values()} == {specs["rnn"].dataset}  # same data, only the cell differs
+    assert [s.layers[0].type for s in specs.values()] == ["rnn", "lstm", "gru"]
+    assert preset_for_problem(sequence_spec(), "classification").dataset.name == "circle"
+    assert preset_for_problem(Spec(), "sequence") == sequence_spec()

@@ -133,8 +133,9 @@ def render_builder(exp: Experiment) -> None:
     # Wrapping flex rows (buttons as wide as their labels, cards of one fixed width): fixed
     # columns squeezed six cards and their labels ("Optio ns", "Remove l…") in a 1440-px window.
     bar = st.container(horizontal=True, vertical_alignment="bottom", gap="small")
-    bar.button("Add layer", key=exp.key("add_layer"), on_click=add_layer, args=(exp, len(spec.layers)),
-               icon=":material/add:", width="content")
+    # 2-D cards add dense layers (a type picked on a sequence or image page must not linger).
+    bar.button("Add layer", key=exp.key("add_layer"), on_click=add_layer,
+               args=(exp, len(spec.layers), None if image else "dense"), icon=":material/add:", width="content")
     bar.button("Remove layer", key=exp.key("remove_layer"), on_click=remove_layer, args=(exp, None, len(spec.layers)),
                icon=":material/remove:", width="content", disabled=not spec.layers)
     if image:
