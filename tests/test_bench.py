@@ -9,8 +9,11 @@ def test_bench_quick_reports_every_measurement(capsys):
     results = json.loads(capsys.readouterr().out)
     for key in ("default task (circle, [4,2] tanh, batch 10)", "6x8 spiral, 7 features",
                 "LeNet-like, digits 8x8, batch 32", "snapshot_ms_6x8", "accuracy", "image_views_shapes_28x28",
-                "live_default task", "live_6x8 spiral"):
+                "live_default task", "live_6x8 spiral", "LSTM-16, recall T=20, batch 50",
+                "GRU-16, brackets T=20, batch 50", "sequence_views_lstm16_T100"):
         assert key in results
     assert results["default task (circle, [4,2] tanh, batch 10)"]["trainer_epochs_per_s"] > 0
     assert 0 < results["snapshot_ms_6x8"]["median_ms"] < 10_000
     assert results["accuracy"]["digits"]["epochs"] >= 1
+    assert results["LSTM-16, recall T=20, batch 50"]["ratio"] > 0
+    assert results["sequence_views_lstm16_T100"]["length"] == 100
