@@ -18,11 +18,18 @@ if TYPE_CHECKING:  # importing this module does not import torch (spec validatio
     import torch
 
 CUSTOM = "custom"
+# Sequence sets that take the user's own upload (CustomData with task "sequence"), and the
+# generator option it is passed as: a text for `text`, a series for `forecast`.
+SEQUENCE_UPLOADS = {"text": "corpus", "forecast": "series"}
 
 
 @dataclass(frozen=True)
 class CustomData:
-    """Points the user uploaded (CSV): raw X (n, 2), labels or targets, and the task."""
+    """Points the user uploaded (CSV): raw X (n, 2), labels or targets, and the task.
+
+    For a sequence set (task "sequence") X is the uploaded series (n,) or text (a 0-d str
+    array) and y is empty; the set's generator cuts its windows from it.
+    """
 
     X: np.ndarray
     y: np.ndarray
@@ -110,16 +117,25 @@ def _build(ds, features: tuple[str, ...], custom: CustomData | None) -> DataBund
     else:
         info = datasets.get(ds.name)
         options = {"classes": ds.classes} if "classes" in info.options else {}
+        vocab = info.vocab
         if "length" in info.options:
             options["length"] = sequence_length(ds)
+            if custom is not None and custom.task == "sequence" and ds.name in SEQUENCE_UPLOADS:
+                upload = str(custom.X) if ds.name == "text" else custom.X
+                options[SEQUENCE_UPLOADS[ds.name]] = upload
+                if ds.name == "text":  # the uploaded text's own characters are the tokens
+                    vocab = datasets.sequences.text_vocab(upload)
         n = n_samples_of(ds)
         if n > info.max_n:  # validation refuses this; a spec built in code may not have been validated
             raise datasets.DatasetError(f"{ds.name} has at most {info.max_n:,} samples, not {n:,}")
         X, y = info.generate(n, ds.noise, rng, **options)
         task, kind = info.task, info.kind
         n_classes = (ds.classes if "classes" in info.options else info.n_classes) if task == "classification" else 1
-        class_names = info.class_names if info.class_names and len(info.class_names) == n_classes \
-            else (tuple(str(i) for i in range(n_classes)) if task == "classification" else ())
+        if vocab is not info.vocab:
+            n_classes, class_names = len(vocab), vocab
+        else:
+            class_names = info.class_names if info.class_names and len(info.class_names) == n_classes \
+                else (tuple(str(i) for i in range(n_classes)) if task == "classification" else ())
     order = rng.permutation(len(X))
     X, y = X[order], y[order]
     n_train = min(max(1, round(len(X) * ds.train_ratio)), len(X) - 1)
@@ -135,7 +151,6 @@ def _build(ds, features: tuple[str, ...], custom: CustomData | None) -> DataBund
         x_test = ((raw_test - mean) / std).astype(np.float32)
         input_shape, feature_names = tuple(raw_train.shape[1:]), ()
     elif kind == "sequence":
-        vocab = info.vocab
         x_train, x_test = sequence_inputs(raw_train, vocab), sequence_inputs(raw_test, vocab)
         return DataBundle(ds.name, kind, task, n_classes, tuple(class_names), raw_train, raw_test, y_train, y_test,
                           x_train, x_test, tuple(x_train.shape[1:]), (), vocab=vocab, per_step=info.per_step)

@@ -53,3 +53,14 @@ def test_build_an_lstm_by_clicking_and_step_it(at):
     assert any("lstm1" in e.value and "needs a sequence" in e.value for e in at.error)
     assert [l.type for l in _exp(at).spec.layers] == ["embedding", "lstm", "dense"]
     assert before.layers == _exp(at).spec.layers[:2]
+
+
+def test_text_and_forecast_pages_step_and_show_their_views(at):
+    at.selectbox(key="problem").select("sequence").run()
+    for name in ("text", "forecast"):
+        at.button(key=f"dataset_{name}").click().run()
+        assert _exp(at).spec.dataset.name == name and _exp(at).data.per_step
+        at.button(key="step").click().run()
+        assert next(m.value for m in at.metric if m.label == "Epoch") == "1"
+        assert not at.error, [e.value for e in at.error]
+    assert any(u.key == "upload_sequence" for u in at.get("file_uploader"))  # the forecast's own series

@@ -118,3 +118,17 @@ def test_bundle_one_hot_codes_tokens():
     assert data.input_shape == (10, len(S.RECALL_VOCAB)) and data.n_outputs == 4
     np.testing.assert_array_equal(data.x_train.argmax(axis=2), data.raw_train)
     assert (data.x_train.sum(axis=2) == 1).all()
+
+
+def test_an_uploaded_text_or_series_is_trained_on():
+    from playground.data import CustomData
+
+    text = "abba cab. " * 20
+    spec = Spec(dataset=DatasetSpec(name="text", length=6, n_samples=30))
+    data = build_data(spec, CustomData(np.array(text), np.empty(0), "sequence"))
+    assert data.vocab == (" ", ".", "a", "b", "c") and data.n_classes == 5 and data.input_shape == (6, 5)
+    assert "".join(data.vocab[i] for i in data.raw_train[0]) in text
+    series = np.arange(40.0)
+    fc = build_data(Spec(dataset=DatasetSpec(name="forecast", length=5, n_samples=20)),
+                    CustomData(series, np.empty(0), "sequence"))
+    np.testing.assert_array_equal(np.diff(fc.x_train[:, :, 0], axis=1), 1.0)  # windows of the uploaded ramp

@@ -148,6 +148,29 @@ def _csv_uploaded(exp: Experiment) -> None:
         flash("success", f"Loaded {len(X)} points with {kind} from {upload.name}.")
 
 
+def _sequence_uploaded(exp: Experiment) -> None:
+    """The user's own text (for `text`) or series (for `forecast`): checked, then trained on."""
+    upload = ss.get(exp.key("upload_sequence"))
+    name = exp.spec.dataset.name
+    if upload is None:
+        if exp.custom is not None:  # the upload was removed: back to the generated data
+            set_spec(exp, exp.spec, custom=None)
+        return
+    try:
+        if name == "text":
+            data, what = np.array(datasets.load_text(upload.getvalue())), "characters"
+            size = len(str(data))
+        else:
+            data, what = datasets.load_series_csv(upload.getvalue()), "values"
+            size = len(data)
+    except datasets.DatasetError as exc:
+        flash("error", f"{upload.name} was not loaded: {exc}")
+        return
+    if set_spec(exp, exp.spec, custom=CustomData(data, np.empty(0), "sequence"), sync=True):
+        flash("success", f"Training on {size:,} {what} from {upload.name} (a shared link carries the generated "
+                         "data, not your file).")
+
+
 def _feature_toggled(exp: Experiment, name: str) -> None:
     spec = exp.spec
     on = ss[exp.key(f"feature_{name}")]
@@ -232,6 +255,13 @@ def render_data_panel(exp: Experiment) -> None:
         elif sequence:
             st.caption("Recall: noise puts keys among the distractors. Adding and forecast: noise on the "
                        "targets or the series. Brackets: a share of the labels flipped.")
+            if spec.dataset.name in ("text", "forecast"):
+                text = spec.dataset.name == "text"
+                st.markdown("**Your own text**" if text else "**Your own series (CSV)**")
+                st.caption("Plain UTF-8 text, up to 200 kB." if text else
+                           "One numeric column (a header row is optional), one value per row.")
+                st.file_uploader("Upload", type=["txt"] if text else ["csv", "txt"], key=exp.key("upload_sequence"),
+                                 on_change=_sequence_uploaded, args=(exp,), label_visibility="collapsed")
         else:
             st.markdown("**Your own data (CSV)**")
             st.caption("Columns `x1`, `x2` and `label` (classes) or `target` (regression), one point per row.")
