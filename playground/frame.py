@@ -242,11 +242,12 @@ def take_frame(trainer, request: dict | None = None, /, **kwargs) -> Frame:
         raise ValueError(f"unknown frame request key(s) {unknown}; known: {', '.join(REQUEST_KEYS)}")
     data = trainer.data
     if data.kind == "sequence":
-        from playground.sequence_probe import sequence_frame
+        from playground.sequence_probe import gate_statistics, sequence_frame
 
         payload = sequence_frame(trainer, req.get("index", 0), tuple(req.get("panels", ("predictions",))),
                                  req.get("temperature", 1.0))
         act_grads, stats = layer_probe(trainer, STATS_SAMPLE)
+        stats.update(gate_statistics(trainer, STATS_SAMPLE))  # LSTM/GRU gates stuck shut or open
     elif data.kind == "image":
         payload = image_frame(trainer, req.get("index", 0), req.get("image"), req.get("target"),
                               tuple(req.get("panels", ("inspect",))), req.get("ig_steps", 64))

@@ -56,6 +56,42 @@ def trace(trainer, x: torch.Tensor, y: torch.Tensor) -> tuple[list[RecurrentTrac
     return traces, grad_x, float(loss.detach()), out.detach()[0]
 
 
+@torch.inference_mode()
+def gate_statistics(trainer, max_sequences: int = 128) -> dict[str, dict[str, float]]:
+    """Health of every LSTM/GRU layer's gates on training sequences: the share of gate units
+    saturated (within 3 % of 0 or 1 on 90 % of the steps, so the gate is stuck shut or open)
+    and their mean value, as "<layer>.gates" rows beside the activation statistics.
+
+    The gates are recomputed from the fused module's own outputs (h_(t-1) of every step at once),
+    so this costs two matrix products per layer, not a step-by-step loop.
+    """
+    from playground.probes import SATURATED_MARGIN, SATURATED_SHARE
+
+    out: dict[str, dict[str, float]] = {}
+    h = trainer._x_train[:max_sequences]
+    was_training = trainer.model.training
+    trainer.model.eval()
+    try:
+        for name, block in trainer.model.named_children():
+            if isinstance(block, RecurrentBlock) and block.cell_type in ("lstm", "gru"):
+                rnn, H = block.rnn, block.hidden
+                seq = block(h)                                  # (n, T, H × directions)
+                prev = torch.cat([seq.new_zeros(len(seq), 1, H), seq[:, :-1, :H]], dim=1)
+                a = h @ rnn.weight_ih_l0.T + rnn.bias_ih_l0 + prev @ rnn.weight_hh_l0.T + rnn.bias_hh_l0
+                gates = torch.sigmoid(torch.cat([a[..., :2 * H], a[..., 3 * H:]], -1) if block.cell_type == "lstm"
+                                      else a[..., :2 * H])       # i, f, o  or  r, z: (n, T, units)
+                g = gates.reshape(-1, gates.shape[-1])
+                near = (g <= SATURATED_MARGIN) | (g >= 1 - SATURATED_MARGIN)
+                saturated = float((near.float().mean(dim=0) >= SATURATED_SHARE).float().mean())
+                out[f"{name}.gates"] = {"mean_abs": float(g.mean()), "dead": 0.0, "saturated": saturated}
+                h = seq
+            else:
+                h = block(h)
+    finally:
+        trainer.model.train(was_training)
+    return out
+
+
 def _mistakes(trainer) -> list[dict]:
     """The most confidently misclassified test sequences (last-step classification)."""
     data = trainer.data

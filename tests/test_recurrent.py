@@ -161,3 +161,17 @@ def test_sequence_presets_build_and_clip():
     assert [s.layers[0].type for s in specs.values()] == ["rnn", "lstm", "gru"]
     assert preset_for_problem(sequence_spec(), "classification").dataset.name == "circle"
     assert preset_for_problem(Spec(), "sequence") == sequence_spec()
+
+
+def test_gate_statistics_count_saturated_gates():
+    from playground.sequence_probe import gate_statistics
+
+    spec = Spec(dataset=DatasetSpec(name="recall", length=6, n_samples=40), layers=(LayerSpec("lstm", hidden=4),))
+    trainer = Trainer(spec)
+    stats = gate_statistics(trainer)
+    assert set(stats) == {"lstm1.gates"} and 0 < stats["lstm1.gates"]["mean_abs"] < 1
+    assert stats["lstm1.gates"]["saturated"] == 0.0  # small weights at initialisation: no gate is stuck
+    with torch.no_grad():  # forget-gate bias +50: the 4 forget units (of 12 gate units) are stuck open
+        trainer.model.lstm1.rnn.bias_ih_l0[4:8] = 50.0
+    assert gate_statistics(trainer)["lstm1.gates"]["saturated"] == pytest.approx(4 / 12)
+    assert "lstm1.gates" in take_frame(trainer, index=0).header.activation_stats
