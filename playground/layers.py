@@ -197,8 +197,10 @@ class LayerKind:
         where = f"layers[{index}]"
         label = f"layer {index + 1} ({name or self.prefix})"
         if self.needs_image and len(in_shape) != 3:
+            got = f"a flat vector of {in_shape[0]}" if len(in_shape) == 1 else \
+                f"a sequence of {in_shape[0]} steps × {in_shape[1]} features"
             raise SpecError(f"{where}.type", f"{label}: {self.name} needs image-shaped input "
-                            f"(channels × height × width), but it gets a flat vector of {in_shape[0]}")
+                            f"(channels × height × width), but it gets {got}")
         try:
             return self.rule(layer, tuple(in_shape))
         except Impossible as exc:

@@ -108,7 +108,7 @@ def test_shapes_parameters_and_refusals():
     assert info.value.path == "layers[1].type"
     with pytest.raises(SpecError, match=r"layer 1 \(gru1\).*reads the future"):
         build_model((LayerSpec("gru", bidirectional=True),), (10, 9), 2, per_step=True)
-    with pytest.raises(SpecError, match="needs image-shaped input"):
+    with pytest.raises(SpecError, match="needs image-shaped input.*a sequence of 10 steps × 9 features"):
         build_model((LayerSpec("conv2d"),), (10, 9), 2)
 
 
