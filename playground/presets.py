@@ -54,6 +54,8 @@ def sequence_spec(name: str = "recall", layers: tuple[LayerSpec, ...] | None = N
 #   T=50, the same budget:                      RNN 1/3 (one at 72 %), LSTM 1/3, GRU 1/3
 #   T=60, Adam 1e-2, 1,000 seqs, 25 epochs:    RNN 1/2, LSTM (forget bias 1 or 3) 0/3, GRU 1/1
 #   T=40, SGD 0.1 + momentum 0.9, 20 epochs:   all three at chance (seed 1)
+#   T=100, Adam 1e-2, 1,000 seqs, 25 epochs:   RNN 0/3 (stuck at 46-74 %), LSTM 0/3, GRU 1/3
+#   T=100, one repeated distractor, Adam 3e-3, 2,000 seqs, 15 epochs: all at chance (2 seeds)
 # With Adam (which rescales small gradients) the RNN learns recall as often as the gated cells
 # at these budgets. These specs are the comparison's shape, ready for the lab once a length
 # and budget that separate the cells reliably are found (longer budgets than a test can afford).
