@@ -19,6 +19,7 @@ from playground.ui.lab_panel import render_lab_panel  # noqa: E402
 from playground.ui.legend import render_legend  # noqa: E402
 from playground.ui.live_board import plotly_js_url  # noqa: E402
 from playground.ui.live_view import live_fragment  # noqa: E402
+from playground.ui.sequence_panel import render_sequence_selector  # noqa: E402
 from playground.ui.state import experiment, init_session, write_url  # noqa: E402
 from playground.ui.style import inject_css  # noqa: E402
 from playground.ui.toolbar import render_toolbar  # noqa: E402
@@ -35,6 +36,7 @@ with main_col:
     render_lab_panel()
     render_run_picker()  # which run of a compare the controls edit
     render_image_selector(exp)  # outside the live fragment, so a drawing survives its refreshes
+    render_sequence_selector(exp)
     live_fragment()
 render_legend()
 write_url(exp)

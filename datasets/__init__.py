@@ -1,4 +1,4 @@
-"""Datasets for Neural Playground: toy 2-D sets, 1-D curves, image sets and the user's own CSV points.
+"""Datasets for Neural Playground: toy 2-D sets, 1-D curves, image sets, sequence tasks and the user's own CSV points.
 
 Pure numpy (scikit-learn for moons and digits); no torch, no streamlit.
 Look a set up with get(name) and call info.generate(n, noise, rng, **options)
@@ -21,6 +21,7 @@ from .idx import (
 )
 from .images import MAX_IMAGE_BYTES, load_user_image
 from .registry import REGISTRY, get, names
+from .sequences import load_series_csv, load_text
 
 __all__ = [
     "DatasetError",
@@ -36,6 +37,8 @@ __all__ = [
     "load_user_image",
     "MAX_IMAGE_BYTES",
     "MAX_CSV_BYTES",
+    "load_series_csv",
+    "load_text",
     "missing_idx_files",
     "names",
     "read_idx",

@@ -9,7 +9,7 @@ from typing import Callable
 
 import numpy as np
 
-KINDS = ("points", "curve", "image")
+KINDS = ("points", "curve", "image", "sequence")
 TASKS = ("classification", "regression")
 
 
@@ -33,6 +33,10 @@ class DatasetInfo:
     default_n: int = 500
     max_n: int = 20_000
     options: tuple[str, ...] = ()
+    # sequence sets: the token names (empty for sets of values), and whether the target is
+    # predicted at every step (forecast, text) or read off the last one (recall, adding, brackets)
+    vocab: tuple[str, ...] = ()
+    per_step: bool = False
 
     def __post_init__(self) -> None:
         """Catch registry typos at import time rather than in the UI."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import curves, images, shapes, tf_playground, toy2d
+from . import curves, images, sequences, shapes, tf_playground, toy2d
 from .base import KINDS, TASKS, DatasetError, DatasetInfo
 
 _TWO = ("0", "1")
@@ -53,6 +53,25 @@ _ENTRIES = (
                 "70,000 clothing photos in 10 kinds, 28×28; downloaded once (about 30 MB).",
                 image_shape=(28, 28), class_names=images.FASHION_NAMES,
                 default_n=5000, max_n=images.IDX_COUNT, options=("data_dir",)),
+    # sequences, for recurrent networks (the length T is the `length` option)
+    DatasetInfo("recall", "Recall", "sequence", "classification", len(sequences.RECALL_KEYS), sequences.recall,
+                "A key (A-D) at step 1, distractors, then '?': name the key. Memory over T steps.",
+                class_names=sequences.RECALL_KEYS, vocab=sequences.RECALL_VOCAB, default_n=2000,
+                options=("length",)),
+    DatasetInfo("adding", "Adding", "sequence", "regression", 1, sequences.adding,
+                "Pairs (value, marker): output the sum of the two marked values (Hochreiter & Schmidhuber).",
+                default_n=2000, options=("length",)),
+    DatasetInfo("brackets", "Brackets", "sequence", "classification", 2, sequences.brackets,
+                "Strings of ( ) [ ]: balanced or not? Counting and nesting memory.",
+                class_names=("unbalanced", "balanced"), vocab=sequences.BRACKETS_VOCAB, default_n=2000,
+                options=("length",)),
+    DatasetInfo("forecast", "Forecast", "sequence", "regression", 1, sequences.forecast,
+                "A noisy sum of sines (or your CSV series): predict the next value at every step.",
+                default_n=1000, per_step=True, options=("length",)),
+    DatasetInfo("text", "Text", "sequence", "classification", len(sequences.TEXT_VOCAB), sequences.text,
+                "Sentences of a toy grammar (or your text): predict the next character at every step.",
+                class_names=sequences.TEXT_VOCAB, vocab=sequences.TEXT_VOCAB, default_n=1000, per_step=True,
+                options=("length",)),
 )  # fmt: skip
 
 REGISTRY: dict[str, DatasetInfo] = {info.name: info for info in _ENTRIES}

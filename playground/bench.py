@@ -28,7 +28,7 @@ from urllib.parse import urlencode
 
 import torch
 
-from playground.presets import image_spec
+from playground.presets import image_spec, sequence_spec
 from playground.spec import DatasetSpec, LayerSpec, Spec
 from playground.train import Trainer, configure_threads
 
@@ -38,6 +38,9 @@ SPIRAL_6x8 = Spec(dataset=DatasetSpec(name="spiral"),
                   layers=tuple(LayerSpec(units=8) for _ in range(6)))
 LENET_DIGITS = image_spec("digits")   # the LeNet-like preset: conv8-pool-conv16-pool-dense32, Adam, batch 32
 LENET_SHAPES = image_spec("shapes")   # the same on 28×28 procedural shapes
+LSTM_RECALL = sequence_spec("recall")      # LSTM-16 on recall, T = 20, 800 training sequences, Adam, batch 50, clip 1
+GRU_BRACKETS = sequence_spec("brackets")   # GRU-16 on brackets, the same budget
+LSTM_RECALL_100 = sequence_spec("recall", length=100)  # for the sequence views at T = 100
 
 
 def plain_loop_epochs_per_second(spec: Spec, seconds: float) -> tuple[float, float]:
@@ -57,6 +60,8 @@ def plain_loop_epochs_per_second(spec: Spec, seconds: float) -> tuple[float, flo
             loss = loss_fn(model(x[idx]), y[idx])
             opt.zero_grad()
             loss.backward()
+            if spec.grad_clip is not None:  # the recurrent presets clip; the same here
+                torch.nn.utils.clip_grad_norm_(model.parameters(), spec.grad_clip)
             opt.step()
         model.eval()
         with torch.no_grad():
@@ -142,6 +147,43 @@ def image_views_ms(spec: Spec, repeats: int = 20) -> dict:
         parts.append(result.timings)
     median = {k: round(statistics.median(p[k] for p in parts) * 1000, 2) for k in parts[0]}
     return {"median_ms": round(statistics.median(times), 2), "parts_ms": median}
+
+
+def samples_per_cpu_second(run, spec: Spec, seconds: float) -> float:
+    """Samples per second of this process's CPU time for `run` (plain loop or trainer): on a
+    machine shared with other busy processes, wall-clock rates swing with their load."""
+    wall0, cpu0 = time.perf_counter(), time.process_time()
+    _, samples_per_s = run(spec, seconds)
+    return samples_per_s * (time.perf_counter() - wall0) / max(1e-9, time.process_time() - cpu0)
+
+
+def sequence_views_ms(spec: Spec, repeats: int = 20) -> dict:
+    """Median ms of one frame's sequence views for one test sequence: the hidden state, gates and
+    gradient through time (the payload's own timing), the whole frame, and building its figures."""
+    from playground.frame import take_frame
+    from playground.viz import sequence as views
+
+    trainer = Trainer(spec)
+    trainer.train_epochs(1)
+    core, whole, figures, cpu = [], [], [], []
+    for i in range(repeats):
+        start, cpu_start = time.perf_counter(), time.process_time()
+        frame = take_frame(trainer, index=i, panels=())
+        whole.append(time.perf_counter() - start)
+        # CPU time of this process: on a machine shared with other busy processes the wall time
+        # also counts the waits for a core; this is what the frame itself costs.
+        cpu.append(time.process_time() - cpu_start)
+        core.append(frame.payload.seconds)
+        start = time.perf_counter()
+        p = frame.payload
+        for trace in p.layers:
+            views.hidden_state(trace, p.tokens), views.gates(trace, p.tokens), views.cell_state(trace, p.tokens)
+        views.gradient_through_time(p)
+        figures.append(time.perf_counter() - start)
+    return {"length": len(p.tokens), "views_ms": round(1000 * statistics.median(core), 1),
+            "frame_ms": round(1000 * statistics.median(whole), 1),
+            "frame_cpu_ms": round(1000 * statistics.median(cpu), 1),
+            "figures_ms": round(1000 * statistics.median(figures), 1)}
 
 
 def live_loop_epochs_per_second(spec: Spec, seconds: float, frame: float = 0.25) -> tuple[float, float]:
@@ -763,12 +805,19 @@ def run_bench(quick: bool = False, as_json: bool = False) -> int:
     for label, spec in (("default task (circle, [4,2] tanh, batch 10)", DEFAULT_TASK),
                         ("6x8 spiral, 7 features", SPIRAL_6x8),
                         ("LeNet-like, digits 8x8, batch 32", LENET_DIGITS),
-                        ("LeNet-like, shapes 28x28, batch 32", LENET_SHAPES)):
+                        ("LeNet-like, shapes 28x28, batch 32", LENET_SHAPES),
+                        ("LSTM-16, recall T=20, batch 50", LSTM_RECALL),
+                        ("GRU-16, brackets T=20, batch 50", GRU_BRACKETS)):
         plain_eps, plain_sps = plain_loop_epochs_per_second(spec, seconds)
         ours_eps, ours_sps = trainer_epochs_per_second(spec, seconds)
         results[label] = {"plain_epochs_per_s": round(plain_eps, 2), "trainer_epochs_per_s": round(ours_eps, 2),
                           "plain_samples_per_s": round(plain_sps), "trainer_samples_per_s": round(ours_sps),
                           "ratio": round(ours_eps / plain_eps, 3)}
+        if spec in (LSTM_RECALL, GRU_BRACKETS):
+            plain_cpu = samples_per_cpu_second(plain_loop_epochs_per_second, spec, seconds)
+            ours_cpu = samples_per_cpu_second(trainer_epochs_per_second, spec, seconds)
+            results[label].update(plain_samples_per_cpu_s=round(plain_cpu), trainer_samples_per_cpu_s=round(ours_cpu),
+                                  cpu_ratio=round(ours_cpu / plain_cpu, 3))
         rows.append((label, plain_eps, ours_eps, ours_eps / plain_eps, plain_sps, ours_sps))
     snap = snapshot_ms(SPIRAL_6x8, 5 if quick else 30)
     results["snapshot_ms_6x8"] = {"median_ms": round(snap, 2)}
@@ -780,6 +829,8 @@ def run_bench(quick: bool = False, as_json: bool = False) -> int:
     results["accuracy"] = accuracy
     views = image_views_ms(LENET_SHAPES, 5 if quick else 30)
     results["image_views_shapes_28x28"] = views
+    seq_views = sequence_views_ms(LSTM_RECALL_100, 5 if quick else 20)
+    results["sequence_views_lstm16_T100"] = seq_views
     live = {}
     for label, spec in (("default task", DEFAULT_TASK), ("6x8 spiral", SPIRAL_6x8)):
         eps, fps = live_loop_epochs_per_second(spec, seconds)
@@ -798,6 +849,10 @@ def run_bench(quick: bool = False, as_json: bool = False) -> int:
     print(f"{'task':42} {'plain ep/s':>11} {'trainer ep/s':>13} {'ratio':>6} {'plain smp/s':>12} {'trainer smp/s':>14}")
     for label, pe, te, ratio, ps, ts in rows:
         print(f"{label:42} {pe:>11.2f} {te:>13.2f} {ratio:>6.2f} {ps:>12.0f} {ts:>14.0f}")
+    for label, r in results.items():
+        if "cpu_ratio" in r:
+            print(f"  {label}: per CPU second {r['plain_samples_per_cpu_s']} (plain) vs "
+                  f"{r['trainer_samples_per_cpu_s']} (trainer) sequences, ratio {r['cpu_ratio']:.2f}")
     print(f"\none full 2-D snapshot, 6x8 spiral net, 100x100 grid: {snap:.1f} ms (median)")
     for label, ms in landscape.items():
         print(f"loss landscape 30x30, {label}: {ms['random_median_ms']:.0f} ms (random directions), "
@@ -808,6 +863,10 @@ def run_bench(quick: bool = False, as_json: bool = False) -> int:
               f"{a['seconds']:.1f} s (best {a['best_test_accuracy']:.1%}); {key.replace('_', ' ')}: {a[key]}")
     print(f"views for one image (feature maps + saliency + IG + Grad-CAM), shapes 28x28: "
           f"{views['median_ms']:.1f} ms median; parts {views['parts_ms']}")
+    print(f"sequence views for one sequence of length {seq_views['length']} (LSTM-16: hidden state, gates, cell, "
+          f"gradient through time): {seq_views['views_ms']:.1f} ms median; whole frame {seq_views['frame_ms']:.1f} ms "
+          f"({seq_views['frame_cpu_ms']:.1f} ms of CPU), "
+          f"its figures {seq_views['figures_ms']:.1f} ms")
     for label, (eps, fps) in live.items():
         print(f"simulated live loop, {label}: {eps:.1f} epochs/s at {fps:.1f} frames/s "
               f"(one process: train + snapshot + all figures each 250 ms frame)")

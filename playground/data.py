@@ -18,11 +18,18 @@ if TYPE_CHECKING:  # importing this module does not import torch (spec validatio
     import torch
 
 CUSTOM = "custom"
+# Sequence sets that take the user's own upload (CustomData with task "sequence"), and the
+# generator option it is passed as: a text for `text`, a series for `forecast`.
+SEQUENCE_UPLOADS = {"text": "corpus", "forecast": "series"}
 
 
 @dataclass(frozen=True)
 class CustomData:
-    """Points the user uploaded (CSV): raw X (n, 2), labels or targets, and the task."""
+    """Points the user uploaded (CSV): raw X (n, 2), labels or targets, and the task.
+
+    For a sequence set (task "sequence") X is the uploaded series (n,) or text (a 0-d str
+    array) and y is empty; the set's generator cuts its windows from it.
+    """
 
     X: np.ndarray
     y: np.ndarray
@@ -37,20 +44,22 @@ class DataBundle:
     """Everything the trainer and the views need to know about the data of one spec."""
 
     name: str
-    kind: str                    # "points", "curve" or "image"
+    kind: str                    # "points", "curve", "image" or "sequence"
     task: str                    # "classification" or "regression"
     n_classes: int               # 1 for regression
     class_names: tuple[str, ...]
-    raw_train: np.ndarray        # (n, 2) points or (n, 1, H, W) images, as generated
+    raw_train: np.ndarray        # (n, 2) points, (n, 1, H, W) images, (n, T) tokens or (n, T, F) values
     raw_test: np.ndarray
     y_train: np.ndarray          # int64 labels or float32 targets
     y_test: np.ndarray
-    x_train: np.ndarray          # model inputs: (n, features) or normalised images
+    x_train: np.ndarray          # model inputs: (n, features), normalised images or (n, T, F) sequences
     x_test: np.ndarray
     input_shape: tuple[int, ...]  # one sample's shape as the model sees it
     feature_names: tuple[str, ...]
     mean: float = 0.0            # image normalisation, applied to any new image (e.g. a drawing)
     std: float = 1.0
+    vocab: tuple[str, ...] = ()  # sequences of tokens: the token names (inputs are their one-hot codes)
+    per_step: bool = False       # sequences: a target at every step (y is (n, T)) rather than one per sequence
 
     @property
     def n_outputs(self) -> int:
@@ -113,14 +122,25 @@ def _build(ds, features: tuple[str, ...], custom: CustomData | None) -> DataBund
     else:
         info = datasets.get(ds.name)
         options = {"classes": ds.classes} if "classes" in info.options else {}
+        vocab = info.vocab
+        if "length" in info.options:
+            options["length"] = sequence_length(ds)
+            if custom is not None and custom.task == "sequence" and ds.name in SEQUENCE_UPLOADS:
+                upload = str(custom.X) if ds.name == "text" else custom.X
+                options[SEQUENCE_UPLOADS[ds.name]] = upload
+                if ds.name == "text":  # the uploaded text's own characters are the tokens
+                    vocab = datasets.sequences.text_vocab(upload)
         n = n_samples_of(ds)
         if n > info.max_n:  # validation refuses this; a spec built in code may not have been validated
             raise datasets.DatasetError(f"{ds.name} has at most {info.max_n:,} samples, not {n:,}")
         X, y = info.generate(n, ds.noise, rng, **options)
         task, kind = info.task, info.kind
         n_classes = (ds.classes if "classes" in info.options else info.n_classes) if task == "classification" else 1
-        class_names = info.class_names if info.class_names and len(info.class_names) == n_classes \
-            else (tuple(str(i) for i in range(n_classes)) if task == "classification" else ())
+        if vocab is not info.vocab:
+            n_classes, class_names = len(vocab), vocab
+        else:
+            class_names = info.class_names if info.class_names and len(info.class_names) == n_classes \
+                else (tuple(str(i) for i in range(n_classes)) if task == "classification" else ())
     order = rng.permutation(len(X))
     X, y = X[order], y[order]
     n_train = n_train_of(len(X), ds.train_ratio)
@@ -135,6 +155,10 @@ def _build(ds, features: tuple[str, ...], custom: CustomData | None) -> DataBund
         x_train = ((raw_train - mean) / std).astype(np.float32)
         x_test = ((raw_test - mean) / std).astype(np.float32)
         input_shape, feature_names = tuple(raw_train.shape[1:]), ()
+    elif kind == "sequence":
+        x_train, x_test = sequence_inputs(raw_train, vocab), sequence_inputs(raw_test, vocab)
+        return DataBundle(ds.name, kind, task, n_classes, tuple(class_names), raw_train, raw_test, y_train, y_test,
+                          x_train, x_test, tuple(x_train.shape[1:]), (), vocab=vocab, per_step=info.per_step)
     else:
         x_train, x_test = feature_matrix(raw_train, features), feature_matrix(raw_test, features)
         input_shape, feature_names = (len(features),), features
@@ -153,3 +177,17 @@ def class_gallery(data, per_class: int = 8) -> tuple[np.ndarray, list[str]]:
     raw = data.raw_train
     images = raw[picks].reshape(len(picks), *raw.shape[-2:]) if picks else np.zeros((0, *raw.shape[-2:]), np.float32)
     return np.array(images, dtype=np.float32), titles
+
+
+def sequence_length(ds: Any) -> int:
+    """Steps per sequence of a DatasetSpec: its `length`, or the sequence sets' default."""
+    from datasets.sequences import DEFAULT_LENGTH
+
+    return ds.length if ds.length is not None else DEFAULT_LENGTH
+
+
+def sequence_inputs(raw: np.ndarray, vocab: tuple[str, ...]) -> np.ndarray:
+    """Model inputs of sequences: token ids (n, T) as one-hot codes (n, T, V); values (n, T, F) as they are."""
+    if not vocab:
+        return raw.astype(np.float32)
+    return np.eye(len(vocab), dtype=np.float32)[raw]

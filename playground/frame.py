@@ -23,7 +23,8 @@ import numpy as np
 VANISH_RATIO = 1e-3        # a layer this far below the largest healthy layer has vanished
 EXPLODE_THRESHOLD = 1e3    # a gradient norm above this (or not finite) has exploded
 DEAD_WARN_SHARE = 0.5      # warn when at least half of a layer's ReLU-like units are dead
-REQUEST_KEYS = ("resolution", "detail", "index", "image", "target", "panels", "ig_steps", "fresh_metrics")
+REQUEST_KEYS = ("resolution", "detail", "index", "image", "target", "panels", "ig_steps", "fresh_metrics",
+                "temperature")
 
 
 # -- the payloads (plain NumPy; defined here, without torch, so the app server unpickles them) --
@@ -78,6 +79,49 @@ class ImageFrame:
 
 
 @dataclass
+class RecurrentTrace:
+    """One recurrent layer over the selected sequence (forward direction), each array (T, hidden)."""
+
+    name: str                                 # "lstm1"
+    type: str                                 # "rnn" | "lstm" | "gru"
+    hidden: np.ndarray                        # h_t
+    cell: np.ndarray | None                   # c_t (LSTM only)
+    gates: dict[str, np.ndarray]              # "forget"/"input"/"output" (LSTM), "reset"/"update" (GRU)
+    grad_hidden: np.ndarray                   # (T,) ‖∂L/∂h_t‖₂ through time
+    horizon: int                              # memory horizon in steps (see memory_horizon)
+
+
+@dataclass
+class SequenceFrame:
+    """The sequence views' payload: one sequence through the network, and the predictions."""
+
+    index: int                                # test-set index of the selected sequence
+    tokens: list[str]                         # the time axis: each step's token (or its value, rounded)
+    layers: list[RecurrentTrace]              # every recurrent layer, input side first
+    grad_input: np.ndarray                    # (T,) ‖∂L/∂x_t‖₂
+    horizon: int                              # of the first recurrent layer, or from ∂L/∂x_t without one
+    loss: float                               # this sequence's loss
+    target: Any                               # its label (int), target value(s) or next tokens
+    prediction: np.ndarray                    # (k,) class probabilities, (T,) one-step values, or (T, k)
+    class_names: list[str]
+    mistakes: list[dict] = field(default_factory=list)   # test sequences: index, text, label, predicted, confidence
+    forecast: dict[str, np.ndarray] | None = None        # "truth", "one_step", "free_run" (from "start")
+    samples: list[str] = field(default_factory=list)     # text generated at `temperature`
+    temperature: float = 1.0
+    seconds: float = 0.0                      # time of the hidden-state, gates and gradient part
+
+
+def memory_horizon(grad: np.ndarray, ratio: float = VANISH_RATIO) -> int:
+    """How many steps back the gradient reaches: T - t for the furthest step t whose
+    ‖∂L/∂h_t‖ is at least `ratio` of the last step's (1 when only the last step counts)."""
+    g = np.asarray(grad, dtype=float)
+    if len(g) == 0 or not np.isfinite(g[-1]) or g[-1] <= 0:
+        return 0
+    reach = np.nonzero(g >= ratio * g[-1])[0]
+    return int(len(g) - reach[0])
+
+
+@dataclass
 class FrameHeader:
     """What every problem type's frame shares; plain Python values (small, picklable)."""
 
@@ -85,7 +129,7 @@ class FrameHeader:
     step: int
     epoch_progress: float                     # 0..1 within the current epoch
     task: str                                 # "classification" | "regression"
-    kind: str                                 # "points" | "curve" | "image"
+    kind: str                                 # "points" | "curve" | "image" | "sequence"
     history: dict[str, list]                  # the trainer's history columns (one point per epoch)
     metrics: dict[str, Any]                   # train/test loss and accuracy, and the step and epoch they are of
     grad_norms: dict[str, float]              # ‖∂L/∂W‖₂ per weight layer at the latest step (after clipping if on)
@@ -103,7 +147,7 @@ class Frame:
     """One frame: the shared header and the payload of the data's kind."""
 
     header: FrameHeader
-    payload: Any  # "points" / "curve": probes.Snapshot; "image": interpret.ImageFrame
+    payload: Any  # "points" / "curve": probes.Snapshot; "image": interpret.ImageFrame; "sequence": SequenceFrame
 
 
 def flag_gradients(norms: dict[str, float], vanish_ratio: float = VANISH_RATIO,
@@ -199,7 +243,14 @@ def take_frame(trainer, request: dict | None = None, /, **kwargs) -> Frame:
     if unknown:
         raise ValueError(f"unknown frame request key(s) {unknown}; known: {', '.join(REQUEST_KEYS)}")
     data = trainer.data
-    if data.kind == "image":
+    if data.kind == "sequence":
+        from playground.sequence_probe import gate_statistics, sequence_frame
+
+        payload = sequence_frame(trainer, req.get("index", 0), tuple(req.get("panels", ("predictions",))),
+                                 req.get("temperature", 1.0))
+        act_grads, stats = layer_probe(trainer, STATS_SAMPLE)
+        stats.update(gate_statistics(trainer, STATS_SAMPLE))  # LSTM/GRU gates stuck shut or open
+    elif data.kind == "image":
         payload = image_frame(trainer, req.get("index", 0), req.get("image"), req.get("target"),
                               tuple(req.get("panels", ("inspect",))), req.get("ig_steps", 64))
         act_grads, stats = layer_probe(trainer, STATS_SAMPLE)
@@ -207,7 +258,7 @@ def take_frame(trainer, request: dict | None = None, /, **kwargs) -> Frame:
         payload = snapshot(trainer, req.get("resolution", 100), req.get("detail"))
         act_grads, stats = layer_probe(trainer)
     fresh = req.get("fresh_metrics")
-    return Frame(build_header(trainer, act_grads, stats, data.kind != "image" if fresh is None else bool(fresh)),
+    return Frame(build_header(trainer, act_grads, stats, data.kind in ("points", "curve") if fresh is None else bool(fresh)),
                  payload)
 
 

@@ -218,8 +218,10 @@ class LayerKind:
         where = f"layers[{index}]"
         label = f"layer {index + 1} ({name or self.prefix})"
         if self.needs_image and len(in_shape) != 3:
+            got = f"a flat vector of {in_shape[0]}" if len(in_shape) == 1 else \
+                f"a sequence of {in_shape[0]} steps × {in_shape[1]} features"
             raise SpecError(f"{where}.type", f"{label}: {self.name} needs image-shaped input "
-                            f"(channels × height × width), but it gets a flat vector of {in_shape[0]}")
+                            f"(channels × height × width), but it gets {got}")
         try:
             return self.rule(layer, tuple(in_shape))
         except Impossible as exc:
@@ -236,12 +238,14 @@ def _flat(shape: Shape) -> Shape:
 
 
 def _dense_rule(layer: Any, shape: Shape) -> tuple[Shape, int]:
-    (fan_in,) = shape
+    fan_in = shape[-1]  # (features,), or (steps, features) where a dense layer acts on every step
+    if len(shape) == 2 and layer.batch_norm:
+        raise Impossible("batch_norm", "batch norm on every step of a sequence is not supported here")
     if layer.residual and fan_in != layer.units:
         raise Impossible("residual", f"a skip connection needs the layer's input width ({fan_in}) "
                          f"to equal its units ({layer.units})")
     norm = 2 * layer.units if layer.batch_norm else 0  # batch norm's scale and shift
-    return (layer.units,), fan_in * layer.units + layer.units + norm
+    return shape[:-1] + (layer.units,), fan_in * layer.units + layer.units + norm
 
 
 def _window(k: int, stride: int, pad: int, h: int, w: int) -> tuple[int, int]:
@@ -286,7 +290,7 @@ def _dense_module(layer: Any, shape: Shape, init: str) -> "nn.Module":
     from playground.initializers import init_weights
     from playground.model import DenseBlock
 
-    block = DenseBlock(shape[0], layer)
+    block = DenseBlock(shape[-1], layer)
     init_weights(block.linear, init, layer.activation)
     return block
 
@@ -360,6 +364,67 @@ def _torch_code(template: str) -> CodeWriter:
     return write
 
 
+# -- sequences: recurrent layers, the embedding, the last step ----------------------------------
+
+RECURRENT = ("rnn", "lstm", "gru")
+GATE_COUNT = {"rnn": 1, "lstm": 4, "gru": 3}  # weight blocks per direction: torch's layout
+
+
+def _sequence_of(shape: Shape, what: str) -> tuple[int, int]:
+    """(steps, features) of a sequence-shaped input, or Impossible saying what the layer got."""
+    if len(shape) != 2:
+        got = f"a flat vector of {shape[0]}" if len(shape) == 1 else f"an image of {'×'.join(map(str, shape))}"
+        raise Impossible("type", f"{what} needs a sequence (steps × features), but it gets {got}; "
+                         "put it before any dense or flatten layer, on sequence data")
+    return shape[0], shape[1]
+
+
+def _recurrent_rule(gates: int) -> ShapeRule:
+    def rule(layer: Any, shape: Shape) -> tuple[Shape, int]:
+        T, F = _sequence_of(shape, "a recurrent layer")
+        H, dirs = layer.hidden, 2 if layer.bidirectional else 1
+        return (T, H * dirs), dirs * gates * (H * F + H * H + 2 * H)  # W_ih, W_hh, b_ih, b_hh per gate
+    return rule
+
+
+def _embedding_rule(layer: Any, shape: Shape) -> tuple[Shape, int]:
+    T, V = _sequence_of(shape, "an embedding")
+    return (T, layer.dim), V * layer.dim
+
+
+def _last_step_rule(layer: Any, shape: Shape) -> tuple[Shape, int]:
+    _, F = _sequence_of(shape, "taking the last step")
+    return (F,), 0
+
+
+def _recurrent_module(cell: str) -> ModuleFactory:
+    def build(layer: Any, shape: Shape, init: str) -> "nn.Module":
+        from playground.recurrent import RecurrentBlock, init_recurrent
+
+        block = RecurrentBlock(cell, shape[1], layer)
+        init_recurrent(block, init, layer.orthogonal, layer.forget_bias if cell == "lstm" else None)
+        return block
+    return build
+
+
+def _recurrent_weights(block: "nn.Module") -> dict[str, "nn.Parameter"]:
+    from playground.recurrent import recurrent_weights
+
+    return recurrent_weights(block)
+
+
+def _embedding_module(layer: Any, shape: Shape, init: str) -> "nn.Module":
+    from playground.recurrent import Embedding
+
+    return Embedding(shape[1], layer.dim)
+
+
+def _last_step_module(layer: Any, shape: Shape, init: str) -> "nn.Module":
+    from playground.recurrent import LastStep
+
+    return LastStep()
+
+
 # -- the fields ------------------------------------------------------------------------------
 # One definition per setting; kinds that share a setting share its Field (or a variant of it
 # via dataclasses.replace), so "kernel" means the same thing, with the same range, everywhere.
@@ -382,6 +447,16 @@ RESIDUAL = Field("residual", "Skip connection", "bool", False, placement="option
 RATE = Field("rate", "Rate", "float", 0.5, 0.0, 0.9, 0.05,
              help="Fraction of the inputs zeroed while training.")
 # Pooling steps by its own kernel unless told otherwise (windows that do not overlap).
+HIDDEN = Field("hidden", "Hidden units", "int", 16, 1, MAX_UNITS, 1, help="Size of the hidden state h_t.")
+NONLINEARITY = Field("nonlinearity", "Nonlinearity", "choice", "tanh", options=("tanh", "relu"),
+                     help="The function of W_ih·x_t + W_hh·h_(t-1) + b that gives h_t.")
+BIDIRECTIONAL = Field("bidirectional", "Bidirectional", "bool", False, placement="options", omit_default=True,
+                      help="A second cell reads the sequence backwards (only where the task reads it whole).")
+ORTHOGONAL = Field("orthogonal", "Orthogonal W_hh", "bool", True, placement="options", omit_default=True,
+                   help="Start the recurrent weights orthogonal, so h neither shrinks nor grows step by step.")
+FORGET_BIAS = Field("forget_bias", "Forget-gate bias", "float", 1.0, 0.0, 5.0, 0.5, placement="options",
+                    omit_default=True, help="Initial bias of the LSTM forget gate: 1 starts it remembering.")
+DIM = Field("dim", "Dimensions", "int", 8, 1, MAX_UNITS, 1, help="Length of each token's learned vector.")
 POOL_STRIDE = replace(STRIDE, hi=KERNEL.hi, default=None, default_from="kernel", omit_default=True,
                       help="How far the window moves between outputs (default: the kernel size).")
 
@@ -415,6 +490,20 @@ KINDS: dict[str, LayerKind] = {kind.name: kind for kind in (
     LayerKind("batchnorm", "Batch norm", "bn", (), _batchnorm_rule, _batchnorm_module,
               description="Normalise each feature (or channel) over the mini-batch.",
               code=_torch_code("nn.BatchNorm{norm}({features})")),
+    LayerKind("rnn", "RNN", "rnn", (HIDDEN, NONLINEARITY, BIDIRECTIONAL, ORTHOGONAL), _recurrent_rule(1),
+              _recurrent_module("rnn"), _recurrent_weights,
+              description="h_t = tanh(W_ih·x_t + W_hh·h_(t-1) + b): the plain recurrent cell."),
+    LayerKind("lstm", "LSTM", "lstm", (HIDDEN, BIDIRECTIONAL, ORTHOGONAL, FORGET_BIAS), _recurrent_rule(4),
+              _recurrent_module("lstm"), _recurrent_weights,
+              description="Long short-term memory: forget, input and output gates around a cell state."),
+    LayerKind("gru", "GRU", "gru", (HIDDEN, BIDIRECTIONAL, ORTHOGONAL), _recurrent_rule(3),
+              _recurrent_module("gru"), _recurrent_weights,
+              description="Gated recurrent unit: reset and update gates, no separate cell state."),
+    LayerKind("embedding", "Embedding", "embed", (DIM,), _embedding_rule, _embedding_module,
+              lambda block: {"weight": block.weight},
+              description="A learned vector for each token (instead of its one-hot code)."),
+    LayerKind("last_step", "Last step", "last", (), _last_step_rule, _last_step_module,
+              description="Keep only the sequence's last step (added automatically before a dense head)."),
 )}
 LAYER_TYPES: tuple[str, ...] = tuple(KINDS)
 
@@ -458,28 +547,52 @@ def layer_names(layers: tuple[Any, ...] | list[Any]) -> list[str]:
     return names
 
 
-def infer_shapes(layers: tuple[Any, ...] | list[Any], input_shape: Shape, n_outputs: int) -> list[LayerShape]:
+def infer_shapes(layers: tuple[Any, ...] | list[Any], input_shape: Shape, n_outputs: int,
+                 per_step: bool = False) -> list[LayerShape]:
     """Output shape and parameter count of every layer, in order; SpecError if impossible.
 
     A flatten is inserted (named "flatten_<layer>") before a dense layer that gets image-shaped
     data, and one (named "flatten") before the output layer; the output is a dense layer of
     `n_outputs` units named "output".
+
+    Sequences (steps × features): with `per_step` (a target at every step) dense layers and the
+    output act on every step; otherwise, once a recurrent layer has read the sequence, its last
+    step is taken (named "last_step") before the first dense layer or the output, and before
+    that the whole sequence is flattened (a plain MLP on the sequence).
     """
     from playground.spec import SpecError  # late: spec imports this module
 
     shapes: list[LayerShape] = []
     shape = tuple(input_shape)
+    read = False  # a recurrent layer has read the sequence
+
+    def to_flat(name: str) -> None:
+        nonlocal shape
+        if len(shape) == 2 and read:
+            shape = shape[1:]
+            shapes.append(LayerShape(name.replace("flatten", "last_step"), "last_step", shape, 0, None))
+        else:
+            shape = _flat(shape)
+            shapes.append(LayerShape(name, "flatten", shape, 0, None))
+
     for i, (layer, name) in enumerate(zip(layers, layer_names(layers))):
         kind = KINDS[layer.type]
-        if kind.needs_flat and len(shape) > 1:
-            shape = _flat(shape)
-            shapes.append(LayerShape(f"flatten_{name}", "flatten", shape, 0, None))
+        if kind.needs_flat and len(shape) > 1 and not (per_step and len(shape) == 2):
+            to_flat(f"flatten_{name}")
+        if per_step and (kind.name in ("flatten", "last_step") or getattr(layer, "bidirectional", False)):
+            what = "reads the future (its backward cell)" if kind.name in RECURRENT else "drops the steps"
+            raise SpecError(f"layers[{i}]", f"layer {i + 1} ({name}): {layer.type} {what}, but this task "
+                            "predicts the next value at every step")
         shape, params = kind.infer(layer, shape, i, name)
+        read = read or kind.name in RECURRENT
         shapes.append(LayerShape(name, kind.name, shape, params, i, layer.activation if kind.has_activation else None))
-    if len(shape) > 1:
-        shape = _flat(shape)
-        shapes.append(LayerShape("flatten", "flatten", shape, 0, None))
-    shapes.append(LayerShape("output", "dense", (n_outputs,), shape[0] * n_outputs + n_outputs, None))
+    if per_step and len(shape) != 2:
+        raise SpecError("layers", "this task predicts at every step, so the output needs a sequence; "
+                        "a layer before it flattened the steps")
+    if len(shape) > 1 and not per_step:
+        to_flat("flatten")
+    out_shape = (shape[0], n_outputs) if per_step else (n_outputs,)
+    shapes.append(LayerShape("output", "dense", out_shape, shape[-1] * n_outputs + n_outputs, None))
     total = sum(s.params for s in shapes)
     if total > MAX_PARAMETERS:
         biggest = max(shapes, key=lambda s: s.params)

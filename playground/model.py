@@ -104,16 +104,16 @@ class PlaygroundNet(nn.Sequential):
 
 
 def build_model(layers: tuple[LayerSpec, ...], input_shape: tuple[int, ...], n_outputs: int,
-                init: str = "xavier_uniform", seed: int | None = None) -> PlaygroundNet:
-    """Build the network; with `seed` the initial weights are reproducible."""
-    shapes = infer_shapes(layers, input_shape, n_outputs)
+                init: str = "xavier_uniform", seed: int | None = None, per_step: bool = False) -> PlaygroundNet:
+    """Build the network; with `seed` the initial weights are reproducible (per_step: see infer_shapes)."""
+    shapes = infer_shapes(layers, input_shape, n_outputs, per_step)
     if seed is not None:
         torch.manual_seed(seed)
     blocks: list[tuple[str, nn.Module]] = []
     shape = tuple(input_shape)
     for s in shapes:
         if s.name == "output":
-            module = nn.Linear(shape[0], n_outputs)
+            module = nn.Linear(shape[-1], n_outputs)
             init_weights(module, init, "linear")
         else:  # a hidden layer, or an automatic flatten (index None)
             layer = layers[s.index] if s.index is not None else None

@@ -83,6 +83,9 @@ class DatasetSpec:
     seed: int = 1                 # seed of the data generator (separate from the weights' seed)
     classes: int = 3              # number of blobs for the multi-class `blobs` set
     normalize: str = "standard"   # images: "standard" (zero mean, unit variance) or "none"
+    # Sequence sets: steps per sequence T; None: the set's default (DEFAULT_LENGTH). Left out of
+    # JSON and links when None, so the 2-D and image experiments' links do not change.
+    length: int | None = field(default=None, metadata={"omit_none": True})
 
 
 class _LayerSpecMethods:
@@ -188,6 +191,8 @@ BOUNDS: dict[str, Field] = {
                                help="Points (or images) drawn; empty: the dataset's natural size."),
     "dataset.seed": Field("seed", "Data seed", "int", 1, 0, MAX_SEED, 1),
     "dataset.classes": Field("classes", "Classes", "int", 3, 2, 8, 1, help="Clusters of the blobs set."),
+    "dataset.length": Field("length", "Sequence length", "int", None, 5, 200, 1, nullable=True,
+                            help="Steps per sequence (T) of the sequence sets; empty: 20."),
     "dataset.normalize": Field("normalize", "Normalisation", "choice", "standard", options=NORMALIZATIONS),
     "init": Field("init", "Initialization", "choice", "xavier_uniform", options=INITS),
     "optimizer.name": Field("name", "Optimizer", "choice", "sgd", options=OPTIMIZERS),
@@ -338,7 +343,7 @@ class Spec:
                 _check(bound.accepts(value), path, f"{bound.problem(value)} ({ds.name} has at most {bound.hi:,})")
             bound.check(value, path)
         kind = info.kind if info else "points"
-        if kind != "image":
+        if kind not in ("image", "sequence"):
             _check(len(self.features) > 0, "features", "choose at least one input feature")
             for name in self.features:
                 _check(name in FEATURES, "features", _choose(name, FEATURES))

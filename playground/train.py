@@ -64,6 +64,11 @@ def recommended_threads(trainer: "Trainer") -> int:
     return 1
 
 
+def every_step(loss_fn: Callable) -> Callable:
+    """A loss on (batch, T, outputs) and (batch, T) targets: each step is one sample of `loss_fn`."""
+    return lambda out, y: loss_fn(out.reshape(-1, out.shape[-1]), y.reshape(-1))
+
+
 @dataclass
 class History:
     """Per-epoch curves, bounded: past `max_points` every other point is dropped."""
@@ -162,10 +167,13 @@ class Trainer:
         """Initial weights from the seed, fresh optimiser, empty history."""
         spec = self.spec
         self.model: PlaygroundNet = build_model(spec.layers, self.data.input_shape, self.data.n_outputs,
-                                                spec.init, seed=spec.seed).to(self.device)
+                                                spec.init, seed=spec.seed, per_step=self.data.per_step).to(self.device)
         self.loss_name, self.loss_fn = resolve_loss(spec.loss, self.data.task, self.data.n_classes)
-        self._weights = [layer.weight for _, layer in self.model.weight_layers()]
-        self._weight_names = [name for name, _ in self.model.weight_layers()]
+        if self.data.per_step:
+            self.loss_fn = every_step(self.loss_fn)
+        # Every weight tensor: a recurrent layer's weight_ih and weight_hh are reported apart.
+        self._weights = [w for _, w in self.model.weight_tensors()]
+        self._weight_names = [name for name, _ in self.model.weight_tensors()]
         self.optimizer = self._make_optimizer()
         self._has_batch_norm = any(isinstance(m, torch.nn.modules.batchnorm._BatchNorm) for m in self.model.modules())
         self._generator = torch.Generator().manual_seed(spec.seed)  # batch order, reproducible
@@ -371,6 +379,8 @@ class Trainer:
         loss = float(self.loss_fn(out, y))
         if self.data.task != "classification":
             return loss, None
+        if out.dim() == 3:  # a prediction at every step: each step counts as one
+            out, y = out.reshape(-1, out.shape[-1]), y.reshape(-1)
         pred = (out[:, 0] > 0).to(y.dtype) if self.data.n_outputs == 1 else out.argmax(1)
         return loss, float((pred == y).float().mean())
 

@@ -86,7 +86,8 @@ def test_impossible_layers_are_refused_naming_the_layer(layer, in_shape, path, w
 
 
 def test_every_kind_is_complete():
-    assert LAYER_TYPES == ("dense", "conv2d", "maxpool2d", "avgpool2d", "flatten", "dropout", "batchnorm")
+    assert LAYER_TYPES == ("dense", "conv2d", "maxpool2d", "avgpool2d", "flatten", "dropout", "batchnorm",
+                           "rnn", "lstm", "gru", "embedding", "last_step")
     for name, kind in KINDS.items():
         assert kind.name == name and kind.title and kind.prefix.isidentifier()
         assert all(isinstance(f, Field) and hasattr(LayerSpec(), f.name) for f in kind.fields)

@@ -155,7 +155,7 @@ def test_missing_keys_take_defaults():
     ({"layers": [{"type": "dense", "units": 0}]}, "layers[0].units", "between 1 and"),
     ({"layers": [{"type": "dense", "activation": "swish2"}]}, "layers[0].activation", "choose one of"),
     ({"layers": [{"type": "dense", "channels": 3}]}, "layers[0].channels", "has no field"),
-    ({"layers": [{"type": "lstm"}]}, "layers[0].type", "choose one of"),
+    ({"layers": [{"type": "transformer"}]}, "layers[0].type", "choose one of"),
     ({"features": ["x1", "x3"]}, "features", "choose one of"),
     ({"features": []}, "features", "at least one"),
     ({"dataset": {"name": "sine"}, "features": ["x1", "x2"]}, "features", "use x2"),

@@ -18,6 +18,7 @@ from playground.ui.controls import layer_changed, layer_key, set_layers
 from playground.ui.state import flash, ss
 
 CARD_WIDTH = 132  # px; the cards wrap onto more rows in a narrow window
+SEQUENCE_KINDS = ("rnn", "lstm", "gru", "embedding")  # read a sequence step by step (before any dense layer)
 
 
 def add_layer(exp: Experiment, drawn_with: int, kind: str | None = None) -> None:
@@ -33,8 +34,8 @@ def add_layer(exp: Experiment, drawn_with: int, kind: str | None = None) -> None
     last = next((l for l in reversed(spec.layers) if l.type == kind), None) if kind == "dense" else None
     template = replace(last, residual=False) if last is not None else new_layer(kind)
     layers = list(spec.layers)
-    if KINDS[kind].needs_image:
-        # Image layers go before the first flat layer, where the data still has a shape.
+    if KINDS[kind].needs_image or kind in SEQUENCE_KINDS:
+        # Image and sequence layers go before the first flat layer, where the data still has a shape.
         at = next((i for i, l in enumerate(layers) if KINDS[l.type].needs_flat or l.type == "flatten"), len(layers))
         layers.insert(at, template)
     else:
@@ -104,21 +105,26 @@ def _layer_card(exp: Experiment, row, i: int, layer: LayerSpec, shape_text: str)
                       help="Remove this layer")
 
 
-def _preset_chosen(exp: Experiment) -> None:
-    from playground.presets import IMAGE_PRESETS
+def _presets(exp: Experiment) -> dict:
+    from playground.presets import IMAGE_PRESETS, SEQUENCE_PRESETS
 
+    return SEQUENCE_PRESETS if exp.data.kind == "sequence" else IMAGE_PRESETS
+
+
+def _preset_chosen(exp: Experiment) -> None:
+    presets = _presets(exp)
     name = ss.get(exp.key("image_preset"))
-    if name in IMAGE_PRESETS:
-        set_layers(exp, list(IMAGE_PRESETS[name]))
+    if name in presets:
+        set_layers(exp, list(presets[name]))
 
 
 def render_builder(exp: Experiment) -> None:
     """Draw the layer cards with the add / remove bar."""
     spec = exp.spec
     data = exp.data
-    image = data.kind == "image"
+    image = data.kind in ("image", "sequence")  # the cards are the builder there
     try:
-        shapes = infer_shapes(spec.layers, data.input_shape, data.n_outputs)
+        shapes = infer_shapes(spec.layers, data.input_shape, data.n_outputs, data.per_step)
     except SpecError as exc:  # should not happen: set_spec refuses such specs
         st.error(str(exc))
         shapes = []
@@ -127,18 +133,23 @@ def render_builder(exp: Experiment) -> None:
     # Wrapping flex rows (buttons as wide as their labels, cards of one fixed width): fixed
     # columns squeezed six cards and their labels ("Optio ns", "Remove l…") in a 1440-px window.
     bar = st.container(horizontal=True, vertical_alignment="bottom", gap="small")
-    bar.button("Add layer", key=exp.key("add_layer"), on_click=add_layer, args=(exp, len(spec.layers)),
-               icon=":material/add:", width="content")
+    # 2-D cards add dense layers (a type picked on a sequence or image page must not linger).
+    bar.button("Add layer", key=exp.key("add_layer"), on_click=add_layer,
+               args=(exp, len(spec.layers), None if image else "dense"), icon=":material/add:", width="content")
     bar.button("Remove layer", key=exp.key("remove_layer"), on_click=remove_layer, args=(exp, None, len(spec.layers)),
                icon=":material/remove:", width="content", disabled=not spec.layers)
     if image:
-        from playground.presets import IMAGE_PRESETS
-
-        bar.selectbox("New layer type", list(LAYER_TYPES), key=exp.key("new_layer_type"),
+        sequence = data.kind == "sequence"
+        # Each problem offers the kinds that fit its data (no conv on sequences, no LSTM on images).
+        types = [t for t in LAYER_TYPES if not (KINDS[t].needs_image and sequence)
+                 and not (t in SEQUENCE_KINDS + ("last_step",) and not sequence)]
+        if ss.get(exp.key("new_layer_type")) not in types:
+            ss[exp.key("new_layer_type")] = "lstm" if sequence else "dense"
+        bar.selectbox("New layer type", types, key=exp.key("new_layer_type"),
                       format_func=lambda t: KINDS[t].title, width=150)
-        bar.selectbox("Start from a preset", list(IMAGE_PRESETS), index=None, key=exp.key("image_preset"),
-                      placeholder="LeNet-like convnet or small MLP…", on_change=_preset_chosen, args=(exp,),
-                      width=260)
+        bar.selectbox("Start from a preset", list(_presets(exp)), index=None, key=exp.key("image_preset"),
+                      placeholder="LSTM, GRU, RNN…" if sequence else "LeNet-like convnet or small MLP…",
+                      on_change=_preset_chosen, args=(exp,), width=260)
     st.markdown(f"**{len(spec.layers)} hidden layer{'s' if len(spec.layers) != 1 else ''}** · "
                 f"{total:,} parameters · input {'×'.join(map(str, data.input_shape))} → output {data.n_outputs}")
     row = st.container(horizontal=True, gap="small")

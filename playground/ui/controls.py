@@ -63,6 +63,7 @@ CONTROLS: dict[str, Control] = {
     "data_seed": Control(lambda s: s.dataset.seed, _ds(seed=int)),
     "classes": Control(lambda s: s.dataset.classes, _ds(classes=int)),
     "normalize": Control(lambda s: s.dataset.normalize, _ds(normalize=str)),
+    "length": Control(lambda s: s.dataset.length if s.dataset.length is not None else 20, _ds(length=int)),
 }
 
 

@@ -9,7 +9,7 @@ import streamlit as st
 import datasets
 from playground.data import CUSTOM, CustomData
 from playground.features import FEATURES, LABELS, USES_X2, feature_matrix, grid_points
-from playground.presets import image_spec
+from playground.presets import image_spec, sequence_spec
 from playground.spec import Spec, limits
 from playground.ui.controls import BATCH_SIZES, choices_with, widget
 from playground.experiment import Experiment
@@ -30,7 +30,8 @@ DOWNLOADABLE = ("mnist", "fashion_mnist")
 SHORT_TITLES = {"circle": "Circle", "xor": "XOR", "gaussian": "Gauss", "spiral": "Spiral", "moons": "Moons",
                 "blobs": "Blobs", "plane": "Plane", "multi_gaussian": "Gaussians", "sine": "Sine", "step": "Step",
                 "abs": "|x|", "poly": "Cubic", "digits": "Digits", "shapes": "Shapes", "mnist": "MNIST",
-                "fashion_mnist": "Fashion"}
+                "fashion_mnist": "Fashion", "recall": "Recall", "adding": "Adding", "brackets": "( [ ] )",
+                "forecast": "Forecast", "text": "Text"}
 
 
 def _available(name: str) -> bool:
@@ -75,11 +76,32 @@ def picture_css(exp: Experiment) -> str:
     rules = []
     for name in datasets.names():
         info = datasets.get(name)
-        uri = _image_thumbnail_uri(name) if info.kind == "image" else _dataset_thumbnail(name)
+        uri = _image_thumbnail_uri(name) if info.kind == "image" else \
+            _sequence_thumbnail(name) if info.kind == "sequence" else _dataset_thumbnail(name)
         rules.append(f".st-key-{exp.key('dataset_' + name)} button {{ background-image: url({uri}); }}")
     for name in FEATURES:
         rules.append(f".st-key-{exp.key('feature_' + name)} label::before {{ background-image: url({_feature_thumbnail(name)}); }}")
     return "\n".join(rules)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _sequence_thumbnail(name: str) -> str:
+    from playground.viz.thumbnails import sequence_thumbnail
+
+    info = datasets.get(name)
+    X, y = info.generate(8, 0.0, np.random.default_rng(0), length=16)
+    return sequence_thumbnail(X, len(info.vocab), size=72)
+
+
+def _pick_sequence(exp: Experiment, name: str) -> None:
+    """Another sequence set: keep the network and training settings when they fit its task."""
+    spec, info = exp.spec, datasets.get(name)
+    new = sequence_spec(name, length=spec.dataset.length)
+    if problem_of(exp) == "sequence" and datasets.get(spec.dataset.name).per_step == info.per_step:
+        new = replace(new, layers=spec.layers, optimizer=spec.optimizer, batch_size=spec.batch_size,
+                      init=spec.init, seed=spec.seed, grad_clip=spec.grad_clip,
+                      dataset=replace(new.dataset, seed=spec.dataset.seed, noise=spec.dataset.noise))
+    set_spec(exp, new, custom=None, sync=True)
 
 
 def _pick_dataset(exp: Experiment, name: str) -> None:
@@ -87,6 +109,9 @@ def _pick_dataset(exp: Experiment, name: str) -> None:
     info = datasets.get(name)
     if not _available(name):
         ss[exp.key("pending_download")] = name  # the page downloads it with a progress bar, then switches
+        return
+    if info.kind == "sequence":
+        _pick_sequence(exp, name)
         return
     if info.kind == "image":
         current_is_image = problem_of(exp) == "image"
@@ -122,6 +147,29 @@ def _csv_uploaded(exp: Experiment) -> None:
     if set_spec(exp, new, custom=CustomData(X, y, task), sync=True):
         kind = f"{int(y.max()) + 1} classes" if task == "classification" else "regression targets"
         flash("success", f"Loaded {len(X)} points with {kind} from {upload.name}.")
+
+
+def _sequence_uploaded(exp: Experiment) -> None:
+    """The user's own text (for `text`) or series (for `forecast`): checked, then trained on."""
+    upload = ss.get(exp.key("upload_sequence"))
+    name = exp.spec.dataset.name
+    if upload is None:
+        if exp.custom is not None:  # the upload was removed: back to the generated data
+            set_spec(exp, exp.spec, custom=None)
+        return
+    try:
+        if name == "text":
+            data, what = np.array(datasets.load_text(upload.getvalue())), "characters"
+            size = len(str(data))
+        else:
+            data, what = datasets.load_series_csv(upload.getvalue()), "values"
+            size = len(data)
+    except datasets.DatasetError as exc:
+        flash("error", f"{upload.name} was not loaded: {exc}")
+        return
+    if set_spec(exp, exp.spec, custom=CustomData(data, np.empty(0), "sequence"), sync=True):
+        flash("success", f"Training on {size:,} {what} from {upload.name} (a shared link carries the generated "
+                         "data, not your file).")
 
 
 def _feature_toggled(exp: Experiment, name: str) -> None:
@@ -173,10 +221,11 @@ def render_data_panel(exp: Experiment) -> None:
     spec = exp.spec
     problem = problem_of(exp)
     image = problem == "image"
-    if image:
-        names = datasets.names(kind="image")
+    sequence = problem == "sequence"
+    if image or sequence:
+        names = datasets.names(kind=problem)
     else:
-        names = [n for n in datasets.names(task=problem) if datasets.get(n).kind != "image"]
+        names = [n for n in datasets.names(task=problem) if datasets.get(n).kind not in ("image", "sequence")]
     _dataset_grid(exp, names)
     _download_pending(exp)
     if spec.dataset.name == CUSTOM:
@@ -185,6 +234,10 @@ def render_data_panel(exp: Experiment) -> None:
     ratio, noise = limits("dataset.train_ratio"), limits("dataset.noise")  # the widgets' ranges are the spec's
     widget(exp, st.slider, "Training data", "train_ratio", min_value=round(ratio.lo * 100), max_value=round(ratio.hi * 100),
            step=5, format="%d%%", help="The share of the samples used for training; the rest is the test set.")
+    if sequence:
+        length = limits("dataset.length")
+        widget(exp, st.slider, "Sequence length", "length", min_value=int(length.lo), max_value=int(length.hi),
+               help="Steps per sequence (T). Longer sequences need a longer memory.")
     widget(exp, st.slider, "Noise" if not image else "Pixel noise", "noise", min_value=round(noise.lo * 100),
            max_value=round(noise.hi * 100), step=5, format="%d%%", disabled=info is None)
     widget(exp, st.select_slider, "Batch size", "batch_size", options=choices_with(spec.batch_size, BATCH_SIZES))
@@ -202,6 +255,16 @@ def render_data_panel(exp: Experiment) -> None:
         if image:
             widget(exp, st.radio, "Normalisation", "normalize", options=["standard", "none"],
                    format_func={"standard": "zero mean, unit variance", "none": "pixels in [0, 1]"}.get)
+        elif sequence:
+            st.caption("Recall: noise puts keys among the distractors. Adding and forecast: noise on the "
+                       "targets or the series. Brackets: a share of the labels flipped.")
+            if spec.dataset.name in ("text", "forecast"):
+                text = spec.dataset.name == "text"
+                st.markdown("**Your own text**" if text else "**Your own series (CSV)**")
+                st.caption("Plain UTF-8 text, up to 200 kB." if text else
+                           "One numeric column (a header row is optional), one value per row.")
+                st.file_uploader("Upload", type=["txt"] if text else ["csv", "txt"], key=exp.key("upload_sequence"),
+                                 on_change=_sequence_uploaded, args=(exp,), label_visibility="collapsed")
         else:
             st.markdown("**Your own data (CSV)**")
             st.caption("Columns `x1`, `x2` and `label` (classes) or `target` (regression), one point per row.")
@@ -212,6 +275,8 @@ def render_data_panel(exp: Experiment) -> None:
         from playground.ui.image_panel import render_gallery
 
         render_gallery(exp)
+        return
+    if sequence:
         return
     st.markdown("**Features**", help="Which properties of each point the network sees.")
     usable = [f for f in FEATURES if not (info is not None and info.kind == "curve" and f in USES_X2)]

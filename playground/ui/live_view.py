@@ -222,14 +222,18 @@ def live_fragment() -> None:
                 if current.data.kind == "image":
                     from playground.ui.image_panel import render_image_live
 
-                    view.frame_count += 1  # (render_live counts the 2-D frames)
-                    render_image_live(current)
+                    render_image_live(current)  # (it counts its frames, as render_live does)
+                elif current.data.kind == "sequence":
+                    from playground.ui.sequence_panel import render_sequence_live
+
+                    view.frame_count += 1
+                    render_sequence_live(current)
                 else:
                     render_live(current)
                 render_views(runs, [current.label or "this run"], view.frame_count)
             # The cards are the image networks' builder (kernels, strides) and every layer's full
             # detail for 2-D ones; shown on request, so the views stay on one screen.
-            if st.toggle("Layer details", key=current.key("layer_details"),
+            if current.data.kind == "sequence" or st.toggle("Layer details", key=current.key("layer_details"),
                          help="Every layer as a card with its shape, parameters and options; "
                               "add conv, pooling and other layers here."):
                 builder.render_builder(current)

@@ -231,7 +231,9 @@ def set_spec(exp: Experiment, spec: Spec, custom: CustomData | None | str = "kee
     from playground.ui.controls import sync_widgets
 
     if custom == "keep":
-        custom = exp.custom if spec.dataset.name == CUSTOM else None
+        # Uploaded points go with "custom"; an uploaded text or series stays with its set.
+        same_set = exp.custom is not None and exp.custom.task == "sequence" and spec.dataset.name == exp.spec.dataset.name
+        custom = exp.custom if spec.dataset.name == CUSTOM or same_set else None
     old_spec = exp.spec
     try:
         spec.validate()

@@ -25,7 +25,8 @@ from playground.ui.controls import (LEARNING_RATES, REG_RATES, choices_with, com
 from playground.ui.export_menu import render_export_menu
 from playground.ui.state import flash, session_runs, set_spec, ss
 
-PROBLEMS = {"classification": "Classification", "regression": "Regression", "image": "Images"}
+PROBLEMS = {"classification": "Classification", "regression": "Regression", "image": "Images",
+            "sequence": "Sequences"}
 OPTIMIZER_TITLES = {"sgd": "SGD", "adam": "Adam", "adamw": "AdamW", "rmsprop": "RMSprop", "adagrad": "Adagrad"}
 INIT_TITLES = {"pytorch_default": "PyTorch default", "xavier_uniform": "Xavier uniform",
                "xavier_normal": "Xavier normal", "kaiming_uniform": "Kaiming uniform",
@@ -40,7 +41,7 @@ def problem_of(exp: Experiment) -> str:
     if spec.dataset.name == "custom":
         return exp.custom.task if exp.custom is not None else "classification"
     info = datasets.get(spec.dataset.name)
-    return "image" if info.kind == "image" else info.task
+    return info.kind if info.kind in ("image", "sequence") else info.task
 
 
 def _set_playing(exp: Experiment, play: bool) -> None:

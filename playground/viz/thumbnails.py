@@ -80,3 +80,25 @@ def map_thumbnail(
     """PNG data URI (size×size) of a neuron / feature map on the diverging scale."""
     img = Image.fromarray(map_rgb(z, vmax, origin)).resize((size, size), Image.Resampling.BILINEAR)
     return png_data_uri(np.asarray(img))
+
+
+def sequence_thumbnail(X: np.ndarray, n_tokens: int, size: int = 64) -> str:
+    """PNG data URI of a few sequences: tokens as coloured cells (one row per sequence), or
+    values as lines (each feature of the first sequences, e.g. a series or the adding pairs)."""
+    X = np.asarray(X)
+    if n_tokens:
+        colours = np.array([hex_to_rgb(c) for c in class_colors(max(2, n_tokens))], dtype=np.uint8)
+        cells = colours[X % len(colours)]                       # (rows, T, 3)
+        img = np.kron(cells, np.ones((size // len(X), size // X.shape[1], 1), dtype=np.uint8))
+    else:
+        img = np.full((size, size, 3), 255, dtype=np.uint8)
+        rows = min(4, len(X))
+        for r in range(rows):
+            series = X[r, :, 0].astype(float)
+            lo, hi = series.min(), series.max()
+            ys = ((1 - (series - lo) / ((hi - lo) or 1)) * (size / rows - 3)).astype(int) + r * size // rows + 1
+            xs = np.linspace(0, size - 1, len(series)).astype(int)
+            for x0, x1, y0, y1 in zip(xs[:-1], xs[1:], ys[:-1], ys[1:]):
+                n = max(abs(x1 - x0), abs(y1 - y0), 1) + 1
+                img[np.linspace(y0, y1, n).astype(int), np.linspace(x0, x1, n).astype(int)] = hex_to_rgb("#0877bd")
+    return png_data_uri(img)
