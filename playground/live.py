@@ -37,6 +37,8 @@ CRASHED = ("the training process stopped unexpectedly; your experiment was resta
            "initial weights")
 FREED = ("this experiment was idle for longer than {seconds:g} s and its trained weights were freed; "
          "it was restarted from its initial weights")
+QUEUED = ("{training} experiments are training on this server; yours starts in a moment "
+          "(Pause to leave the queue)")
 # Commands a person gives on purpose: they clear a notice about a lost trainer (it was seen).
 _DELIBERATE = {"play", "step_epochs", "step_batches", "reset", "apply_spec"}
 _MAX_TRIES = 4    # attempts at one command whose trainer keeps being found gone
@@ -154,8 +156,17 @@ class LiveRunner:
         return bool(self._status.get("playing"))
 
     @property
+    def queued(self) -> bool:
+        """True while Play waits for a free slot of its host (as of the last reply)."""
+        return bool(self._status.get("queued"))
+
+    def queue_message(self) -> str | None:
+        """What a queued session is told ("4 experiments are training …"), or None."""
+        return QUEUED.format(training=self._status.get("training", "Several")) if self.queued else None
+
+    @property
     def status(self) -> dict[str, Any]:
-        """The latest reply: playing, epoch, step, epoch_progress, diverged, error."""
+        """The latest reply: playing, queued, training, epoch, step, epoch_progress, diverged, error."""
         status = dict(self._status)
         if not status.get("error") and self._notice:
             status["error"] = self._notice

@@ -15,8 +15,14 @@ tests and notebooks.
 Freeing: a trainer not touched (sent any command) for its idle timeout is removed by its host.
 A playing trainer that nobody looks at (no frame or call for IDLE_PAUSE seconds) pauses.
 
+Fair share and a queue: a host trains at most `max_playing()` trainers at once (env
+PLAYGROUND_MAX_PLAYING, default MAX_PLAYING). A Play beyond that is *queued*: its status says
+so ("queued", and "training": how many train now), it costs nothing while it waits, and it
+starts, first come first served, when a playing trainer pauses, diverges or is freed. Without
+the cap every Play would slow every session on the host down, each to 1/n of the slices.
+
 With env PLAYGROUND_STATE_DIR set, every host writes `<dir>/pool-<pid>.json` (thread hosts:
-`pool-<pid>-t<n>.json`) = {runner id: {"step", "epoch", "playing"}} after every command and at
+`pool-<pid>-t<n>.json`) = {runner id: {"step", "epoch", "playing", "queued"}} after every command and at
 most every STATE_EVERY seconds while training, atomically (temp file + rename), so a test can
 read the engine's state without a page.
 """
@@ -50,6 +56,7 @@ STATE_EVERY = 0.2         # seconds between two state-file writes while training
 POLL_SECONDS = 0.1        # a host with nothing playing wakes this often to free idle trainers
 COMMANDS_PER_SLICE = 8    # commands answered in a row before the next slice (training is not starved)
 START_TIMEOUT = 120.0     # seconds a new pool process may take to import torch and say it is ready
+MAX_PLAYING = 4           # trainers a host trains at once; more Plays wait (env PLAYGROUND_MAX_PLAYING)
 
 # Commands that do not count as someone looking at a playing trainer (the idle pause).
 _NOT_LOOKS = {"touch", "status", "pause", "free"}
@@ -61,15 +68,25 @@ class ProcessLost(RuntimeError):
     """The pool process died while (or before) answering a command; it has been restarted."""
 
 
+def _count_from_env(name: str, default: int) -> int:
+    """A count of at least one from env `name`, else `default`."""
+    value = os.environ.get(name)
+    if not value:
+        return default
+    count = int(value)
+    if count < 1:
+        raise ValueError(f"{name} must be >= 1, got {value!r}")
+    return count
+
+
 def pool_size() -> int:
     """Hosts in a pool: env PLAYGROUND_POOL_SIZE, else the number of CPUs."""
-    value = os.environ.get("PLAYGROUND_POOL_SIZE")
-    if value:
-        size = int(value)
-        if size < 1:
-            raise ValueError(f"PLAYGROUND_POOL_SIZE must be >= 1, got {value!r}")
-        return size
-    return os.cpu_count() or 1
+    return _count_from_env("PLAYGROUND_POOL_SIZE", os.cpu_count() or 1)
+
+
+def max_playing() -> int:
+    """Trainers one host trains at once: env PLAYGROUND_MAX_PLAYING, else MAX_PLAYING."""
+    return _count_from_env("PLAYGROUND_MAX_PLAYING", MAX_PLAYING)
 
 
 def idle_seconds() -> float:
@@ -89,11 +106,17 @@ class Hosted:
     error: str | None = None
     last_touch: float = 0.0   # any command: the idle timeout counts from here
     last_look: float = 0.0    # a frame, a call or a control: the idle pause counts from here
+    queued_at: float | None = None  # Play pressed while the host was full: waiting since then
 
     def status(self) -> dict[str, Any]:
-        """What the UI needs on every reply: playing, progress, divergence, errors."""
+        """What the UI needs on every reply: playing, progress, divergence, errors.
+
+        A queued trainer counts as playing (Play was pressed: the button offers Pause) and
+        says "queued"; the host adds "training", how many of its trainers train now.
+        """
         t = self.trainer
-        return {"playing": self.playing, "epoch": t.epoch, "step": t.step_count, "diverged": t.diverged,
+        return {"playing": self.playing or self.queued_at is not None, "queued": self.queued_at is not None,
+                "epoch": t.epoch, "step": t.step_count, "diverged": t.diverged,
                 "error": self.error, "epoch_progress": t.epoch_progress}
 
 
@@ -122,9 +145,10 @@ def _same_custom(a: CustomData | None, b: CustomData | None) -> bool:
 class Host:
     """The trainers of many sessions and the commands on them; driven by a process or a thread."""
 
-    def __init__(self, state_path: str | None = None):
+    def __init__(self, state_path: str | None = None, cap: int | None = None):
         self.entries: dict[str, Hosted] = {}
         self.state_path = state_path
+        self.max_playing = cap if cap is not None else max_playing()  # more Plays than this wait
         self._turn = 0                 # round-robin cursor over the playing trainers
         self._last_write = 0.0
         self._dirty = True
@@ -143,7 +167,7 @@ class Host:
             if command == "create":
                 spec, custom, idle = args
                 self.entries[rid] = self._new_entry(spec, custom, idle)
-                return "ok", None, self.entries[rid].status(), len(self.entries)
+                return "ok", None, self._status(self.entries[rid]), len(self.entries)
             entry = self.entries.get(rid)
             if entry is None:
                 return "unknown", None, None, len(self.entries)
@@ -153,12 +177,13 @@ class Host:
                 entry.last_look = now
             if command == "free":
                 del self.entries[rid]
+                self.admit()
                 return "ok", None, None, len(self.entries)
             try:
                 value = self._run(entry, command, args)
             except Exception as exc:
-                return "error", exc, entry.status(), len(self.entries)
-            return "ok", value, entry.status(), len(self.entries)
+                return "error", exc, self._status(entry), len(self.entries)
+            return "ok", value, self._status(entry), len(self.entries)
         except Exception as exc:  # a trainer that cannot be built: the caller raises it
             return "error", exc, None, len(self.entries)
         finally:
@@ -173,9 +198,10 @@ class Host:
     def _run(self, entry: Hosted, command: str, args: tuple) -> Any:
         t = entry.trainer
         if command == "play":
-            entry.playing = not t.diverged
+            self._play(entry)
         elif command == "pause":
-            entry.playing = False
+            entry.playing, entry.queued_at = False, None
+            self.admit()
         elif command == "step_epochs":
             t.train_epochs(args[0])
         elif command == "step_batches":
@@ -207,6 +233,32 @@ class Host:
             return self.state()
         raise ValueError(f"unknown pool command {command!r}")
 
+    # -- the queue ---------------------------------------------------------------------------
+    def training(self) -> int:
+        """How many hosted trainers train now (not counting the queued ones)."""
+        return sum(e.playing for e in self.entries.values())
+
+    def _status(self, entry: Hosted) -> dict[str, Any]:
+        return {**entry.status(), "training": self.training()}
+
+    def _play(self, entry: Hosted) -> None:
+        if entry.playing or entry.queued_at is not None or entry.trainer.diverged:
+            return
+        if self.training() < self.max_playing:
+            entry.playing = True
+        else:
+            entry.queued_at = time.monotonic()
+
+    def admit(self) -> None:
+        """Start queued trainers, longest waiting first, while the host has room."""
+        free = self.max_playing - self.training()
+        if free <= 0:
+            return
+        waiting = sorted((e for e in self.entries.values() if e.queued_at is not None), key=lambda e: e.queued_at)
+        for entry in waiting[:free]:
+            entry.playing, entry.queued_at = True, None
+            self._dirty = True
+
     # -- training ----------------------------------------------------------------------------
     @property
     def playing(self) -> bool:
@@ -223,6 +275,7 @@ class Host:
         if time.monotonic() - entry.last_look > IDLE_PAUSE:
             entry.playing = False  # nobody looks: the tab was closed or hidden
             self._dirty = True
+            self.admit()
             return True
         try:
             entry.trainer.train_for(SLICE_SECONDS)
@@ -231,6 +284,8 @@ class Host:
             entry.playing = False
         if entry.trainer.diverged:
             entry.playing = False
+        if not entry.playing:
+            self.admit()
         self._dirty = True
         return True
 
@@ -240,12 +295,18 @@ class Host:
         for rid in [rid for rid, e in self.entries.items() if now - e.last_touch > e.idle_seconds]:
             del self.entries[rid]
             self._dirty = True
+        for entry in self.entries.values():
+            if entry.queued_at is not None and now - entry.last_look > IDLE_PAUSE:
+                entry.queued_at = None  # nobody waits for it any more: the tab was closed
+                self._dirty = True
+        self.admit()
         self.write_state()
 
     # -- state for tests without a page ------------------------------------------------------
     def state(self) -> dict[str, dict[str, Any]]:
-        """{runner id: {"step", "epoch", "playing"}} of every hosted trainer."""
-        return {rid: {"step": e.trainer.step_count, "epoch": e.trainer.epoch, "playing": e.playing}
+        """{runner id: {"step", "epoch", "playing", "queued"}} of every hosted trainer."""
+        return {rid: {"step": e.trainer.step_count, "epoch": e.trainer.epoch, "playing": e.playing,
+                      "queued": e.queued_at is not None}
                 for rid, e in self.entries.items()}
 
     def write_state(self, force: bool = False) -> None:

@@ -24,6 +24,7 @@ from playground.viz import dashboard
 
 FRAME_SECONDS = 0.25
 HEARTBEAT_SECONDS = 15.0
+QUEUED_SECONDS = 1.0  # a queued session's frame does not change: look for its turn once a second
 # While playing, the gradient and health panels and the hover values of the network and output
 # charts are rebuilt on every SLOW_EVERY-th frame (once a second); the metrics, the maps, the
 # links and the curves refresh every frame.
@@ -197,17 +198,18 @@ def render_live(exp: Experiment) -> None:
 def live_fragment() -> None:
     """Draw the live views; while playing, as a fragment that refreshes itself."""
     exp = experiment()
-    playing = exp.runner.playing
+    playing, queued = exp.runner.playing, exp.runner.queued
 
-    @st.fragment(run_every=FRAME_SECONDS if playing else HEARTBEAT_SECONDS)
+    @st.fragment(run_every=QUEUED_SECONDS if queued else FRAME_SECONDS if playing else HEARTBEAT_SECONDS)
     def frame() -> None:
         current = experiment()
         claim(current)
-        if playing and not current.runner.playing:
-            # Training stopped by itself (divergence, idle): redraw the whole page so the
-            # Play button and the URL catch up.
+        if (playing and not current.runner.playing) or (queued and not current.runner.queued):
+            # Training stopped by itself (divergence, idle), or a queued Play got its turn:
+            # redraw the whole page so the Play button, the URL and the refresh rate catch up.
             st.rerun(scope="app")
         show_flashes()
+        notice = st.empty()  # filled after the frame, whose reply says whether Play still waits
         try:
             if current.data.kind == "image":
                 from playground.ui.image_panel import render_image_live
@@ -223,5 +225,8 @@ def live_fragment() -> None:
                 builder.render_builder(current)
         except TrainerLost as exc:
             st.error(str(exc))
+        if current.runner.queued:
+            with notice.container(key="queued"):
+                st.info(current.runner.queue_message(), icon=":material/hourglass_top:")
 
     frame()
