@@ -576,12 +576,16 @@ class Pool:
     """Hosts shared by all sessions; hosts start on first use, trainers go to the least loaded."""
 
     def __init__(self, mode: str = "process", size: int | None = None, state_dir: str | None = None):
-        if mode not in ("process", "thread"):
-            raise ValueError(f"mode must be 'process' or 'thread', got {mode!r}")
+        if mode not in ("process", "thread", "ray"):
+            raise ValueError(f"mode must be 'process', 'thread' or 'ray', got {mode!r}")
         self.mode = mode
-        self.size = size or pool_size()
         state_dir = state_dir if state_dir is not None else os.environ.get("PLAYGROUND_STATE_DIR") or None
-        slot = ProcessSlot if mode == "process" else ThreadSlot
+        if mode == "ray":  # Ray actors (playground/pool_ray.py): imported only when asked for
+            from playground.pool_ray import RaySlot, ray_pool_size
+
+            slot, self.size = RaySlot, size or ray_pool_size()
+        else:
+            slot, self.size = (ProcessSlot if mode == "process" else ThreadSlot), size or pool_size()
         self.slots: list[ProcessSlot | ThreadSlot] = [slot(i, state_dir) for i in range(self.size)]
         self._lock = threading.Lock()
         # Frees of garbage-collected runners: a finalizer may run inside any code, even code
@@ -670,7 +674,12 @@ _POOLS_LOCK = threading.Lock()
 
 
 def get_pool(mode: str = "process") -> Pool:
-    """The server's pool for a mode, created on first use (one per server process)."""
+    """The server's pool for a mode, created on first use (one per server process).
+
+    With env PLAYGROUND_RAY_ADDRESS set, the process pool's hosts are Ray actors instead.
+    """
+    if mode == "process" and os.environ.get("PLAYGROUND_RAY_ADDRESS"):
+        mode = "ray"
     with _POOLS_LOCK:
         if mode not in _POOLS:
             _POOLS[mode] = Pool(mode)
