@@ -37,8 +37,7 @@ CRASHED = ("the training process stopped unexpectedly; your experiment was resta
            "initial weights")
 FREED = ("this experiment was idle for longer than {seconds:g} s and its trained weights were freed; "
          "it was restarted from its initial weights")
-QUEUED = ("{training} experiments are training on this server; yours starts in a moment "
-          "(Pause to leave the queue)")
+QUEUED = "{training} on this server; yours starts in a moment (Pause to leave the queue)"
 # Commands a person gives on purpose: they clear a notice about a lost trainer (it was seen).
 _DELIBERATE = {"play", "step_epochs", "step_batches", "reset", "apply_spec"}
 _MAX_TRIES = 4    # attempts at one command whose trainer keeps being found gone
@@ -162,7 +161,10 @@ class LiveRunner:
 
     def queue_message(self) -> str | None:
         """What a queued session is told ("4 experiments are training …"), or None."""
-        return QUEUED.format(training=self._status.get("training", "Several")) if self.queued else None
+        if not self.queued:
+            return None
+        n = self._status.get("training", 0)
+        return QUEUED.format(training="1 experiment is training" if n == 1 else f"{n} experiments are training")
 
     @property
     def status(self) -> dict[str, Any]:

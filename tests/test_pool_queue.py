@@ -95,10 +95,11 @@ def test_a_runner_says_it_is_queued_until_its_turn(monkeypatch):
         first.play()
         second.play()
         assert second.playing and second.status["queued"] and second.status["training"] == 1
+        assert second.queue_message().startswith("1 experiment is training on this server; yours starts")
         assert first.status["queued"] is False
         first.pause()
         second.touch()
-        assert second.status["queued"] is False and second.playing
+        assert second.status["queued"] is False and second.playing and second.queue_message() is None
         deadline = time.monotonic() + 60
         while second.call(step_count) == 0:
             assert time.monotonic() < deadline, "the queued runner never started training"
@@ -138,7 +139,7 @@ def test_the_page_of_a_queued_play_says_it_waits_and_offers_pause(monkeypatch):
         assert runner.queued
         assert [b.label for b in second.button if b.key == "play"] == ["Pause"]
         assert [i.value for i in second.info] == [
-            "1 experiments are training on this server; yours starts in a moment (Pause to leave the queue)"]
+            "1 experiment is training on this server; yours starts in a moment (Pause to leave the queue)"]
         assert not first.info
         first.button(key="play").click().run()   # Pause: the slot frees
         second.run()
