@@ -171,7 +171,7 @@ def _pause(page) -> None:
 
 
 def _play_and_see_queue(page, state_dir: str) -> dict:
-    """Press Play in the timed tab; if its trainer is queued, whether the page says so (10 s)."""
+    """Press Play in the timed tab; if its trainer is queued, whether the page says so (30 s)."""
     helpers, _ = _chromium()
     try:
         rid = _play(page, state_dir)
@@ -180,7 +180,7 @@ def _play_and_see_queue(page, state_dir: str) -> dict:
     if not (helpers.engine_state(state_dir, rid) or {}).get("queued"):
         return {}
     try:
-        page.locator(".st-key-queued").first.wait_for(timeout=10_000)
+        page.locator(".st-key-queued").first.wait_for(timeout=30_000)  # a loaded server reruns slowly
         return {"queue_message_seen": True}
     except Exception:  # noqa: BLE001 - a result: the message did not appear
         return {"queue_message_seen": False}
