@@ -67,6 +67,9 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument("--json", action="store_true", help="print the figures as JSON")
     bench.add_argument("--browser", action="store_true",
                        help="measure live training in the real app in headless Chromium (needs playwright)")
+    bench.add_argument("--sessions", type=int, metavar="N",
+                       help="open up to N playing tabs (1 to 30) on the real app: load time, clicks, memory, "
+                            "each session's share of training")
     return parser
 
 
@@ -311,6 +314,15 @@ def main(argv: list[str] | None = None) -> int:
         return export_command(args)
     from playground.bench import run_bench, run_browser_bench
 
+    if args.sessions is not None:
+        from playground.bench_sessions import MAX_TABS, run_sessions_bench
+
+        if not 1 <= args.sessions <= MAX_TABS:
+            return _fail(f"--sessions: must be 1 to {MAX_TABS}, got {args.sessions}")
+        try:
+            return run_sessions_bench(args.sessions, as_json=args.json)
+        except (ImportError, RuntimeError) as exc:
+            return _fail(f"the sessions benchmark needs playwright and Chromium: {exc}")
     if args.browser:
         try:
             return run_browser_bench(5.0 if args.quick else 15.0, quick=args.quick, as_json=args.json)

@@ -37,6 +37,7 @@ CRASHED = ("the training process stopped unexpectedly; your experiment was resta
            "initial weights")
 FREED = ("this experiment was idle for longer than {seconds:g} s and its trained weights were freed; "
          "it was restarted from its initial weights")
+QUEUED = "{training} on this server; yours starts in a moment (Pause to leave the queue)"
 # Commands a person gives on purpose: they clear a notice about a lost trainer (it was seen).
 _DELIBERATE = {"play", "step_epochs", "step_batches", "reset", "apply_spec"}
 _MAX_TRIES = 4    # attempts at one command whose trainer keeps being found gone
@@ -160,8 +161,21 @@ class LiveRunner:
         return bool(self._status.get("playing"))
 
     @property
+    def queued(self) -> bool:
+        """True while Play waits for a free slot of its host (as of the last reply)."""
+        return bool(self._status.get("queued"))
+
+    def queue_message(self) -> str | None:
+        """What a queued session is told ("4 experiments are training …"), or None."""
+        if not self.queued:
+            return None
+        n = self._status.get("training", 0)
+        return QUEUED.format(training="1 experiment is training" if n == 1 else f"{n} experiments are training")
+
+    @property
     def status(self) -> dict[str, Any]:
-        """The latest reply: playing, epoch, step, epoch_progress, diverged, stopped (early stopping), error."""
+        """The latest reply: playing, queued, training, epoch, step, epoch_progress, diverged, stopped
+        (early stopping), error."""
         status = dict(self._status)
         if not status.get("error") and self._notice:
             status["error"] = self._notice

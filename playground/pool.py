@@ -15,8 +15,14 @@ tests and notebooks.
 Freeing: a trainer not touched (sent any command) for its idle timeout is removed by its host.
 A playing trainer that nobody looks at (no frame or call for IDLE_PAUSE seconds) pauses.
 
+Fair share and a queue: a host trains at most `max_playing()` trainers at once (env
+PLAYGROUND_MAX_PLAYING, default MAX_PLAYING). A Play beyond that is *queued*: its status says
+so ("queued", and "training": how many train now), it costs nothing while it waits, and it
+starts, first come first served, when a playing trainer pauses, diverges or is freed. Without
+the cap every Play would slow every session on the host down, each to 1/n of the slices.
+
 With env PLAYGROUND_STATE_DIR set, every host writes `<dir>/pool-<pid>.json` (thread hosts:
-`pool-<pid>-t<n>.json`) = {runner id: {"step", "epoch", "playing"}} after every command and at
+`pool-<pid>-t<n>.json`) = {runner id: {"step", "epoch", "playing", "queued"}} after every command and at
 most every STATE_EVERY seconds while training, atomically (temp file + rename), so a test can
 read the engine's state without a page.
 """
@@ -50,6 +56,7 @@ STATE_EVERY = 0.2         # seconds between two state-file writes while training
 POLL_SECONDS = 0.1        # a host with nothing playing wakes this often to free idle trainers
 COMMANDS_PER_SLICE = 8    # commands answered in a row before the next slice (training is not starved)
 START_TIMEOUT = 120.0     # seconds a new pool process may take to import torch and say it is ready
+MAX_PLAYING = 4           # trainers a host trains at once; more Plays wait (env PLAYGROUND_MAX_PLAYING)
 
 # Commands that do not count as someone looking at a playing trainer (the idle pause).
 _NOT_LOOKS = {"touch", "status", "pause", "free"}
@@ -61,15 +68,25 @@ class ProcessLost(RuntimeError):
     """The pool process died while (or before) answering a command; it has been restarted."""
 
 
+def _count_from_env(name: str, default: int) -> int:
+    """A count of at least one from env `name`, else `default`."""
+    value = os.environ.get(name)
+    if not value:
+        return default
+    count = int(value)
+    if count < 1:
+        raise ValueError(f"{name} must be >= 1, got {value!r}")
+    return count
+
+
 def pool_size() -> int:
     """Hosts in a pool: env PLAYGROUND_POOL_SIZE, else the number of CPUs."""
-    value = os.environ.get("PLAYGROUND_POOL_SIZE")
-    if value:
-        size = int(value)
-        if size < 1:
-            raise ValueError(f"PLAYGROUND_POOL_SIZE must be >= 1, got {value!r}")
-        return size
-    return os.cpu_count() or 1
+    return _count_from_env("PLAYGROUND_POOL_SIZE", os.cpu_count() or 1)
+
+
+def max_playing() -> int:
+    """Trainers one host trains at once: env PLAYGROUND_MAX_PLAYING, else MAX_PLAYING."""
+    return _count_from_env("PLAYGROUND_MAX_PLAYING", MAX_PLAYING)
 
 
 def idle_seconds() -> float:
@@ -91,12 +108,18 @@ class Hosted:
     last_look: float = 0.0    # a frame, a call or a control: the idle pause counts from here
     group: str | None = None  # the runs of one compare share a group: trained in lock-step
     until: int | None = None  # play pauses at this epoch (a Lab experiment's budget)
+    queued_at: float | None = None  # Play pressed while the host was full: waiting since then
 
     def status(self) -> dict[str, Any]:
-        """What the UI needs on every reply: playing, progress, divergence, errors."""
+        """What the UI needs on every reply: playing, progress, divergence, errors.
+
+        A queued trainer counts as playing (Play was pressed: the button offers Pause) and
+        says "queued"; the host adds "training", how many of its trainers train now.
+        """
         t = self.trainer
-        return {"playing": self.playing, "epoch": t.epoch, "step": t.step_count, "diverged": t.diverged,
-                "stopped": t.stopped, "error": self.error, "epoch_progress": t.epoch_progress}
+        return {"playing": self.playing or self.queued_at is not None, "queued": self.queued_at is not None,
+                "epoch": t.epoch, "step": t.step_count, "diverged": t.diverged, "stopped": t.stopped,
+                "error": self.error, "epoch_progress": t.epoch_progress}
 
 
 def _take_frame(trainer: "Trainer", request: dict[str, Any]) -> Any:
@@ -124,9 +147,10 @@ def _same_custom(a: CustomData | None, b: CustomData | None) -> bool:
 class Host:
     """The trainers of many sessions and the commands on them; driven by a process or a thread."""
 
-    def __init__(self, state_path: str | None = None):
+    def __init__(self, state_path: str | None = None, cap: int | None = None):
         self.entries: dict[str, Hosted] = {}
         self.state_path = state_path
+        self.max_playing = cap if cap is not None else max_playing()  # more Plays than this wait
         self._turn = 0                 # round-robin cursor over the playing trainers
         self._last_write = 0.0
         self._dirty = True
@@ -145,7 +169,7 @@ class Host:
             if command == "create":
                 spec, custom, idle = args
                 self.entries[rid] = self._new_entry(spec, custom, idle)
-                return "ok", None, self.entries[rid].status(), len(self.entries)
+                return "ok", None, self._status(self.entries[rid]), len(self.entries)
             entry = self.entries.get(rid)
             if entry is None:
                 return "unknown", None, None, len(self.entries)
@@ -155,12 +179,13 @@ class Host:
                 entry.last_look = now
             if command == "free":
                 del self.entries[rid]
+                self.admit()
                 return "ok", None, None, len(self.entries)
             try:
                 value = self._run(entry, command, args)
             except Exception as exc:
-                return "error", exc, entry.status(), len(self.entries)
-            return "ok", value, entry.status(), len(self.entries)
+                return "error", exc, self._status(entry), len(self.entries)
+            return "ok", value, self._status(entry), len(self.entries)
         except Exception as exc:  # a trainer that cannot be built: the caller raises it
             return "error", exc, None, len(self.entries)
         finally:
@@ -174,10 +199,13 @@ class Host:
 
     def _run(self, entry: Hosted, command: str, args: tuple) -> Any:
         t = entry.trainer
-        if command in ("play", "pause"):
-            for member in self._group_of(entry).values():  # a compare plays and pauses as one
-                member.playing = command == "play" and not (member.trainer.diverged or member.trainer.stopped)
-                member.until = args[0] if command == "play" and args else None
+        if command == "play":
+            for member in self._group_of(entry).values():  # a compare plays as one
+                self._play(member, args[0] if args else None)
+        elif command == "pause":
+            for member in self._group_of(entry).values():
+                member.playing, member.queued_at, member.until = False, None, None
+            self.admit()
         elif command == "join":
             entry.group = args[0]
         elif command == "group_frame":
@@ -219,6 +247,45 @@ class Host:
             return self.state()
         raise ValueError(f"unknown pool command {command!r}")
 
+    # -- the queue ---------------------------------------------------------------------------
+    def training(self) -> int:
+        """How many experiments train here now (a compare's runs count once; the queued do not)."""
+        return len({e.group or id(e) for e in self.entries.values() if e.playing})
+
+    def _status(self, entry: Hosted) -> dict[str, Any]:
+        return {**entry.status(), "training": self.training()}
+
+    def _play(self, entry: Hosted, until: int | None = None) -> None:
+        """Play now if the host has room (or the entry's compare already trains here), else queue."""
+        t = entry.trainer
+        if t.diverged or t.stopped:
+            return
+        entry.until = until
+        if entry.playing or entry.queued_at is not None:
+            return
+        with_group = entry.group is not None and any(e.playing for e in self._group_of(entry).values())
+        if with_group or self.training() < self.max_playing:
+            entry.playing = True
+        else:
+            entry.queued_at = time.monotonic()
+
+    def admit(self) -> None:
+        """Start queued experiments (a compare's runs together), longest waiting first, while the host has room."""
+        free = self.max_playing - self.training()
+        if free <= 0:
+            return
+        waiting = sorted((e for e in self.entries.values() if e.queued_at is not None), key=lambda e: e.queued_at)
+        for entry in waiting:
+            if free <= 0:
+                return
+            if entry.queued_at is None:
+                continue  # admitted with its compare
+            for member in self._group_of(entry).values():
+                if member.queued_at is not None:
+                    member.playing, member.queued_at = True, None
+            free -= 1
+            self._dirty = True
+
     # -- training ----------------------------------------------------------------------------
     @property
     def playing(self) -> bool:
@@ -230,17 +297,21 @@ class Host:
         playing = [e for e in self.entries.values() if e.playing]
         if not playing:
             return False
-        entry = playing[self._turn % len(playing)]
+        # One turn per experiment: a compare's runs share theirs (they train in lock-step).
+        turns = list({e.group or id(e): e for e in playing}.values())
+        entry = turns[self._turn % len(turns)]
         self._turn += 1
         if time.monotonic() - entry.last_look > IDLE_PAUSE:
             entry.playing = False  # nobody looks: the tab was closed or hidden
             self._dirty = True
+            self.admit()
             return True
         if entry.group is not None:
             self._train_lockstep([e for e in playing if e.group == entry.group])
         else:
             left = None if entry.until is None else max(0, entry.until - entry.trainer.epoch)
             self._train(entry, lambda t: t.train_for(SLICE_SECONDS, max_epochs=left))
+        self.admit()  # a run that stopped (diverged, budget reached) makes room for a queued one
         self._dirty = True
         return True
 
@@ -280,12 +351,18 @@ class Host:
         for rid in [rid for rid, e in self.entries.items() if now - e.last_touch > e.idle_seconds]:
             del self.entries[rid]
             self._dirty = True
+        for entry in self.entries.values():
+            if entry.queued_at is not None and now - entry.last_look > IDLE_PAUSE:
+                entry.queued_at = None  # nobody waits for it any more: the tab was closed
+                self._dirty = True
+        self.admit()
         self.write_state()
 
     # -- state for tests without a page ------------------------------------------------------
     def state(self) -> dict[str, dict[str, Any]]:
-        """{runner id: {"step", "epoch", "playing"}} of every hosted trainer."""
-        return {rid: {"step": e.trainer.step_count, "epoch": e.trainer.epoch, "playing": e.playing}
+        """{runner id: {"step", "epoch", "playing", "queued"}} of every hosted trainer."""
+        return {rid: {"step": e.trainer.step_count, "epoch": e.trainer.epoch, "playing": e.playing,
+                      "queued": e.queued_at is not None}
                 for rid, e in self.entries.items()}
 
     def write_state(self, force: bool = False) -> None:
@@ -555,12 +632,16 @@ class Pool:
     """Hosts shared by all sessions; hosts start on first use, trainers go to the least loaded."""
 
     def __init__(self, mode: str = "process", size: int | None = None, state_dir: str | None = None):
-        if mode not in ("process", "thread"):
-            raise ValueError(f"mode must be 'process' or 'thread', got {mode!r}")
+        if mode not in ("process", "thread", "ray"):
+            raise ValueError(f"mode must be 'process', 'thread' or 'ray', got {mode!r}")
         self.mode = mode
-        self.size = size or pool_size()
         state_dir = state_dir if state_dir is not None else os.environ.get("PLAYGROUND_STATE_DIR") or None
-        slot = ProcessSlot if mode == "process" else ThreadSlot
+        if mode == "ray":  # Ray actors (playground/pool_ray.py): imported only when asked for
+            from playground.pool_ray import RaySlot, ray_pool_size
+
+            slot, self.size = RaySlot, size or ray_pool_size()
+        else:
+            slot, self.size = (ProcessSlot if mode == "process" else ThreadSlot), size or pool_size()
         self.slots: list[ProcessSlot | ThreadSlot] = [slot(i, state_dir) for i in range(self.size)]
         self._lock = threading.Lock()
         # Frees of garbage-collected runners: a finalizer may run inside any code, even code
@@ -649,7 +730,12 @@ _POOLS_LOCK = threading.Lock()
 
 
 def get_pool(mode: str = "process") -> Pool:
-    """The server's pool for a mode, created on first use (one per server process)."""
+    """The server's pool for a mode, created on first use (one per server process).
+
+    With env PLAYGROUND_RAY_ADDRESS set, the process pool's hosts are Ray actors instead.
+    """
+    if mode == "process" and os.environ.get("PLAYGROUND_RAY_ADDRESS"):
+        mode = "ray"
     with _POOLS_LOCK:
         if mode not in _POOLS:
             _POOLS[mode] = Pool(mode)

@@ -183,7 +183,7 @@ def test_pause_stops_the_step_count(mode, tmp_path):
         # ...and the paused one has not moved, as the engine itself and its state file say.
         assert paused.call(step_count) == stopped
         assert read_states(tmp_path)[paused.id] == {"step": stopped, "epoch": paused.status["epoch"],
-                                                    "playing": False}
+                                                    "playing": False, "queued": False}
         assert read_states(tmp_path)[other.id]["playing"] is True
     finally:
         pool.shutdown()

@@ -24,6 +24,7 @@ from playground.viz import dashboard
 
 FRAME_SECONDS = 0.25
 HEARTBEAT_SECONDS = 15.0
+QUEUED_SECONDS = 1.0  # a queued session's frame does not change: look for its turn once a second
 # While playing, the gradient and health panels and the hover values of the network and output
 # charts are rebuilt on every SLOW_EVERY-th frame (once a second); the metrics, the maps, the
 # links and the curves refresh every frame.
@@ -197,18 +198,22 @@ def render_live(exp: Experiment) -> None:
 def live_fragment() -> None:
     """Draw the live views (one run's, or a compare's side by side); while playing, as a
     fragment that refreshes itself."""
-    playing = any(run.runner.playing for run in session_runs())
+    runs = session_runs()
+    playing = any(run.runner.playing for run in runs)
+    queued = any(run.runner.queued for run in runs)
 
-    @st.fragment(run_every=FRAME_SECONDS if playing else HEARTBEAT_SECONDS)
+    @st.fragment(run_every=QUEUED_SECONDS if queued else FRAME_SECONDS if playing else HEARTBEAT_SECONDS)
     def frame() -> None:
         runs, current = session_runs(), experiment()
         for run in runs:
             claim(run)
-        if playing and not any(run.runner.playing for run in runs):
-            # Training stopped by itself (divergence, idle): redraw the whole page so the
-            # Play button and the URL catch up.
+        if (playing and not any(run.runner.playing for run in runs)) or (
+                queued and not any(run.runner.queued for run in runs)):
+            # Training stopped by itself (divergence, idle), or a queued Play got its turn:
+            # redraw the whole page so the Play button, the URL and the refresh rate catch up.
             st.rerun(scope="app")
         show_flashes()
+        notice = st.empty()  # filled after the frame, whose reply says whether Play still waits
         try:
             if len(runs) > 1:
                 from playground.ui.compare import render_compare
@@ -239,5 +244,9 @@ def live_fragment() -> None:
                 builder.render_builder(current)
         except TrainerLost as exc:
             st.error(str(exc))
+        waiting = next((run for run in runs if run.runner.queued), None)
+        if waiting is not None:
+            with notice.container(key="queued"):
+                st.info(waiting.runner.queue_message(), icon=":material/hourglass_top:")
 
     frame()
