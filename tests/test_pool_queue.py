@@ -150,3 +150,28 @@ def test_the_page_of_a_queued_play_says_it_waits_and_offers_pause(monkeypatch):
             at.session_state["experiments"][0].runner.close()
         for pool in pool_module._POOLS.values():
             pool.shutdown()
+
+
+def test_a_compare_counts_as_one_experiment_and_queues_and_starts_as_one():
+    # A 3-run compare under a cap of 1: its runs play together (lock-step needs every run);
+    # another experiment waits, and when the compare pauses it starts. The other way round, a
+    # compare queued behind a playing experiment starts all its runs at once.
+    host, (a, b, c, other) = make_host(cap=1, n=4)
+    for rid in (a, b, c):
+        host.command(rid, "join", ("g",))
+    host.command(a, "play", ())
+    assert [host.state()[rid]["playing"] for rid in (a, b, c)] == [True, True, True]
+    assert host.training() == 1
+    assert host.command(other, "play", ())[2]["queued"] is True
+    slices(host, 6)
+    trained = steps(host)
+    assert trained[other] == 0 and len({host.state()[r]["epoch"] for r in (a, b, c)}) == 1
+    host.command(b, "pause", ())
+    state = host.state()
+    assert not any(state[r]["playing"] for r in (a, b, c)) and state[other]["playing"]
+    host.command(c, "play", ())  # the compare again: now it waits, every run of it
+    state = host.state()
+    assert all(state[r]["queued"] and not state[r]["playing"] for r in (a, b, c))
+    host.command(other, "pause", ())
+    state = host.state()
+    assert all(state[r]["playing"] and not state[r]["queued"] for r in (a, b, c))
