@@ -415,10 +415,11 @@ def _recurrent_code(cell: str) -> CodeWriter:
 
         nonlinearity = layer.nonlinearity if cell == "rnn" else "tanh"
         forget_bias = layer.forget_bias if cell == "lstm" else None
-        module = call("Recurrent", repr(cell), shape[1], layer.hidden, bidirectional=layer.bidirectional,
+        module = call("Recurrent", f'"{cell}"', shape[1], layer.hidden, bidirectional=layer.bidirectional,
                       nonlinearity=nonlinearity if nonlinearity != "tanh" else None)
         # forget_bias written out even at 0.0 (call() leaves falsy options out; 0 is a real setting)
-        then = f"shape_weights({layer.orthogonal!r}" + (f", forget_bias={forget_bias!r})" if cell == "lstm" else ")")
+        then = f"shape_weights(orthogonal={layer.orthogonal!r}" + \
+            (f", forget_bias={forget_bias!r})" if cell == "lstm" else ")")
         return LayerCode(module, (recurrent_class(),), "rnn", nonlinearity, then)
     return write
 

@@ -75,7 +75,7 @@ def test_the_exported_script_reproduces_the_trainer(tmp_path):
 
 
 # Sequences: one-hot tokens, an embedding, every recurrent cell and option, the automatic last
-# step, per-step targets (text) and a penalty on W_ih and W_hh; short sequences, few samples.
+# step, per-step targets (text, with a dense layer on every step) and a penalty on W_ih and W_hh; short sequences, few samples.
 LSTM = {"dataset": {"name": "recall", "length": 6, "n_samples": 40},
         "layers": [{"type": "lstm", "hidden": 5, "forget_bias": 0.0}],
         "optimizer": {"name": "adam", "lr": 0.01}, "batch_size": 8, "seed": 2}
@@ -85,7 +85,8 @@ GRU = {"dataset": {"name": "brackets", "length": 6, "n_samples": 40},
        "init": "kaiming_uniform", "regularization": {"kind": "l2", "rate": 0.001}, "grad_clip": 1.0,
        "batch_size": 8, "seed": 3}
 RNN = {"dataset": {"name": "text", "length": 6, "n_samples": 30},
-       "layers": [{"type": "rnn", "hidden": 5, "nonlinearity": "relu", "orthogonal": False}],
+       "layers": [{"type": "rnn", "hidden": 5, "nonlinearity": "relu", "orthogonal": False},
+                  {"type": "dense", "units": 4}],  # a dense layer on every step
        "init": "pytorch_default", "batch_size": 8, "seed": 4}
 
 
