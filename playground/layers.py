@@ -151,14 +151,16 @@ class LayerCode:
     """How one layer is written in an exported PyTorch script (playground/export/script.py).
 
     The script's network assigns `self.<name> = <module>` in order, then, if `init` is set,
-    calls `init_weights(self.<name>.<init>, "<init_activation>")`: the same draws from the same
-    seeded generator as the module factory, so the script starts from the app's weights.
+    calls `init_weights(self.<name>.<init>, "<init_activation>")`, then `self.<name>.<then>`:
+    the same draws from the same seeded generator as the module factory, so the script starts
+    from the app's weights.
     """
 
     module: str                    # the constructor, e.g. "Dense(2, 8, nn.Tanh())"
     classes: tuple[str, ...] = ()  # source of the classes `module` uses (each written once per script)
     init: str | None = None        # the sub-module whose weights the init scheme sets ("linear"), or None
     init_activation: str = "linear"  # the activation whose gain that init uses
+    then: str | None = None        # a method call on the module after that init ("shape_weights(True)"), or None
 
 
 CodeWriter = Callable[[Any, Shape], LayerCode]
@@ -341,7 +343,7 @@ def _dense_code(layer: Any, shape: Shape) -> LayerCode:
 
     act, classes = activation_code(layer.activation)
     options = {"batch_norm": layer.batch_norm, "residual": layer.residual, "dropout": layer.dropout}
-    return LayerCode(call("Dense", shape[0], layer.units, act, **options), (*classes, dense_class()),
+    return LayerCode(call("Dense", shape[-1], layer.units, act, **options), (*classes, dense_class()),
                      "linear", layer.activation)
 
 
@@ -405,6 +407,33 @@ def _recurrent_module(cell: str) -> ModuleFactory:
         init_recurrent(block, init, layer.orthogonal, layer.forget_bias if cell == "lstm" else None)
         return block
     return build
+
+
+def _recurrent_code(cell: str) -> CodeWriter:
+    def write(layer: Any, shape: Shape) -> LayerCode:
+        from playground.export.blocks import call, recurrent_class
+
+        nonlinearity = layer.nonlinearity if cell == "rnn" else "tanh"
+        forget_bias = layer.forget_bias if cell == "lstm" else None
+        module = call("Recurrent", f'"{cell}"', shape[1], layer.hidden, bidirectional=layer.bidirectional,
+                      nonlinearity=nonlinearity if nonlinearity != "tanh" else None)
+        # forget_bias written out even at 0.0 (call() leaves falsy options out; 0 is a real setting)
+        then = f"shape_weights(orthogonal={layer.orthogonal!r}" + \
+            (f", forget_bias={forget_bias!r})" if cell == "lstm" else ")")
+        return LayerCode(module, (recurrent_class(),), "rnn", nonlinearity, then)
+    return write
+
+
+def _embedding_code(layer: Any, shape: Shape) -> LayerCode:
+    from playground.export.blocks import call, embedding_class
+
+    return LayerCode(call("Embedding", shape[1], layer.dim), (embedding_class(),))
+
+
+def _last_step_code(layer: Any, shape: Shape) -> LayerCode:
+    from playground.export.blocks import last_step_class
+
+    return LayerCode("LastStep()", (last_step_class(),))
 
 
 def _recurrent_weights(block: "nn.Module") -> dict[str, "nn.Parameter"]:
@@ -491,19 +520,20 @@ KINDS: dict[str, LayerKind] = {kind.name: kind for kind in (
               description="Normalise each feature (or channel) over the mini-batch.",
               code=_torch_code("nn.BatchNorm{norm}({features})")),
     LayerKind("rnn", "RNN", "rnn", (HIDDEN, NONLINEARITY, BIDIRECTIONAL, ORTHOGONAL), _recurrent_rule(1),
-              _recurrent_module("rnn"), _recurrent_weights,
+              _recurrent_module("rnn"), _recurrent_weights, code=_recurrent_code("rnn"),
               description="h_t = tanh(W_ih·x_t + W_hh·h_(t-1) + b): the plain recurrent cell."),
     LayerKind("lstm", "LSTM", "lstm", (HIDDEN, BIDIRECTIONAL, ORTHOGONAL, FORGET_BIAS), _recurrent_rule(4),
-              _recurrent_module("lstm"), _recurrent_weights,
+              _recurrent_module("lstm"), _recurrent_weights, code=_recurrent_code("lstm"),
               description="Long short-term memory: forget, input and output gates around a cell state."),
     LayerKind("gru", "GRU", "gru", (HIDDEN, BIDIRECTIONAL, ORTHOGONAL), _recurrent_rule(3),
-              _recurrent_module("gru"), _recurrent_weights,
+              _recurrent_module("gru"), _recurrent_weights, code=_recurrent_code("gru"),
               description="Gated recurrent unit: reset and update gates, no separate cell state."),
     LayerKind("embedding", "Embedding", "embed", (DIM,), _embedding_rule, _embedding_module,
-              lambda block: {"weight": block.weight},
+              lambda block: {"weight": block.weight}, code=_embedding_code,
               description="A learned vector for each token (instead of its one-hot code)."),
     LayerKind("last_step", "Last step", "last", (), _last_step_rule, _last_step_module,
-              description="Keep only the sequence's last step (added automatically before a dense head)."),
+              description="Keep only the sequence's last step (added automatically before a dense head).",
+              code=_last_step_code),
 )}
 LAYER_TYPES: tuple[str, ...] = tuple(KINDS)
 

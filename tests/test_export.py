@@ -74,6 +74,53 @@ def test_the_exported_script_reproduces_the_trainer(tmp_path):
     assert "import playground" not in text and "from playground" not in text  # only torch and numpy
 
 
+# Sequences: one-hot tokens, an embedding, every recurrent cell and option, the automatic last
+# step, per-step targets (text, with a dense layer on every step) and a penalty on W_ih and W_hh; short sequences, few samples.
+LSTM = {"dataset": {"name": "recall", "length": 6, "n_samples": 40},
+        "layers": [{"type": "lstm", "hidden": 5, "forget_bias": 0.0}],
+        "optimizer": {"name": "adam", "lr": 0.01}, "batch_size": 8, "seed": 2}
+GRU = {"dataset": {"name": "brackets", "length": 6, "n_samples": 40},
+       "layers": [{"type": "embedding", "dim": 3}, {"type": "gru", "hidden": 5, "bidirectional": True},
+                  {"type": "dense", "units": 4, "activation": "relu"}],
+       "init": "kaiming_uniform", "regularization": {"kind": "l2", "rate": 0.001}, "grad_clip": 1.0,
+       "batch_size": 8, "seed": 3}
+RNN = {"dataset": {"name": "text", "length": 6, "n_samples": 30},
+       "layers": [{"type": "rnn", "hidden": 5, "nonlinearity": "relu", "orthogonal": False},
+                  {"type": "dense", "units": 4}],  # a dense layer on every step
+       "init": "pytorch_default", "batch_size": 8, "seed": 4}
+
+
+@pytest.mark.parametrize("config", [LSTM, GRU, RNN], ids=["lstm-recall", "gru-brackets", "rnn-text-per-step"])
+def test_the_exported_script_reproduces_a_recurrent_trainer(config, tmp_path):
+    trainer = Trainer(Spec.from_dict(config))
+    _write(export(trainer, "script", "net", epochs=EPOCHS), tmp_path)
+    with np.load(tmp_path / "net.npz") as data:  # the inputs as the network sees them: one-hot tokens
+        assert data["x_train"].shape[1:] == trainer.data.input_shape and set(np.unique(data["x_train"])) == {0, 1}
+        assert data["y_train"].ndim == (2 if trainer.data.per_step else 1)
+    trainer.train_epochs(EPOCHS)
+    run = subprocess.run([sys.executable, "net.py", "--history", "history.json"], cwd=tmp_path,
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    _assert_same_history(json.loads((tmp_path / "history.json").read_text()), trainer)
+
+
+@pytest.mark.parametrize("init", INITS)
+def test_the_script_sequence_network_has_the_app_keys_and_initial_weights(init):
+    """Every recurrent option that changes the initial draws: orthogonal or not, the forget bias, both directions."""
+    layers_ = [{"type": "embedding", "dim": 3}, {"type": "lstm", "hidden": 4, "bidirectional": True, "forget_bias": 2.5},
+               {"type": "gru", "hidden": 3}, {"type": "rnn", "hidden": 3, "nonlinearity": "relu", "orthogonal": False},
+               {"type": "dense", "units": 2}]
+    spec = Spec.from_dict({**LSTM, "layers": layers_, "init": init})
+    trainer = Trainer(spec)
+    namespace = _script_namespace(trainer)
+    torch.manual_seed(spec.seed)
+    got, want = namespace["Net"]().state_dict(), trainer.model.state_dict()
+    assert list(got) == list(want) and "lstm1.rnn.weight_hh_l0_reverse" in got and "last_step.weight" not in got
+    for key in want:
+        torch.testing.assert_close(got[key], want[key], rtol=0, atol=0)
+    assert float(got["lstm1.rnn.bias_ih_l0"][4:8].min()) == 2.5  # the forget gate's block: torch's i, f, g, o
+
+
 def test_the_notebook_is_valid_and_its_cells_reproduce_the_trainer(tmp_path):
     import nbformat
 
@@ -185,6 +232,33 @@ def test_onnx_matches_onnxruntime_on_the_test_set():
     want = trainer.predict(trainer.data.x_test).numpy()
     assert got.shape == want.shape == (len(trainer.data.x_test), 10)
     np.testing.assert_allclose(got, want, rtol=0, atol=1e-4)
+
+
+def test_an_lstm_exports_to_onnx_and_round_trips_its_weights():
+    from playground.export.onnx_model import run_onnx
+
+    trainer = Trainer(Spec.from_dict({**LSTM, "layers": [{"type": "lstm", "hidden": 5, "bidirectional": True}]}))
+    trainer.train_epochs(1)
+    x = trainer.data.x_test
+    want = trainer.predict(x)
+    got = run_onnx(export(trainer, "onnx", "lstm")["lstm.onnx"], x)
+    assert got.shape == tuple(want.shape) == (len(x), trainer.data.n_outputs)
+    np.testing.assert_allclose(got, want.numpy(), rtol=0, atol=1e-4)
+    spec, tensors = read_weights(export(trainer, "safetensors", "lstm")["lstm.safetensors"])
+    assert spec == trainer.spec and "lstm1.rnn.weight_hh_l0_reverse" in tensors
+    fresh = Trainer(spec)
+    restore_into_trainer(fresh, tensors)
+    torch.testing.assert_close(fresh.predict(x), want, rtol=0, atol=0)
+
+
+def test_the_film_refuses_sequence_data_saying_why():
+    from playground.export.formats import unsupported
+
+    spec = Spec.from_dict(LSTM)
+    assert "sequence data (recall)" in unsupported(spec, "gif")
+    assert unsupported(spec, "script") is None and unsupported(spec, "onnx") is None
+    with pytest.raises(NotExportable, match=r"sequence data \(recall\) has none of these"):
+        export(Trainer(spec), "gif", "film", epochs=2, frames=1)
 
 
 def test_bundle_and_file_names():

@@ -92,3 +92,70 @@ def call(name: str, *args: Any, **options: Any) -> str:
     parts = [a if isinstance(a, str) else repr(a) for a in args]
     parts += [f"{key}={value!r}" for key, value in options.items() if value]
     return f"{name}({', '.join(parts)})"
+
+
+# Sequences. The recurrent block keeps the app's attribute `rnn` (state-dict keys "lstm1.rnn.weight_ih_l0",
+# ...); `shape_weights` is what playground.recurrent.init_recurrent does after the init scheme
+# (a test compares the script's initial weights with the app's, exactly).
+RECURRENT_INIT = '''
+class Recurrent(nn.Module):
+    """One recurrent layer over a sequence: (batch, T, features) -> (batch, T, hidden × directions)."""
+
+    def __init__(self, cell, in_features, hidden, bidirectional=False, nonlinearity="tanh"):
+        super().__init__()
+        cells = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
+        options = {"nonlinearity": nonlinearity} if cell == "rnn" else {}
+        self.cell_type = cell
+        self.rnn = cells[cell](in_features, hidden, batch_first=True, bidirectional=bidirectional, **options)
+        self.hidden = hidden
+
+    def shape_weights(self, orthogonal=True, forget_bias=None):
+        """Orthogonal W_hh (each gate's square block on its own) and the LSTM's forget-gate bias."""
+        H = self.hidden
+        for name, param in self.rnn.named_parameters():
+            if name.startswith("weight_hh") and orthogonal:
+                for k in range(param.shape[0] // H):
+                    nn.init.orthogonal_(param.data[k * H:(k + 1) * H])
+        if forget_bias is not None:
+            with torch.no_grad():
+                for name, param in self.rnn.named_parameters():
+                    if name.startswith("bias_ih"):
+                        param[H:2 * H] = forget_bias
+                    elif name.startswith("bias_hh"):
+                        param[H:2 * H] = 0.0
+'''
+
+EMBEDDING_INIT = '''
+class Embedding(nn.Module):
+    """A learned vector per token: (batch, T, vocab) one-hot codes -> (batch, T, dim); one_hot @ W is a row lookup."""
+
+    def __init__(self, vocab, dim):
+        super().__init__()
+        self.weight = nn.Parameter(torch.randn(vocab, dim))
+'''
+
+LAST_STEP_INIT = '''
+class LastStep(nn.Module):
+    """The last step of a sequence: (batch, T, features) -> (batch, features)."""
+'''
+
+
+def recurrent_class() -> str:
+    """The script's Recurrent block (RNN, LSTM or GRU)."""
+    from playground.recurrent import RecurrentBlock
+
+    return with_forward(RECURRENT_INIT, RecurrentBlock)
+
+
+def embedding_class() -> str:
+    """The script's Embedding."""
+    from playground.recurrent import Embedding
+
+    return with_forward(EMBEDDING_INIT, Embedding)
+
+
+def last_step_class() -> str:
+    """The script's LastStep."""
+    from playground.recurrent import LastStep
+
+    return with_forward(LAST_STEP_INIT, LastStep)

@@ -79,9 +79,17 @@ def _onnx(trainer: "Trainer", stem: str, options: ExportOptions) -> dict[str, by
         raise NotExportable(f"torch.onnx could not export this network: {first}") from None
 
 
+# The film draws the output over the plane, a 1-D fit or a confusion matrix; a sequence has none of these.
+NO_FILM = ("the film shows the output over the plane, a curve's fit or images' confusion matrix; "
+           "sequence data ({name}) has none of these, so export a script, notebook, weights or ONNX instead")
+
+
 def _gif(trainer: "Trainer", stem: str, options: ExportOptions) -> dict[str, bytes]:
     from playground.export.film import film_bytes
     from playground.train import Trainer
+
+    if trainer.data.kind == "sequence":
+        raise NotExportable(NO_FILM.format(name=trainer.data.name))
 
     fresh = Trainer(trainer.spec, trainer.custom)  # replays the run from the initial weights
     return {f"{stem}.gif": film_bytes(fresh, options.epochs, options.frames, options.seconds)}
@@ -126,6 +134,12 @@ def unsupported(spec, fmt: str) -> str | None:
             if kind.code is None:
                 return (f"layer {i + 1} ({name}) is a {kind.title} layer, which cannot be written as a script yet "
                         f"(its kind has no code writer)")
+    if fmt == "gif":
+        from playground.data import dataset_info
+
+        info = dataset_info(spec.dataset.name)
+        if info is not None and info.kind == "sequence":
+            return NO_FILM.format(name=spec.dataset.name)
     return None
 
 

@@ -38,6 +38,8 @@ def onnx_bytes(trainer: "Trainer") -> bytes:
     try:
         with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings():
             warnings.simplefilter("ignore", FutureWarning)  # the exporter's own deprecations
+            # nn.LSTM / GRU / RNN refresh their `_flat_weights` list while traced; harmless for the export
+            warnings.filterwarnings("ignore", message=r"The tensor attributes .*_flat_weights")
             program = torch.onnx.export(model, (example,), input_names=["input"], output_names=["output"],
                                         dynamic_shapes=({0: torch.export.Dim("batch")},),
                                         opset_version=OPSET, dynamo=True)

@@ -95,11 +95,11 @@ def layer_codes(trainer: "Trainer") -> list[tuple[str, str, LayerCode]]:
     NotExportable naming the layer if its kind has no code writer.
     """
     spec, data = trainer.spec, trainer.data
-    shapes = infer_shapes(spec.layers, data.input_shape, data.n_outputs)
+    shapes = infer_shapes(spec.layers, data.input_shape, data.n_outputs, data.per_step)
     out, shape = [], tuple(data.input_shape)
     for s in shapes:
         if s.name == "output":
-            code = LayerCode(f"nn.Linear({shape[0]}, {data.n_outputs})", init="")
+            code = LayerCode(f"nn.Linear({shape[-1]}, {data.n_outputs})", init="")
         else:
             layer = spec.layers[s.index] if s.index is not None else None
             kind = KINDS[s.type]
@@ -164,6 +164,12 @@ def _data_section(trainer: "Trainer", stem: str, notebook: bool) -> Section:
     if data.kind == "image":
         what = (f"{len(data.x_train) + len(data.x_test)} images of {data.name}, "
                 f"{'normalised with the training split mean ' + format(data.mean, '.4g') + ' and std ' + format(data.std, '.4g') if spec.dataset.normalize == 'standard' else 'not normalised'}")
+    elif data.kind == "sequence":
+        steps, width = data.input_shape
+        codes = f"one-hot codes of {width} tokens" if data.vocab else f"{width} value{'s' if width > 1 else ''} a step"
+        what = (f"{len(data.x_train) + len(data.x_test)} sequences of {data.name}, {steps} steps of {codes} "
+                f"(data seed {spec.dataset.seed}); "
+                f"{'a target at every step' if data.per_step else 'one target per sequence'}")
     else:
         what = (f"{len(data.x_train) + len(data.x_test)} points of {data.name} (noise {spec.dataset.noise:g}, "
                 f"data seed {spec.dataset.seed}); inputs: {', '.join(data.feature_names)}")
@@ -207,6 +213,8 @@ def _model_section(trainer: "Trainer") -> Section:
         if code.init is not None and spec.init != "pytorch_default":
             target = f"self.{name}" + (f".{code.init}" if code.init else "")
             init_lines.append(f'        init_weights({target}, "{nonlinearity_for(spec.init, code.init_activation)}")')
+        if code.then is not None:
+            init_lines.append(f"        self.{name}.{code.then}")
         forward.append(f"        x = self.{name}(x)  # {shape}")
     forward[-1] = forward[-1].replace("x = ", "return ", 1) + (" values" if trainer.data.task == "regression" else " logits")
     parts.append("\n".join(init_lines + [""] + forward))
@@ -220,8 +228,11 @@ def _loss_section(trainer: "Trainer", weight_names: list[str]) -> Section:
     spec = trainer.spec
     name, _ = resolve_loss(spec.loss, trainer.data.task, trainer.data.n_classes)
     case = loss_case(trainer)
+    every_step = "    out, y = out.reshape(-1, out.shape[-1]), y.reshape(-1)  # every step counts as one sample"
+    per_step = trainer.data.per_step
     lines = ["def loss_fn(out, y):",
-             f'    """{name} ({case})."""',
+             f'    """{name} ({case}{", at every step" if per_step else ""})."""',
+             *([every_step] if per_step else []),
              f"    return {LOSS_CODE[name, case]}"]
     reg = spec.regularization
     if reg.kind != "none" and reg.rate > 0:
@@ -241,7 +252,8 @@ def _loss_section(trainer: "Trainer", weight_names: list[str]) -> Section:
               "    model.eval()",
               f"    out = torch.cat([model(chunk) for chunk in x.split({EVAL_CHUNK})])",
               "    model.train(was_training)",
-              f"    return float(loss_fn(out, y)), {accuracy}"]
+              *(["    loss = float(loss_fn(out, y))", every_step, f"    return loss, {accuracy}"] if per_step else
+                [f"    return float(loss_fn(out, y)), {accuracy}"])]
     return Section("Loss and evaluation", "The data loss is what the curves show; a penalty only adds to the "
                                           "gradient.", "\n".join(lines))
 
@@ -317,7 +329,8 @@ def script_sections(trainer: "Trainer", stem: str, epochs: int, notebook: bool =
 
     model = trainer.model
     names = {id(p): n for n, p in model.named_parameters()}
-    weight_names = [names[id(layer.weight)] for _, layer in model.weight_layers()]
+    # Every weight tensor the trainer's penalty takes: a recurrent layer's weight_ih and weight_hh too.
+    weight_names = [names[id(param)] for _, param in model.weight_tensors()]
     has_batch_norm = any(isinstance(m, torch.nn.modules.batchnorm._BatchNorm) for m in model.modules())
     return [Section("Settings", "From the playground's spec.", IMPORTS + "\n" + _constants(trainer, epochs)),
             _data_section(trainer, stem, notebook),
