@@ -653,7 +653,8 @@ def browser_latency(browser, url: str, state_dir: str, viewport: tuple[int, int]
     if pauses:
         results.setdefault("playing", {}).update(_pause_rows(page, state_dir, rid, pauses))
         # Pause in every mode: the image views are the heaviest page to click through.
-        image_page = _open(browser, f"{url}/?{urlencode(image_spec('digits').to_query())}", viewport)
+        image_page = helpers.open_page(browser, f"{url}/?{urlencode(image_spec('digits').to_query())}", *viewport,
+                                       init_script=_INSTRUMENT)
         image_page.locator(IMAGE_CELLS + " .main-svg").first.wait_for(timeout=60_000)
         results["playing"].update(_pause_rows(image_page, state_dir, helpers.run_id(image_page), pauses, " (images)"))
         errors += _app_errors(image_page)
