@@ -20,6 +20,7 @@ import math
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Callable
 
+from playground.presets import LENET_LIKE
 from playground.spec import DatasetSpec, LayerSpec, OptimizerSpec, RegularizationSpec, Spec
 
 if TYPE_CHECKING:
@@ -393,12 +394,8 @@ def _verdict_optimisers(ms: list[dict[str, Any]]) -> str:
 
 
 # -- CNN feature hierarchy -------------------------------------------------------------------------
-_CNN_LAYERS = (LayerSpec("conv2d", channels=8, kernel=5, stride=1, padding=2, activation="relu"),
-               LayerSpec("maxpool2d", kernel=2),
-               LayerSpec("conv2d", channels=16, kernel=3, stride=1, padding=1, activation="relu"),
-               LayerSpec("maxpool2d", kernel=2),
-               LayerSpec("flatten"),
-               LayerSpec("dense", units=32, activation="relu"))
+# The LeNet-like preset with 5×5 first-layer kernels (larger filters show their pattern better).
+_CNN_LAYERS = (replace(LENET_LIKE[0], kernel=5, padding=2), *LENET_LIKE[1:])
 _CNN_BASE = Spec(dataset=DatasetSpec(name="shapes", n_samples=600, train_ratio=0.8, seed=1), layers=_CNN_LAYERS,
                  init="kaiming_uniform", optimizer=OptimizerSpec("adam", lr=0.003), batch_size=32, seed=1)
 
