@@ -435,7 +435,7 @@ def _verdict_cnn(ms: list[dict[str, Any]]) -> str:
             f"filters of {m['layer']} moved {m['filter_change']:.0%} from their random start (their neighbouring "
             f"taps' correlation {m['smoothness_before']:+.2f} → {m['smoothness_after']:+.2f}: in a few epochs on a "
             f"few hundred images they stay mostly noise with a learned tilt; train longer to see smooth edge "
-            f"detectors). The feature maps show the hierarchy: edges in conv1, parts of shapes in conv2.")
+            f"detectors). Compare the feature maps layer by layer: what conv2 responds to is built from conv1's maps.")
 
 
 # -- representation learning -----------------------------------------------------------------------
