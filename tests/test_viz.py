@@ -678,6 +678,7 @@ def test_narrow_column_titles_shorten_layer_names():
     assert _column_title({"name": "dense10", "activation": "relu"}, 64, 2) == "<b>D10</b><br>64<br>relu"
     assert _column_title({"name": "dense10", "activation": "relu"}, 64, 1) == "<b>dense10</b><br>64 relu"
     assert _column_title({"name": "input"}, 2, 2) == "<b>In</b><br>2<br>"
+    assert _column_title({"name": "dense3", "activation": "sigmoid"}, 8, 2) == "<b>D3</b><br>8<br>σ"
 
 
 # ---------------------------------------------------------------- what each map holds

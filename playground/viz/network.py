@@ -25,6 +25,9 @@ _ASSUMED_WIDTH = 520  # px; only used to keep nodes from colliding horizontally
 _FRAME = np.array([176, 180, 184], np.uint8)  # thumbnail border grey
 
 
+SHORT_ACTIVATIONS = {"sigmoid": "σ", "leaky_relu": "lrelu", "softplus": "s+", "linear": "lin"}
+
+
 def _column_title(layer: dict, n: int, compact: int) -> str:
     """Column heading; compact 0 = one line, 1 = two lines, 2 = three short lines."""
     name = str(layer.get("name", ""))
@@ -44,8 +47,9 @@ def _column_title(layer: dict, n: int, compact: int) -> str:
         return f"<b>{head}</b> · {n} {act}".rstrip()
     if compact == 1:
         return f"<b>{head}</b><br>{n} {act}".rstrip()
-    # Very narrow columns (~25 px at 350 px width): one short token per line.
-    return f"<b>{head}</b><br>{n}<br>{act}"
+    # Very narrow columns (~25 px at 350 px width): one short token per line; long activation
+    # names abbreviated (they ran into each other: "sigmoidsigmoid"), the hover has them in full.
+    return f"<b>{head}</b><br>{n}<br>{SHORT_ACTIVATIONS.get(act, act)}"
 
 
 THUMB_SCALE = 1  # strip pixels per CSS pixel (2 would be crisper on HiDPI, at 4× the PNG work)
