@@ -154,8 +154,10 @@ def render_views(runs: list[Experiment], labels: list[str], frame_count: int) ->
     """The open experiment's extra views (LabExperiment.views), drawn from every run's data; they
     refresh every VIEWS_EVERY frames while playing (heavy ones only while paused)."""
     exp = current()
+    if exp is None or not exp.views:
+        return  # no Lab experiment open: nothing to import or draw on this frame
     data_of, figures_of = view_registry()
-    names = [n for n in (exp.views if exp is not None else ()) if n in data_of and n in figures_of]
+    names = [n for n in exp.views if n in data_of and n in figures_of]
     if not names:
         return
     playing = any(run.runner.playing for run in runs)
