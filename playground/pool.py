@@ -57,6 +57,14 @@ POLL_SECONDS = 0.1        # a host with nothing playing wakes this often to free
 COMMANDS_PER_SLICE = 8    # commands answered in a row before the next slice (training is not starved)
 START_TIMEOUT = 120.0     # seconds a new pool process may take to import torch and say it is ready
 MAX_PLAYING = 4           # trainers a host trains at once; more Plays wait (env PLAYGROUND_MAX_PLAYING)
+# After a user's edit (a new network, data or setting) the host trains nothing for GIVE_WAY_SECONDS,
+# so the server and the browser have the CPU while they redraw the changed views: the edit is
+# answered sooner, and training, which restarts for a new network anyway, loses a moment once per
+# click. At most one such pause in GIVE_WAY_EVERY seconds, so a stream of edits cannot starve
+# training (env PLAYGROUND_GIVE_WAY_SECONDS; 0 turns it off).
+GIVE_WAY_SECONDS = float(os.environ.get("PLAYGROUND_GIVE_WAY_SECONDS", "0.3"))
+GIVE_WAY_EVERY = 1.0
+_EDITS = {"apply_spec", "reset"}
 
 # Commands that do not count as someone looking at a playing trainer (the idle pause).
 _NOT_LOOKS = {"touch", "status", "pause", "free"}
@@ -154,6 +162,7 @@ class Host:
         self._turn = 0                 # round-robin cursor over the playing trainers
         self._last_write = 0.0
         self._dirty = True
+        self._give_way_until = 0.0     # no training before this (monotonic time): see GIVE_WAY_SECONDS
 
     # -- commands ----------------------------------------------------------------------------
     def command(self, rid: str | None, command: str, args: tuple) -> tuple[str, Any, dict | None, int]:
@@ -177,6 +186,8 @@ class Host:
             entry.last_touch = now
             if command not in _NOT_LOOKS:
                 entry.last_look = now
+            if command in _EDITS and GIVE_WAY_SECONDS > 0 and now - self._give_way_until > GIVE_WAY_EVERY:
+                self._give_way_until = now + GIVE_WAY_SECONDS
             if command == "free":
                 del self.entries[rid]
                 self.admit()
@@ -292,10 +303,18 @@ class Host:
         """True if any hosted trainer is playing."""
         return any(e.playing for e in self.entries.values())
 
+    def wait_seconds(self) -> float:
+        """How long the driver may wait for a command before the next slice: 0 while training,
+        the rest of a give-way pause, POLL_SECONDS when nothing plays."""
+        if not self.playing:
+            return POLL_SECONDS
+        return max(0.0, min(POLL_SECONDS, self._give_way_until - time.monotonic()))
+
     def run_slice(self) -> bool:
-        """One slice of training for the next playing trainer in turn; False if none plays."""
+        """One slice of training for the next playing trainer in turn; False if none plays (or
+        the host gives way to a user's edit for a moment)."""
         playing = [e for e in self.entries.values() if e.playing]
-        if not playing:
+        if not playing or time.monotonic() < self._give_way_until:
             return False
         # One turn per experiment: a compare's runs share theirs (they train in lock-step).
         turns = list({e.group or id(e): e for e in playing}.values())
@@ -438,7 +457,7 @@ def _process_main(conn, state_dir: str | None) -> None:
     conn.send(("ready", os.getpid()))
     try:
         while True:
-            timeout = 0 if host.playing else POLL_SECONDS
+            timeout = host.wait_seconds()
             for _ in range(COMMANDS_PER_SLICE):
                 if not conn.poll(timeout):
                     break
@@ -613,7 +632,7 @@ class ThreadSlot:
             if trained:
                 time.sleep(0.0005)  # let a waiting command take the lock between slices
             else:
-                self._wake.wait(POLL_SECONDS)
+                self._wake.wait(self.host.wait_seconds() or 0.0005)
                 self._wake.clear()
 
     def shutdown(self) -> None:

@@ -7,6 +7,7 @@ playing one stops.
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 
 import pytest
 
@@ -175,3 +176,24 @@ def test_a_compare_counts_as_one_experiment_and_queues_and_starts_as_one():
     host.command(other, "pause", ())
     state = host.state()
     assert all(state[r]["playing"] and not state[r]["queued"] for r in (a, b, c))
+
+
+def test_a_host_gives_way_after_an_edit_then_trains_and_not_again_within_a_second(monkeypatch):
+    """After a user's edit the host trains nothing for GIVE_WAY_SECONDS (the page redraws first),
+    then resumes; a second edit within GIVE_WAY_EVERY does not pause training again."""
+    clock = [1000.0]
+    monkeypatch.setattr(pool_module.time, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(pool_module, "GIVE_WAY_SECONDS", 0.3)
+    host, (rid,) = make_host(cap=4, n=1)
+    host.command(rid, "play", ())
+    assert host.run_slice() and steps(host)[rid] > 0
+    layers = Spec().layers
+    wider = Spec(layers=(replace(layers[0], units=layers[0].units + 1),) + layers[1:])
+    host.command(rid, "apply_spec", (wider, None))           # a new network: a fresh trainer, 0 steps
+    assert host.wait_seconds() == pytest.approx(0.1)         # waits for commands, at most POLL_SECONDS
+    assert not host.run_slice() and steps(host)[rid] == 0    # gives way
+    clock[0] += 0.31
+    assert host.wait_seconds() == 0.0
+    assert host.run_slice() and steps(host)[rid] > 0         # trains again
+    host.command(rid, "apply_spec", (Spec(), None))          # another edit 0.31 s after the first
+    assert host.run_slice() and steps(host)[rid] > 0         # no second pause within GIVE_WAY_EVERY
