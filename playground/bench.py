@@ -723,13 +723,8 @@ def browser_live_epochs_per_second(spec: Spec, seconds: float, viewport: tuple[i
 
 _RECORD_EPOCHS = """() => {
     const read = () => {
-        for (const m of document.querySelectorAll('[data-testid="stMetric"]')) {
-            const label = m.querySelector('[data-testid="stMetricLabel"]');
-            if (label && label.textContent.trim().startsWith('Epoch')) {
-                return Number(m.querySelector('[data-testid="stMetricValue"]').textContent.replace(/,/g, ''));
-            }
-        }
-        return null;
+        const value = document.querySelector('.pg-metric[data-metric="Epoch"] .pg-metric-value');
+        return value && value.textContent ? Number(value.textContent.replace(/,/g, '')) : null;
     };
     window.__epochChanges = [];
     let last = null;

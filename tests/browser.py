@@ -107,15 +107,22 @@ def open_page(browser, url: str, width: int = 1600, height: int = 2000, init_scr
         page.add_init_script(init_script)
     page.goto(url)
     page.wait_for_selector(READY, timeout=60_000)
-    page.locator('[data-testid="stMetricValue"]').first.wait_for(timeout=60_000)
+    page.locator(METRIC_VALUE).first.wait_for(timeout=60_000)
     return page
 
 
+# The live board's metrics row: <div class="pg-metric" data-metric="Epoch">…<div class="pg-metric-value">.
+METRIC_VALUE = ".pg-metric-value"
+
+
+def metric_locator(page, label: str):
+    """The value element of the metric labelled `label`."""
+    return page.locator(f'.pg-metric[data-metric="{label}"] {METRIC_VALUE}').first
+
+
 def metric(page, label: str) -> str:
-    """The value of the st.metric whose label is `label`."""
-    box = page.locator('[data-testid="stMetric"]').filter(
-        has=page.locator('[data-testid="stMetricLabel"]', has_text=label)).first
-    return box.locator('[data-testid="stMetricValue"]').inner_text()
+    """The value of the metric whose label is `label`."""
+    return metric_locator(page, label).inner_text()
 
 
 def button(page, key: str):

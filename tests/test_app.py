@@ -5,6 +5,7 @@ in a thread here (PLAYGROUND_WORKER=thread, set by conftest) instead of a proces
 """
 from pathlib import Path
 
+import board
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -29,7 +30,7 @@ def _toolbar_activation(at):
 
 
 def _metric(at, label):
-    return next(m.value for m in at.metric if m.label == label)
+    return board.metric(at, label)
 
 
 @pytest.fixture
@@ -46,7 +47,7 @@ def test_page_shows_controls_views_and_metrics(at):
     for expected in ("Play", "Step", "+1 batch", "Reset", "Regenerate", "Circle", "Spiral"):
         assert expected in labels
     assert len(at.get("popover")) == 4  # Training, Share (and export), Lab, More data options
-    assert [m.label for m in at.metric][:3] == ["Epoch", "Train loss", "Test loss"]
+    assert list(board.metrics(at))[:3] == ["Epoch", "Train loss", "Test loss"]
     assert _metric(at, "Epoch") == "0"
     assert _exp(at).spec == Spec()
     assert not at.error
@@ -165,7 +166,7 @@ def test_problem_type_regression_and_curve(at):
     at.button(key="dataset_sine").click().run()
     spec = _exp(at).spec
     assert spec.dataset.name == "sine" and spec.features == ("x1",)
-    assert [m.label for m in at.metric] == ["Epoch", "Train loss", "Test loss"]
+    assert list(board.metrics(at)) == ["Epoch", "Train loss", "Test loss"]
     at.button(key="step").click().run()
     assert not at.exception
 

@@ -1,6 +1,7 @@
 """App test for sequences: pick the problem type, build an LSTM by clicking, Step it, see the views."""
 from pathlib import Path
 
+import board
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -43,7 +44,7 @@ def test_build_an_lstm_by_clicking_and_step_it(at):
     at.slider(key="length").set_value(30).run()
     assert _exp(at).spec.dataset.length == 30 and _exp(at).data.input_shape == (30, 5)
     at.button(key="step").click().run()
-    assert next(m.value for m in at.metric if m.label == "Epoch") == "1"
+    assert board.metric(at, "Epoch") == "1"
     assert not at.error, [e.value for e in at.error]
     # A dense layer before the LSTM is refused, naming the layer; the network stays.
     before = _exp(at).spec
@@ -61,6 +62,6 @@ def test_text_and_forecast_pages_step_and_show_their_views(at):
         at.button(key=f"dataset_{name}").click().run()
         assert _exp(at).spec.dataset.name == name and _exp(at).data.per_step
         at.button(key="step").click().run()
-        assert next(m.value for m in at.metric if m.label == "Epoch") == "1"
+        assert board.metric(at, "Epoch") == "1"
         assert not at.error, [e.value for e in at.error]
     assert any(u.key == "upload_sequence" for u in at.get("file_uploader"))  # the forecast's own series

@@ -76,9 +76,8 @@ def test_play_trains_live_and_pause_stops(browser, app):
     rid = run_id(page)
     start_loss = float(metric(page, "Test loss"))
     _play_until_steps(page, state_dir, rid, 300)
-    page.wait_for_function("""() => { const m = [...document.querySelectorAll('[data-testid=stMetric]')]
-        .find(m => m.innerText.startsWith('Epoch')); return m && Number(m.querySelector(
-        '[data-testid=stMetricValue]').innerText.replace(/,/g, '')) >= 10; }""", timeout=30_000)
+    page.wait_for_function("""() => { const v = document.querySelector('.pg-metric[data-metric=Epoch] .pg-metric-value');
+        return v && Number(v.innerText.replace(/,/g, '')) >= 10; }""", timeout=30_000)
     page.screenshot(path=str(ARTIFACTS / "e2e-playing.png"))
     _pause_and_check_stopped(page, state_dir, rid)
     assert float(metric(page, "Test loss")) < start_loss

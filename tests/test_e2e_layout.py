@@ -34,7 +34,7 @@ BOXES = """() => {
 # page's horizontal overflow (the document and Streamlit's scrolling main area).
 CLIPPED = """() => {
     const out = [];
-    const sel = 'button, label, [data-testid=stMetricValue], [data-testid=stMetricLabel], '
+    const sel = 'button, label, [data-testid=stMetricValue], [data-testid=stMetricLabel], .pg-metric-value, .pg-metric-label, '
               + '[data-testid=stWidgetLabel] p, input[role=combobox], .pg-tabs button, .pg-caption, .pg-bcol';
     for (const e of document.querySelectorAll(sel)) {
         if (e.offsetParent === null || e.clientWidth === 0) continue;

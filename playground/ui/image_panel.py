@@ -216,7 +216,7 @@ def _image_views(frame, data, view: str) -> tuple[dict, list]:
 def render_image_live(exp: Experiment) -> None:
     """One frame of the image views, on the live board like the 2-D views."""
     from playground.ui.live_board import live_board
-    from playground.ui.live_view import render_metrics
+    from playground.ui.live_view import metric_items
 
     runner, data, view_state = exp.runner, exp.data, exp.view
     index, user_image = _selection(data)
@@ -235,9 +235,6 @@ def render_image_live(exp: Experiment) -> None:
         st.error(header.diverged)
     if runner.status.get("error"):
         st.error(runner.status["error"])
-    render_metrics(header)
-    st.progress(header.epoch_progress,
-                text=f"epoch {header.epoch + 1}: {header.epoch_progress:.0%} of the batches")
     if slow:
         cache = ss[exp.key("_image_views")] = (drawn, *_image_views(frame, data, view))
     _, views, items = cache
@@ -250,4 +247,5 @@ def render_image_live(exp: Experiment) -> None:
                   [(2.2, items or [{"caption": "No hidden layers to show."}]), (1.0, ["img_stats_chart"])]]
     else:
         layout = [[(2.2, items), (1.0, ["img_curves_chart", "img_stats_chart"])]]
-    live_board(exp.key("image_board"), layout, figures)
+    live_board(exp.key("image_board"), layout, figures, metrics=metric_items(header),
+               progress=(header.epoch_progress, f"epoch {header.epoch + 1}: {header.epoch_progress:.0%} of the batches"))

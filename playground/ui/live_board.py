@@ -67,9 +67,19 @@ PLOTLY_JS, PLOTLY_JS_NAME = _bundle()
 Item = Union[str, dict]
 Layout = list  # list[str | list[tuple[float, list[Item]]]]
 Event = dict  # {"kind": "click", "chart", "points"} | {"kind": "toggle", "name", "value"} | {"kind": "button", "name"}
+Metric = dict  # {"label": "Epoch", "value": "1,234", "help": "..."} (help optional)
 
-HTML = '<div class="pg-board"></div>'
+HTML = '<div class="pg-metrics"></div><div class="pg-board"></div>'
 CSS = """
+.pg-metrics { display: flex; gap: 1rem; width: 100%; align-items: flex-end; flex-wrap: wrap; }
+.pg-metrics:empty { display: none; }
+.pg-metric { flex: 1 1 0; min-width: 5.5rem; }
+.pg-metric-label { font-size: 0.75rem; color: rgba(49, 51, 63, 0.75); line-height: 1.3; white-space: nowrap; }
+.pg-metric-value { font-size: 1.15rem; line-height: 1.4; color: rgb(49, 51, 63); font-variant-numeric: tabular-nums;
+                   white-space: nowrap; }
+.pg-progress { flex: 1 1 100%; font-size: 0.75rem; color: rgba(49, 51, 63, 0.75); }
+.pg-progress-bar { height: 0.25rem; border-radius: 0.25rem; background: rgba(49, 51, 63, 0.12); overflow: hidden; }
+.pg-progress-bar > div { height: 100%; background: #0877bd; }
 .pg-board { display: flex; flex-direction: column; gap: 0.5rem; width: 100%; }
 .pg-row { display: flex; gap: 1.5rem; width: 100%; align-items: flex-start; }
 .pg-col { display: flex; flex-direction: column; gap: 0.5rem; min-width: 0; }
@@ -160,7 +170,8 @@ CHART_CONFIG = {"displayModeBar": "hover", "modeBarButtons": [["toImage"]], "dis
 
 def live_board(key: str, layout: Layout, figures: dict[str, go.Figure], hold: Iterable[str] = (),
                on_event: Callable[[Event], None] | None = None, config: dict | None = None,
-               fit: dict[str, dict] | None = None, query: str | None = None) -> None:
+               fit: dict[str, dict] | None = None, query: str | None = None,
+               metrics: list[Metric] | None = None, progress: tuple[float, str] | None = None) -> None:
     """Draw `figures` laid out as `layout` in one board that stays mounted under `key`.
 
     Charts named in `hold` keep their traces and take only the new layout (images, shapes).
@@ -168,10 +179,14 @@ def live_board(key: str, layout: Layout, figures: dict[str, go.Figure], hold: It
     `fit` sizes a chart to the window: {name: {"min", "reserve", "aspect"}} gives it the height
     min(width × aspect, window height − reserve), at least `min` px (the output grows on a
     large screen and still fits a laptop's). `query`, if given, is put in the address bar.
+    `metrics` (label, value, help) and `progress` (fraction, text) head the board: drawn by it,
+    they cost no Streamlit elements, each of which re-renders much of the page in the browser
+    on every frame.
     """
     config = {**CHART_CONFIG, **(config or {})}
     src = plotly_js_url()
     if src is None:
+        _fallback_metrics(metrics or [], progress)
         _fallback(layout, figures, on_event, config)
         return
 
@@ -187,6 +202,9 @@ def live_board(key: str, layout: Layout, figures: dict[str, go.Figure], hold: It
             data["charts"][name]["fit"] = rule
     if query is not None:
         data["query"] = query
+    data["metrics"] = metrics or []
+    if progress is not None:
+        data["progress"] = {"value": float(progress[0]), "text": progress[1]}
     _component(key=key, data=data, on_event_change=changed)
 
 
@@ -209,6 +227,15 @@ def board_data(src: str, layout: Layout, figures: dict[str, go.Figure], hold: It
             cache[name] = (figure, text)
         charts[name] = {"figure": text, "hold": name in hold}
     return {"src": src, "layout": layout, "charts": charts, "config": config or {}}
+
+
+def _fallback_metrics(metrics: list[Metric], progress: tuple[float, str] | None) -> None:
+    """The board's metrics and progress bar as Streamlit elements."""
+    if metrics:
+        for column, m in zip(st.columns(len(metrics), gap="small"), metrics):
+            column.metric(m["label"], m["value"], help=m.get("help"))
+    if progress is not None:
+        st.progress(progress[0], text=progress[1])
 
 
 def _fallback(layout: Layout, figures: dict[str, go.Figure], on_event, config: dict) -> None:

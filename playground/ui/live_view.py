@@ -46,17 +46,17 @@ def _fmt(value: float | None, percent: bool = False) -> str:
     return f"{value:.1%}" if percent else f"{value:.4f}"
 
 
-def render_metrics(header) -> None:
-    """Epoch, loss and accuracy of the weights as they are now (after the latest step)."""
+def metric_items(header) -> list[dict]:
+    """Epoch, loss and accuracy of the weights as they are now (after the latest step), for the
+    live board's metrics row."""
     m = header.metrics
-    classification = header.task == "classification"
-    cols = st.columns(5 if classification else 3, gap="small")
-    cols[0].metric("Epoch", f"{header.epoch:,}", help=f"{header.step:,} mini-batch steps")
-    cols[1].metric("Train loss", _fmt(m.get("train_loss")))
-    cols[2].metric("Test loss", _fmt(m.get("test_loss")))
-    if classification:
-        cols[3].metric("Train accuracy", _fmt(m.get("train_accuracy"), True))
-        cols[4].metric("Test accuracy", _fmt(m.get("test_accuracy"), True))
+    items = [{"label": "Epoch", "value": f"{header.epoch:,}", "help": f"{header.step:,} mini-batch steps"},
+             {"label": "Train loss", "value": _fmt(m.get("train_loss"))},
+             {"label": "Test loss", "value": _fmt(m.get("test_loss"))}]
+    if header.task == "classification":
+        items += [{"label": "Train accuracy", "value": _fmt(m.get("train_accuracy"), True)},
+                  {"label": "Test accuracy", "value": _fmt(m.get("test_accuracy"), True)}]
+    return items
 
 
 # -- the builder on the diagram -------------------------------------------------------------
@@ -132,7 +132,6 @@ def render_live(exp: Experiment) -> None:
         st.error(header.diverged, icon=":material/warning:")
     if runner.status.get("error"):
         st.error(runner.status["error"])
-    render_metrics(header)
     if view.selected is not None and snap.detail is None:
         view.selected = None  # the clicked neuron no longer exists (the network changed)
     view.frame_count += 1
@@ -192,7 +191,7 @@ def render_live(exp: Experiment) -> None:
     # took CPU from training on a 2-core machine. (A 1-D fit is drawn as a trace: never held.)
     hold = () if slow_frame else ("network_chart",) if data.kind == "curve" else ("network_chart", "output_chart")
     live_board(exp.key("live_board"), layout, figures, hold=hold, on_event=lambda event: _board_event(exp, event),
-               fit={"output_chart": OUTPUT_FIT}, query=urlencode(url_query(exp)))
+               fit={"output_chart": OUTPUT_FIT}, query=urlencode(url_query(exp)), metrics=metric_items(header))
 
 
 def live_fragment() -> None:

@@ -57,7 +57,7 @@ def _predictions(frame, data, figures: dict) -> list:
 def render_sequence_live(exp: Experiment) -> None:
     """One frame of the sequence views on the live board."""
     from playground.ui.live_board import live_board
-    from playground.ui.live_view import render_metrics
+    from playground.ui.live_view import metric_items
 
     runner, data = exp.runner, exp.data
     view = ss.get(exp.key("sequence_view")) or "state"
@@ -68,7 +68,6 @@ def render_sequence_live(exp: Experiment) -> None:
         st.error(header.diverged)
     if runner.status.get("error"):
         st.error(runner.status["error"])
-    render_metrics(header)
     figures: dict = {}
     items: list = []
     if not p.layers:
@@ -103,4 +102,4 @@ def render_sequence_live(exp: Experiment) -> None:
     side_items.append("seq_curves_chart")
     figures.update(side)
     layout = [[(1.5, items or [{"caption": "Nothing to show yet."}]), (1.0, side_items)]]
-    live_board(exp.key("sequence_board"), layout, figures)
+    live_board(exp.key("sequence_board"), layout, figures, metrics=metric_items(header))

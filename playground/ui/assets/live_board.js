@@ -320,8 +320,37 @@ function build(root, layout) {
   }
 }
 
+// The metrics row (and progress bar) over the board. Rebuilt only when the labels change; each
+// frame then sets the values' text, which costs the page no re-render.
+function metricsRow(parent, metrics, progress) {
+  const row = parent.querySelector('.pg-metrics');
+  const key = JSON.stringify([metrics.map((m) => [m.label, m.help || '']), !!progress]);
+  if (row.__key !== key) {
+    row.__key = key;
+    row.replaceChildren(...metrics.map((m) => {
+      const box = el('div', { className: 'pg-metric', title: m.help || '' }, [
+        el('div', { className: 'pg-metric-label', textContent: m.label }),
+        el('div', { className: 'pg-metric-value' })]);
+      box.dataset.metric = m.label;
+      return box;
+    }));
+    if (progress) row.append(el('div', { className: 'pg-progress' }, [el('div', { className: 'pg-progress-text' }),
+      el('div', { className: 'pg-progress-bar' }, [el('div')])]));
+  }
+  metrics.forEach((m, i) => {
+    const value = row.children[i].lastChild;
+    if (value.textContent !== m.value) value.textContent = m.value;
+  });
+  if (progress) {
+    const box = row.querySelector('.pg-progress');
+    if (box.firstChild.textContent !== progress.text) box.firstChild.textContent = progress.text;
+    box.lastChild.firstChild.style.width = (100 * Math.max(0, Math.min(1, progress.value))).toFixed(1) + '%';
+  }
+}
+
 export default function (component) {
   const { parentElement, data, setTriggerValue } = component;
+  metricsRow(parentElement, data.metrics || [], data.progress);
   const root = parentElement.querySelector('.pg-board');
   root.__send = (event) => setTriggerValue('event', event);
   // The experiment's link: changes made in the live views do not reach the address bar otherwise.

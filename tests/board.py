@@ -1,0 +1,35 @@
+"""AppTest helpers: what the live board (a components-v2 element AppTest cannot read itself) shows.
+
+The board gets its metrics and charts as JSON; these read that JSON from the element's proto.
+"""
+from __future__ import annotations
+
+import json
+
+from streamlit.testing.v1.element_tree import UnknownElement
+
+
+def boards(at) -> list[dict]:
+    """The data of every live board on the page, in page order."""
+    found: list[dict] = []
+
+    def walk(node) -> None:
+        for child in getattr(node, "children", {}).values():
+            if isinstance(child, UnknownElement) and child.type == "bidi_component":
+                found.append(json.loads(child.proto.json))
+            walk(child)
+
+    walk(at._tree.main)
+    return found
+
+
+def metrics(at) -> dict[str, str]:
+    """{label: value} of the metrics the page shows: the board's row, or Streamlit metrics."""
+    shown = {m["label"]: m["value"] for board in boards(at) for m in board.get("metrics", [])}
+    shown.update({m.label: m.value for m in at.metric})
+    return shown
+
+
+def metric(at, label: str) -> str:
+    """The value shown under `label` (KeyError if the page shows no such metric)."""
+    return metrics(at)[label]
