@@ -84,6 +84,11 @@ def test_one_screen_at_1280x720(laptop):
     assert _inside(charts["output_chart"]["div"], viewport), f"output chart {charts['output_chart']['div']}"
     area = charts["output_chart"]["area"]
     assert area["width"] >= 300 and area["height"] >= 300, f"output plot area {area['width']}x{area['height']} px"
+    assert _inside(charts["curves_chart"]["div"], viewport), f"loss curves {charts['curves_chart']['div']}"
+    page, _ = laptop
+    features = page.evaluate("""() => [...document.querySelectorAll('[class*="st-key-feature_"]')].map(e => {
+        const r = e.getBoundingClientRect(); return {left: r.left, top: r.top, right: r.right, bottom: r.bottom}; })""")
+    assert len(features) == 7 and all(_inside(box, viewport) for box in features), f"feature toggles {features}"
 
 
 def test_output_is_the_largest_chart(laptop):

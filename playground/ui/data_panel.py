@@ -280,6 +280,8 @@ def render_data_panel(exp: Experiment) -> None:
         return
     st.markdown("**Features**", help="Which properties of each point the network sees.")
     usable = [f for f in FEATURES if not (info is not None and info.kind == "curve" and f in USES_X2)]
-    for name in usable:
-        ss[exp.key(f"feature_{name}")] = name in spec.features
-        st.checkbox(LABELS[name], key=exp.key(f"feature_{name}"), on_change=_feature_toggled, args=(exp, name))
+    # Two to a row (style.py): seven in one column ran below a 720-px window.
+    with st.container(key=exp.key("features_grid")):
+        for name in usable:
+            ss[exp.key(f"feature_{name}")] = name in spec.features
+            st.checkbox(LABELS[name], key=exp.key(f"feature_{name}"), on_change=_feature_toggled, args=(exp, name))

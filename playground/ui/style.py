@@ -35,6 +35,9 @@ header[data-testid="stHeader"] { display: none; }
 [class*="st-key-feature_"] label::before { content: ""; display: inline-block; width: 22px; height: 22px;
     margin-right: 6px; background-size: 100% 100%; border-radius: 3px; border: 1px solid #ccc; order: 2; }
 [class*="st-key-feature_"] { margin-bottom: -0.35rem; }
+[class*="features_grid"] { display: grid !important; grid-template-columns: 1fr 1fr; column-gap: 0.25rem; }
+[class*="features_grid"] [class*="st-key-feature_"] label::before { margin-right: 2px; width: 20px; height: 20px; }
+[class*="features_grid"] [class*="st-key-feature_"] label p { white-space: nowrap; }
 [data-testid="stSlider"] { padding-bottom: 0; }
 [class*="st-key-image_selector"] [data-testid="stWidgetLabel"] p { font-size: 0.8rem; }
 [data-testid="stProgress"] p { font-size: 0.75rem; }
