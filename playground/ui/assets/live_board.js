@@ -324,11 +324,11 @@ function build(root, layout) {
 // frame then sets the values' text, which costs the page no re-render.
 function metricsRow(parent, metrics, progress) {
   const row = parent.querySelector('.pg-metrics');
-  const key = JSON.stringify([metrics.map((m) => [m.label, m.help || '']), !!progress]);
+  const key = JSON.stringify([metrics.map((m) => m.label), !!progress]);
   if (row.__key !== key) {
     row.__key = key;
     row.replaceChildren(...metrics.map((m) => {
-      const box = el('div', { className: 'pg-metric', title: m.help || '' }, [
+      const box = el('div', { className: 'pg-metric' }, [
         el('div', { className: 'pg-metric-label', textContent: m.label }),
         el('div', { className: 'pg-metric-value' })]);
       box.dataset.metric = m.label;
@@ -338,8 +338,9 @@ function metricsRow(parent, metrics, progress) {
       el('div', { className: 'pg-progress-bar' }, [el('div')])]));
   }
   metrics.forEach((m, i) => {
-    const value = row.children[i].lastChild;
+    const box = row.children[i], value = box.lastChild;
     if (value.textContent !== m.value) value.textContent = m.value;
+    if (box.title !== (m.help || '')) box.title = m.help || '';
   });
   if (progress) {
     const box = row.querySelector('.pg-progress');
