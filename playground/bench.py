@@ -210,13 +210,17 @@ def live_loop_epochs_per_second(spec: Spec, seconds: float, frame: float = 0.25)
 def compare_epochs_per_second(spec: Spec, runs: int, seconds: float, mode: str = "process",
                               frame: float = 0.25) -> dict:
     """A compare of `runs` copies of `spec` played in lock-step by one pool host, as the app does:
-    every 250 ms the runs' frames are taken in one command and every compare figure is built.
+    every 250 ms the runs' frames are taken in one command and the compare's figures are built
+    (playground.viz.compare, as the app builds them: each run's network and output, held between
+    the once-a-second frames, and the overlaid curves) and serialised as the live board sends them.
 
     Returns epochs/s of each run, frames/s, and whether the runs' epochs were equal at every frame.
     """
+    import plotly.io as pio
+
     from playground.live import LiveRunner
     from playground.pool import Pool
-    from playground.viz import dashboard, gradient_overlay, overlay_curves, run_colors
+    from playground.viz import compare as compare_view
 
     pool = Pool(mode, size=1)
     try:
@@ -225,18 +229,21 @@ def compare_epochs_per_second(spec: Spec, runs: int, seconds: float, mode: str =
         for runner in runners:
             runner.join(first.id)
         first.group_frames(runners, resolution=60)  # the host's first frame is slower: not timed
-        labels, colors = [f"run {i + 1}" for i in range(runs)], run_colors(runs)
+        labels = [f"run {i + 1}" for i in range(runs)]
+        per_row, _, height = compare_view.run_grid(runs)
         level, frames, latest = True, 0, []
         first.play()
         start = time.perf_counter()
         while time.perf_counter() - start < seconds:
             tick = time.perf_counter()
             latest = first.group_frames(runners, resolution=60)
-            for f, runner in zip(latest, runners):
-                dashboard.diagram(f, None, height=250)
-                dashboard.output_view(f, runner.data, False, False)
-            overlay_curves([f.header.history for f in latest], labels, latest[0].header.task)
-            gradient_overlay([f.header.grad_norms for f in latest], labels, colors)
+            slow = frames % 4 == 0  # the app's SLOW_EVERY
+            figures = [compare_view.curves_figure(latest, labels, compare_view.side_height(runs))]
+            for f, runner, label in zip(latest, runners, labels):
+                figures += compare_view.run_figures(f, runner.data, height, compare_view.NETWORK_PX[per_row],
+                                                    hold=not slow, title=label)
+            for figure in figures:
+                pio.to_json(figure, validate=False)
             level = level and len({f.header.epoch for f in latest}) == 1
             frames += 1
             time.sleep(max(0.0, frame - (time.perf_counter() - tick)))
@@ -874,7 +881,7 @@ def run_bench(quick: bool = False, as_json: bool = False) -> int:
     for runs, r in compare.items():
         print(f"compare, {runs} runs of the default task in lock-step (one pool {r['mode']}): "
               f"{r['epochs_per_s_each']:.1f} epochs/s each at {r['frames_per_s']:.1f} frames/s "
-              f"(every run's frame and every compare figure each 250 ms); epochs equal at every frame: "
+              f"(every run's frame and the compare's figures, as sent, each 250 ms); epochs equal at every frame: "
               f"{'yes' if r['epochs_equal_at_every_frame'] else 'NO'}")
     return 0
 
