@@ -230,7 +230,7 @@ def compare_epochs_per_second(spec: Spec, runs: int, seconds: float, mode: str =
             runner.join(first.id)
         first.group_frames(runners, resolution=60)  # the host's first frame is slower: not timed
         labels = [f"run {i + 1}" for i in range(runs)]
-        per_row, _, height = compare_view.run_grid(runs)
+        grid = compare_view.run_grid(runs)
         level, frames, latest = True, 0, []
         first.play()
         start = time.perf_counter()
@@ -238,10 +238,9 @@ def compare_epochs_per_second(spec: Spec, runs: int, seconds: float, mode: str =
             tick = time.perf_counter()
             latest = first.group_frames(runners, resolution=60)
             slow = frames % 4 == 0  # the app's SLOW_EVERY
-            figures = [compare_view.curves_figure(latest, labels, compare_view.side_height(runs))]
+            figures = [compare_view.curves_figure(latest, labels, grid.side_height)]
             for f, runner, label in zip(latest, runners, labels):
-                figures += compare_view.run_figures(f, runner.data, height, compare_view.NETWORK_PX[per_row],
-                                                    hold=not slow, title=label)
+                figures += compare_view.run_figures(f, runner.data, grid, hold=not slow, title=label)
             for figure in figures:
                 pio.to_json(figure, validate=False)
             level = level and len({f.header.epoch for f in latest}) == 1

@@ -165,10 +165,14 @@ def figures_table(runs: list[Experiment], headers: list, labels: list[str]) -> d
     return table
 
 
-def board_layout(n_runs: int, per_row: int, side: list) -> list:
-    """The board: the runs' networks and outputs in a grid (a pair of columns per run slot, the
-    runs of a slot stacked: every chart of a row has the same height, so the rows line up), and
-    the `side` column (the curves) to their right."""
+def board_layout(n_runs: int, grid: compare_view.Grid, side: list) -> list:
+    """The board: the runs' networks and outputs, and the `side` column (the curves) to their right.
+    Stacked: a column per run, its network over its output. Otherwise a grid: a pair of columns
+    per run slot, the runs of a slot stacked (every chart of a row has the same height, so the
+    rows line up)."""
+    if grid.stacked:
+        return [[(1.0, [f"run{i}_network", f"run{i}_output"]) for i in range(n_runs)] + [(1.0, side)]]
+    per_row = grid.per_row
     columns: list[list] = [[] for _ in range(2 * per_row)]
     for i in range(n_runs):
         columns[2 * (i % per_row)].append(f"run{i}_network")
@@ -210,7 +214,7 @@ def render_compare(runs: list[Experiment]) -> None:
         if trouble:
             st.error(f"Run {i + 1} ({labels[i]}): {trouble}", icon=":material/warning:")
     render_verdict(runs, slow, measured, headers[0].epoch)
-    per_row, _, height = compare_view.run_grid(len(runs))
+    grid = compare_view.run_grid(len(runs), room=ss.get("lab") is None)
     figures: dict = {}
     hold: list[str] = []
     colors = run_colors(len(runs))
@@ -219,11 +223,11 @@ def render_compare(runs: list[Experiment]) -> None:
             # Between the once-a-second frames the networks and outputs are held (layout only).
             title = f"<span style='color:{colors[i]}'>■</span> {i + 1} · {_short(labels[i])}"
             figures[f"run{i}_network"], figures[f"run{i}_output"] = compare_view.run_figures(
-                frame, run.data, height, width=compare_view.NETWORK_PX[per_row], hold=not slow, title=title)
+                frame, run.data, grid, hold=not slow, title=title)
             if not slow:
                 hold += [f"run{i}_network"] + ([f"run{i}_output"] if frame.header.kind != "curve" else [])
     tab = ss.get("compare_tab", "curves")
-    side_height = compare_view.side_height(len(runs))
+    side_height = grid.side_height
     if tab == "gradients":
         # Once a second while playing, like the single view's gradient panel.
         cache = ss.get("_compare_gradients")
@@ -234,7 +238,7 @@ def render_compare(runs: list[Experiment]) -> None:
         figures["compare_curves"] = compare_view.curves_figure(frames, labels, side_height)
     tabs = {"tabs": [{"name": name, "label": label, "active": name == tab} for name, label in SIDE_TABS.items()]}
     side = [tabs, f"compare_{tab}", {"caption": SIDE_CAPTIONS[tab]}]
-    layout = board_layout(len(runs), per_row, side) if not images else [[(1.0, side)]]
+    layout = board_layout(len(runs), grid, side) if not images else [[(1.0, side)]]
     live_board("compare_board", layout, figures, hold=hold, on_event=_tab_event, query=_query(first))
     st.dataframe(figures_table(runs, headers, labels), hide_index=True, width="stretch")
     render_views(runs, labels, first.view.frame_count)

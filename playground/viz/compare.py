@@ -11,6 +11,7 @@ images, the links as shapes), so those frames carry and parse the layout alone.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Any
 
 import plotly.graph_objects as go
@@ -19,15 +20,57 @@ from .curves import overlay_curves, run_colors
 from .dashboard import diagram, output_view
 from .gradients import gradient_overlay
 
-# The board's geometry at 1440×900: the runs' networks and outputs in a grid, two runs a row
-# (three from five runs), the overlaid curves to their right, all on one screen with the Lab's
-# panel and verdict above; at 1280×720 the first row and the curves fit.
+# The board's geometry. Two runs without a Lab panel above: each run a column, its network over
+# its output, and the curves in a third column (1440×900 and 1280×720 show all of it). Otherwise
+# (three runs or more, or a Lab's panel and verdict above) the networks and outputs in a grid,
+# two runs a row (three from five runs), the curves to their right: at 1440×900 all on one
+# screen with the Lab's panel and verdict above.
 RUN_HEIGHT = 265        # px of each run's network and output (their titles included), one row of runs
 RUN_HEIGHT_ROWS = 225   # with two rows
-ROW_GAP = 8             # px between two rows of the board's columns
+STACKED = (205, 300)    # px of a run's network and of its output, stacked
+ROW_GAP = 8             # px between two charts of a board column
 PER_ROW = 2             # runs per row, up to four runs
-NETWORK_PX = {2: 175, 3: 130}  # about a diagram's px at 1440 px, by runs per row: its titles fit it
+NETWORK_PX = {1: 330, 2: 175, 3: 130}  # about a diagram's px at 1440 px, by runs per row: its titles fit it
 SIDE_PX = 40            # the side column's tabs, above its chart
+
+
+@dataclass(frozen=True)
+class Grid:
+    """Where a compare's runs go: `per_row` runs a row (1: stacked, a column per run), in `rows`."""
+
+    per_row: int
+    rows: int
+    network_height: int
+    output_height: int
+
+    @property
+    def stacked(self) -> bool:
+        """Each run a column: its network over its output."""
+        return self.per_row == 1
+
+    @property
+    def network_px(self) -> int:
+        """About the diagram's px wide at 1440 px."""
+        return NETWORK_PX[self.per_row]
+
+    @property
+    def side_height(self) -> int:
+        """px of the chart beside the runs: as tall as they are, less the tabs above it."""
+        if self.stacked:
+            return self.network_height + ROW_GAP + self.output_height - SIDE_PX
+        return self.rows * self.network_height + (self.rows - 1) * ROW_GAP - SIDE_PX
+
+
+def run_grid(n_runs: int, room: bool = True) -> Grid:
+    """The grid of `n_runs` runs; `room`: nothing (no Lab panel) above the board, so that two
+    runs may be stacked."""
+    if n_runs <= 2 and room:
+        return Grid(1, 1, *STACKED)
+    per_row = PER_ROW if n_runs <= 2 * PER_ROW else PER_ROW + 1
+    rows = -(-n_runs // per_row)
+    height = RUN_HEIGHT if rows == 1 else RUN_HEIGHT_ROWS
+    return Grid(per_row, rows, height, height)
+
 
 # The output of a compare run: no colour bar (the same P(1) or ŷ scale in every run, and the
 # hover gives the value), no axis titles (x₁, x₂ in the hover), small margins: the plot keeps
@@ -37,19 +80,6 @@ TITLE_PX = 18           # the diagram's margin above its column titles, for the 
 CURVES_LAYOUT = dict(title=None, margin=dict(l=50, r=10, t=44, b=36))
 
 Figure = dict  # a plain figure {"data": [...], "layout": {...}}, as the live board sends it
-
-
-def run_grid(n_runs: int) -> tuple[int, int, int]:
-    """(runs per row, rows, chart height in px) of a compare's runs."""
-    per_row = PER_ROW if n_runs <= 2 * PER_ROW else PER_ROW + 1
-    rows = -(-n_runs // per_row)
-    return per_row, rows, RUN_HEIGHT if rows == 1 else RUN_HEIGHT_ROWS
-
-
-def side_height(n_runs: int) -> int:
-    """px of the chart beside the runs: as tall as their rows."""
-    _, rows, height = run_grid(n_runs)
-    return rows * height + (rows - 1) * ROW_GAP - SIDE_PX
 
 
 def plain(figure: go.Figure) -> Figure:
@@ -90,17 +120,16 @@ def _titled(figure: Figure, text: str, extra_top: int = 0) -> None:
                                             yref="container", pad=dict(t=2, l=2), font=dict(size=12)))
 
 
-def run_figures(frame: Any, data: Any, height: int, width: int | None = None, hold: bool = False,
-                title: str = "") -> tuple[Figure, Figure]:
+def run_figures(frame: Any, data: Any, grid: Grid, hold: bool = False, title: str = "") -> tuple[Figure, Figure]:
     """One run's network diagram (titled `title`) and output (titled with its score, see
-    `score`), `height` px tall (`width`: the diagram's px, if known); held (see `held`) when
-    `hold`, except a 1-D fit, which is a trace. The titles are in the figures, not in the
-    board's captions, so the board's layout stays the same from frame to frame."""
-    network = plain(diagram(frame, None, height=height, width=width))
+    `score`), sized for `grid`; held (see `held`) when `hold`, except a 1-D fit, which is a
+    trace. The titles are in the figures, not in the board's captions, so the board's layout
+    stays the same from frame to frame."""
+    network = plain(diagram(frame, None, height=grid.network_height, width=grid.network_px))
     _titled(network, title, TITLE_PX)
     output = plain(output_view(frame, data, False, False))
     layout = output["layout"]
-    layout.update(height=height, showlegend=False, margin=OUTPUT_MARGIN)
+    layout.update(height=grid.output_height, showlegend=False, margin=OUTPUT_MARGIN)
     _titled(output, score(frame.header))
     for axis in ("xaxis", "yaxis"):
         if axis in layout:
