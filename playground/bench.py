@@ -748,6 +748,62 @@ _RECORD_EPOCHS = """() => {
 }"""
 
 
+_RECORD_RUN_EPOCHS = """(runs) => {
+    // Each run's epoch as drawn: the title over its output chart ("... · epoch 1,234").
+    const read = (k) => {
+        const title = document.querySelector(`.st-key-compare_board [data-chart=run${k}_output] .gtitle`);
+        const m = title && title.textContent.match(/epoch ([0-9,]+)/);
+        return m ? Number(m[1].replace(/,/g, '')) : null;
+    };
+    window.__runEpochs = Array.from({length: runs}, () => []);
+    const last = Array(runs).fill(null);
+    const note = () => {
+        for (let k = 0; k < runs; k++) {
+            const value = read(k);
+            if (value !== null && value !== last[k]) { last[k] = value; window.__runEpochs[k].push([performance.now(), value]); }
+        }
+    };
+    note();
+    new MutationObserver(note).observe(document.body, { subtree: true, childList: true, characterData: true });
+}"""
+
+
+def browser_compare_epochs_per_second(spec: Spec, runs: int, seconds: float,
+                                      viewport: tuple[int, int] = (1440, 900), session: tuple | None = None) -> dict:
+    """A compare of `runs` copies of `spec` in the real app, Play pressed: each run's epochs/s as
+    its output chart's title shows them, and how often each run's chart changed epoch on screen
+    (the views' refreshes/s). `session` as in browser_live_epochs_per_second."""
+    from playground.compare import Run, to_query
+
+    if session is None:
+        with browser_session() as started:
+            return browser_compare_epochs_per_second(spec, runs, seconds, viewport, started)
+    helpers, _ = _chromium()
+    browser, url, _ = session
+    page = browser.new_page(viewport={"width": viewport[0], "height": viewport[1]})
+    try:
+        page.goto(f"{url}/?{urlencode(to_query([Run(spec)] * runs))}")
+        page.wait_for_selector(helpers.READY, timeout=60_000)
+        page.locator(f".st-key-compare_board [data-chart=run{runs - 1}_output] .gtitle").wait_for(timeout=120_000)
+        helpers.button(page, "play").click()
+        time.sleep(2)  # let the first frames settle
+        page.evaluate(_RECORD_RUN_EPOCHS, runs)
+        time.sleep(seconds)
+        changes = page.evaluate("window.__runEpochs")
+        helpers.button(page, "play").click()  # Pause
+    finally:
+        page.close()
+    each, refreshes = [], []
+    for k, seen in enumerate(changes):
+        if len(seen) < 2:
+            raise RuntimeError(f"run {k + 1}'s epoch did not change on screen while the compare played")
+        (t0, e0), (t1, e1) = seen[0], seen[-1]
+        each.append((e1 - e0) / ((t1 - t0) / 1000))
+        refreshes.append((len(seen) - 1) / ((t1 - t0) / 1000))
+    return {"runs": runs, "epochs_per_s_each": round(min(each), 1), "epochs_per_s_runs": [round(e, 1) for e in each],
+            "refreshes_per_s": round(min(refreshes), 1)}
+
+
 def _latency_table(latency: dict[str, dict[str, dict[str, dict]]]) -> list[str]:
     lines = [f"{'interaction':34} {'viewport':>9} {'training':>9} {'n':>3} {'p50':>6} {'p95':>6} {'max':>6}"
              f" {'budget p50/p95':>15}  verdict"]
@@ -778,6 +834,7 @@ def run_browser_bench(seconds: float = 15.0, quick: bool | None = None, as_json:
     speed_seconds = min(seconds, 6.0)  # the latency part needs most of the ~5 minutes
     speed: dict[str, dict] = {}
     latency: dict[str, dict] = {}
+    compare: dict[int, dict] = {}
     with browser_session() as session:
         browser, url, state_dir = session
         for viewport in viewports:
@@ -789,14 +846,20 @@ def run_browser_bench(seconds: float = 15.0, quick: bool | None = None, as_json:
                                                          if viewport == VIEWPORTS[0] else ())
             for label, spec in tasks:
                 speed[f"{label}, {name}"] = browser_live_epochs_per_second(spec, speed_seconds, viewport, session)
+        for runs in (2, 4):
+            compare[runs] = browser_compare_epochs_per_second(DEFAULT_TASK, runs, speed_seconds, VIEWPORTS[0], session)
     if as_json:
-        print(json.dumps({"live": speed, "latency": latency}, indent=2))
+        print(json.dumps({"live": speed, "compare": compare, "latency": latency}, indent=2))
         return 0
     for label, result in speed.items():
         print(f"live in headless Chromium, {label}: {result['epochs_per_s']:.1f} epochs/s; the Epoch counter "
               f"changed on screen {result['epoch_changes_per_s']:.1f} times/s; Pause -> Play shown in "
               f"{result['pause_to_play_shown_ms']} ms, Epoch changes in the next second: "
               f"{result['epoch_changes_after_pause']}")
+    for runs, r in compare.items():
+        print(f"compare in headless Chromium, {runs} runs of the default task, 1440x900: {r['epochs_per_s_each']:.1f} "
+              f"epochs/s each (runs: {r['epochs_per_s_runs']}); each run's chart changed epoch "
+              f"{r['refreshes_per_s']:.1f} times/s")
     print("\nlatency in the page, ms from pointer-down to the changed chart drawn (learning rate: to the "
           "script run done;\nPause: to the engine's state file saying stopped, and to Play shown)")
     print("\n".join(_latency_table(latency)))
