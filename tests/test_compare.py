@@ -203,3 +203,14 @@ def test_cli_trains_every_run_of_a_compare_config(tmp_path, capsys):
     config.write_text(json.dumps({"runs": [{"spec": {"batch_size": 0}}]}))
     assert main(["train", "--config", str(config)]) == 2
     assert "runs[0].batch_size" in capsys.readouterr().err
+
+
+def test_the_overlay_draws_long_histories_thinned_keeping_the_first_and_last_epoch():
+    from playground.viz.compare import CURVE_POINTS, thinned
+
+    history = {"epoch": list(range(1, 2001)), "train_loss": [1 / e for e in range(1, 2001)]}
+    short = thinned(history)
+    assert len(short["epoch"]) <= CURVE_POINTS + 1
+    assert short["epoch"][0] == 1 and short["epoch"][-1] == 2000
+    assert all(loss == 1 / e for e, loss in zip(short["epoch"], short["train_loss"]))
+    assert thinned({"epoch": [1, 2, 3]}) == {"epoch": [1, 2, 3]}
