@@ -89,6 +89,10 @@ def test_two_runs_play_in_lockstep_and_overlay(browser, tmp_path):
         page.wait_for_timeout(1500)
         page.screenshot(path=str(ARTIFACTS / "e2e-compare-1280x720.png"))
         _assert_on_one_screen(page, 720)
+        # The gradient norms are the side column's second tab: both runs' bars, by run.
+        page.locator(f"{BOARD} .pg-tabs button[data-tab=gradients]").click()
+        page.wait_for_function(f"""(() => {{ const gd = document.querySelector('{BOARD} [data-chart=compare_gradients] .js-plotly-plot');
+            return gd && gd.data && new Set(gd.data.map(t => t.name)).size === 2; }})()""", timeout=30_000)
         button(page, "play").click()  # Pause: both stop
         page.wait_for_function("[...document.querySelectorAll('.st-key-play button')].some(b => b.innerText.includes('Play'))",
                                timeout=30_000)

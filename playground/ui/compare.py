@@ -20,7 +20,7 @@ from playground.compare import Run
 from playground.data import CustomData
 from playground.experiment import Experiment
 from playground.live import LiveRunner
-from playground.ui.live_board import live_board
+from playground.ui.live_board import live_board, plotly_js_url
 from playground.ui.state import (RUN_PREFIXES, _mode, claim, flash, new_runners, session_runs, ss,
                                  url_query)
 from playground.viz import compare as compare_view
@@ -218,13 +218,15 @@ def render_compare(runs: list[Experiment]) -> None:
     figures: dict = {}
     hold: list[str] = []
     colors = run_colors(len(runs))
+    # Between the once-a-second frames the networks and outputs are held (layout only); the
+    # board's fallback (no static serving) draws every figure whole, so it gets them whole.
+    holding = not slow and plotly_js_url() is not None
     if not images:
         for i, (run, frame) in enumerate(zip(runs, frames)):
-            # Between the once-a-second frames the networks and outputs are held (layout only).
             title = f"<span style='color:{colors[i]}'>■</span> {i + 1} · {_short(labels[i])}"
             figures[f"run{i}_network"], figures[f"run{i}_output"] = compare_view.run_figures(
-                frame, run.data, grid, hold=not slow, title=title)
-            if not slow:
+                frame, run.data, grid, hold=holding, title=title)
+            if holding:
                 hold += [f"run{i}_network"] + ([f"run{i}_output"] if frame.header.kind != "curve" else [])
     tab = ss.get("compare_tab", "curves")
     side_height = grid.side_height
