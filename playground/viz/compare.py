@@ -79,7 +79,7 @@ def run_grid(n_runs: int, room: bool = True) -> Grid:
 OUTPUT_MARGIN = dict(l=30, r=6, t=22, b=22)
 TITLE_PX = 18           # the diagram's margin above its column titles, for the run's name
 CURVE_POINTS = 400      # epochs drawn per curve at most (the overlay is ~350 px wide)
-CURVES_LAYOUT = dict(title=None, margin=dict(l=50, r=10, t=44, b=36))
+CURVES_MARGIN = dict(l=50, r=10, t=44, b=36)
 
 Figure = dict  # a plain figure {"data": [...], "layout": {...}}, as the live board sends it
 
@@ -158,12 +158,15 @@ def thinned(history: dict[str, list], points: int = CURVE_POINTS) -> dict[str, l
     return {name: [column[i] for i in keep if i < len(column)] for name, column in history.items()}
 
 
-def curves_figure(frames: list[Any], labels: list[str], height: int) -> go.Figure:
+def curves_figure(frames: list[Any], labels: list[str], height: int) -> Figure:
     """Loss and accuracy of every run by epoch (solid train, dashed test), one colour per run;
     long histories thinned to CURVE_POINTS epochs (a ~350 px chart shows no more, and every
     frame sent them all: 16 curves of 2,000 epochs are 0.5 MB a frame)."""
-    return overlay_curves([thinned(f.header.history) for f in frames], labels, frames[0].header.task) \
-        .update_layout(height=height, **CURVES_LAYOUT)
+    with plain_figures():
+        figure = plain(overlay_curves([thinned(f.header.history) for f in frames], labels, frames[0].header.task))
+    figure["layout"].pop("title", None)
+    figure["layout"].update(height=height, margin=CURVES_MARGIN)
+    return figure
 
 
 def gradients_figure(frames: list[Any], labels: list[str], height: int) -> go.Figure:
