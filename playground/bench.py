@@ -749,18 +749,22 @@ _RECORD_EPOCHS = """() => {
 
 
 _RECORD_RUN_EPOCHS = """(runs) => {
-    // Each run's epoch as drawn: the title over its output chart ("... · epoch 1,234").
-    const read = (k) => {
-        const title = document.querySelector(`.st-key-compare_board [data-chart=run${k}_output] .gtitle`);
-        const m = title && title.textContent.match(/epoch ([0-9,]+)/);
-        return m ? Number(m[1].replace(/,/g, '')) : null;
+    // Each run's latest epoch as the overlaid curves draw it (the last x of its traces, by name).
+    const read = () => {
+        const gd = document.querySelector('.st-key-compare_board [data-chart=compare_curves] .js-plotly-plot');
+        const last = {};
+        for (const t of (gd && gd.data) || []) {
+            const x = t.x || [];
+            if (x.length) last[t.name] = Math.max(last[t.name] || 0, Number(x[x.length - 1]));
+        }
+        return Object.keys(last).sort().map((name) => last[name]);
     };
     window.__runEpochs = Array.from({length: runs}, () => []);
-    const last = Array(runs).fill(null);
+    const seen = Array(runs).fill(null);
     const note = () => {
-        for (let k = 0; k < runs; k++) {
-            const value = read(k);
-            if (value !== null && value !== last[k]) { last[k] = value; window.__runEpochs[k].push([performance.now(), value]); }
+        const values = read();
+        for (let k = 0; k < Math.min(runs, values.length); k++) {
+            if (values[k] !== seen[k]) { seen[k] = values[k]; window.__runEpochs[k].push([performance.now(), values[k]]); }
         }
     };
     note();
@@ -771,7 +775,7 @@ _RECORD_RUN_EPOCHS = """(runs) => {
 def browser_compare_epochs_per_second(spec: Spec, runs: int, seconds: float,
                                       viewport: tuple[int, int] = (1440, 900), session: tuple | None = None) -> dict:
     """A compare of `runs` copies of `spec` in the real app, Play pressed: each run's epochs/s as
-    its output chart's title shows them, and how often each run's chart changed epoch on screen
+    the overlaid curves draw them, and how often each run's curve reached a new epoch on screen
     (the views' refreshes/s). `session` as in browser_live_epochs_per_second."""
     from playground.compare import Run, to_query
 
@@ -784,7 +788,7 @@ def browser_compare_epochs_per_second(spec: Spec, runs: int, seconds: float,
     try:
         page.goto(f"{url}/?{urlencode(to_query([Run(spec)] * runs))}")
         page.wait_for_selector(helpers.READY, timeout=60_000)
-        page.locator(f".st-key-compare_board [data-chart=run{runs - 1}_output] .gtitle").wait_for(timeout=120_000)
+        page.locator(f".st-key-compare_board [data-chart=run{runs - 1}_output] .main-svg").wait_for(timeout=120_000)
         helpers.button(page, "play").click()
         time.sleep(2)  # let the first frames settle
         page.evaluate(_RECORD_RUN_EPOCHS, runs)
@@ -796,7 +800,7 @@ def browser_compare_epochs_per_second(spec: Spec, runs: int, seconds: float,
     each, refreshes = [], []
     for k, seen in enumerate(changes):
         if len(seen) < 2:
-            raise RuntimeError(f"run {k + 1}'s epoch did not change on screen while the compare played")
+            raise RuntimeError(f"run {k + 1}'s curve did not move on screen while the compare played")
         (t0, e0), (t1, e1) = seen[0], seen[-1]
         each.append((e1 - e0) / ((t1 - t0) / 1000))
         refreshes.append((len(seen) - 1) / ((t1 - t0) / 1000))
@@ -858,7 +862,7 @@ def run_browser_bench(seconds: float = 15.0, quick: bool | None = None, as_json:
               f"{result['epoch_changes_after_pause']}")
     for runs, r in compare.items():
         print(f"compare in headless Chromium, {runs} runs of the default task, 1440x900: {r['epochs_per_s_each']:.1f} "
-              f"epochs/s each (runs: {r['epochs_per_s_runs']}); each run's chart changed epoch "
+              f"epochs/s each (runs: {r['epochs_per_s_runs']}); each run's curve reached a new epoch "
               f"{r['refreshes_per_s']:.1f} times/s")
     print("\nlatency in the page, ms from pointer-down to the changed chart drawn (learning rate: to the "
           "script run done;\nPause: to the engine's state file saying stopped, and to Play shown)")

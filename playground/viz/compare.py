@@ -107,21 +107,21 @@ def figure_text(value: Any, percent: bool = False) -> str:
     return f"{value:.1%}" if percent else f"{value:.4f}"
 
 
-def score(header: Any) -> str:
-    """A run's latest test figure and epoch, the title over its output."""
+def score(header: Any, epoch: bool = True) -> str:
+    """A run's latest test figure and (`epoch`) its epoch: the title over its output."""
     m = header.metrics
     figure = (f"test acc. {figure_text(m.get('test_accuracy'), True)}" if m.get("test_accuracy") is not None
               else f"test loss {figure_text(m.get('test_loss'))}")
-    return f"{figure} · epoch {header.epoch:,}"
+    return f"{figure} · epoch {header.epoch:,}" if epoch else figure
 
 
-def _titled(figure: Figure, text: str, extra_top: int = 0) -> None:
+def _titled(figure: Figure, text: str, extra_top: int = 0, size: int = 12) -> None:
     """A one-line title at the top left (in the figure, so a held frame updates it too)."""
     layout = figure["layout"]
     margin = dict(layout.get("margin") or {})
     margin["t"] = margin.get("t", 0) + extra_top
     layout.update(margin=margin, title=dict(text=text, x=0, xanchor="left", xref="container", y=1, yanchor="top",
-                                            yref="container", pad=dict(t=2, l=2), font=dict(size=12)))
+                                            yref="container", pad=dict(t=2, l=2), font=dict(size=size)))
 
 
 def run_figures(frame: Any, data: Any, grid: Grid, hold: bool = False, title: str = "") -> tuple[Figure, Figure]:
@@ -135,7 +135,9 @@ def run_figures(frame: Any, data: Any, grid: Grid, hold: bool = False, title: st
     _titled(network, title, TITLE_PX)
     layout = output["layout"]
     layout.update(height=grid.output_height, showlegend=False, margin=OUTPUT_MARGIN)
-    _titled(output, score(frame.header))
+    # Three runs a row leave ~125 px: the score alone (the epoch, the same for every run, is in the
+    # verdict, the table and the curves); a title wider than its chart is cut off, not wrapped.
+    _titled(output, score(frame.header, epoch=grid.per_row <= PER_ROW), size=11)
     for axis in ("xaxis", "yaxis"):
         if axis in layout:
             layout[axis] = {k: v for k, v in layout[axis].items() if k != "title"}
