@@ -317,7 +317,7 @@ def network_diagram(
     ) for i, layer in enumerate(layers) if i == n_cols - 1 or (i % step == 0 and n_cols - 1 - i >= step)]
     if compact == 3:
         annotations.append(dict(x=0, y=1.0, xref="paper", yref="paper", xanchor="left", yanchor="bottom",
-                                yshift=14, showarrow=False, text=_hidden_summary(layers, counts),
+                                yshift=14, xshift=4 - left, showarrow=False, text=_hidden_summary(layers, counts),
                                 font=dict(size=10, color=DARK), name="hidden summary"))
     # Input labels are layout annotations, one per input node, not trace text: the live board
     # redraws the layout (images, links, annotations) on every frame but may hold the traces,
