@@ -213,7 +213,8 @@ def render_compare(runs: list[Experiment]) -> None:
         trouble = header.diverged or run.runner.status.get("error")
         if trouble:
             st.error(f"Run {i + 1} ({labels[i]}): {trouble}", icon=":material/warning:")
-    render_verdict(runs, slow, measured, headers[0].epoch)
+    # The furthest run's epoch: a run that diverged stops while the others train on to the budget.
+    render_verdict(runs, slow, measured, max(h.epoch for h in headers))
     grid = compare_view.run_grid(len(runs), room=ss.get("lab") is None)
     figures: dict = {}
     hold: list[str] = []
