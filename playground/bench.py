@@ -788,7 +788,7 @@ def browser_compare_epochs_per_second(spec: Spec, runs: int, seconds: float,
     try:
         page.goto(f"{url}/?{urlencode(to_query([Run(spec)] * runs))}")
         page.wait_for_selector(helpers.READY, timeout=60_000)
-        page.locator(f".st-key-compare_board [data-chart=run{runs - 1}_output] .main-svg").wait_for(timeout=120_000)
+        page.locator(f".st-key-compare_board [data-chart=run{runs - 1}_output] .main-svg").first.wait_for(timeout=120_000)
         helpers.button(page, "play").click()
         time.sleep(2)  # let the first frames settle
         page.evaluate(_RECORD_RUN_EPOCHS, runs)

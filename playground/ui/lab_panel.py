@@ -20,6 +20,8 @@ from playground.ui.state import flash, session_runs, ss
 
 VERDICT_ERROR = "The verdict could not be measured on these runs ({error})."
 VERDICT_SECONDS = 1.0  # while playing, the verdict is measured again at least this often
+THEORY_CHARS = 330     # a theory longer than this (about two lines at 1440 px) scrolls in THEORY_PX
+THEORY_PX = 84
 VIEWS_EVERY = 12    # frames between two refreshes of the extra views while playing (3 s)
 # Extra views that take about a second per run in the trainer's process (a 30×30 loss landscape,
 # attributions): measured only while paused, so that they do not hold the lock-step training up.
@@ -116,7 +118,14 @@ def render_lab_panel() -> None:
                         icon=":material/arrow_forward:", help="Try this next: the same change in every run.")
         head.button("Close", key="lab_close", on_click=_close, icon=":material/close:", width="content")
         changes = ss.get("lab_changes") or []
-        st.markdown(exp.theory + (f"  \n*Changed from the experiment: {'; '.join(changes)}.*" if changes else ""))
+        text = exp.theory + (f"  \n*Changed from the experiment: {'; '.join(changes)}.*" if changes else "")
+        if len(text) <= THEORY_CHARS:
+            st.markdown(text)
+        else:
+            # A long theory scrolls in three lines' height: in full it pushed a compare's second row
+            # of runs off a 900-px screen.
+            with st.container(height=THEORY_PX, border=False, key="lab_theory"):
+                st.markdown(text)
 
 
 def play_until(runners: list) -> int | None:
