@@ -210,13 +210,17 @@ def live_loop_epochs_per_second(spec: Spec, seconds: float, frame: float = 0.25)
 def compare_epochs_per_second(spec: Spec, runs: int, seconds: float, mode: str = "process",
                               frame: float = 0.25) -> dict:
     """A compare of `runs` copies of `spec` played in lock-step by one pool host, as the app does:
-    every 250 ms the runs' frames are taken in one command and every compare figure is built.
+    every 250 ms the runs' frames are taken in one command and the compare's figures are built
+    (playground.viz.compare, as the app builds them: each run's network and output, held between
+    the once-a-second frames, and the overlaid curves) and serialised as the live board sends them.
 
     Returns epochs/s of each run, frames/s, and whether the runs' epochs were equal at every frame.
     """
+    import plotly.io as pio
+
     from playground.live import LiveRunner
     from playground.pool import Pool
-    from playground.viz import dashboard, gradient_overlay, overlay_curves, run_colors
+    from playground.viz import compare as compare_view
 
     pool = Pool(mode, size=1)
     try:
@@ -225,18 +229,20 @@ def compare_epochs_per_second(spec: Spec, runs: int, seconds: float, mode: str =
         for runner in runners:
             runner.join(first.id)
         first.group_frames(runners, resolution=60)  # the host's first frame is slower: not timed
-        labels, colors = [f"run {i + 1}" for i in range(runs)], run_colors(runs)
+        labels = [f"run {i + 1}" for i in range(runs)]
+        grid = compare_view.run_grid(runs)
         level, frames, latest = True, 0, []
         first.play()
         start = time.perf_counter()
         while time.perf_counter() - start < seconds:
             tick = time.perf_counter()
             latest = first.group_frames(runners, resolution=60)
-            for f, runner in zip(latest, runners):
-                dashboard.diagram(f, None, height=250)
-                dashboard.output_view(f, runner.data, False, False)
-            overlay_curves([f.header.history for f in latest], labels, latest[0].header.task)
-            gradient_overlay([f.header.grad_norms for f in latest], labels, colors)
+            slow = frames % 4 == 0  # the app's SLOW_EVERY
+            figures = [compare_view.curves_figure(latest, labels, grid.side_height)]
+            for f, runner, label in zip(latest, runners, labels):
+                figures += compare_view.run_figures(f, runner.data, grid, hold=not slow, title=label)
+            for figure in figures:
+                pio.to_json(figure, validate=False)
             level = level and len({f.header.epoch for f in latest}) == 1
             frames += 1
             time.sleep(max(0.0, frame - (time.perf_counter() - tick)))
@@ -737,6 +743,66 @@ _RECORD_EPOCHS = """() => {
 }"""
 
 
+_RECORD_RUN_EPOCHS = """(runs) => {
+    // Each run's latest epoch as the overlaid curves draw it (the last x of its traces, by name).
+    const read = () => {
+        const gd = document.querySelector('.st-key-compare_board [data-chart=compare_curves] .js-plotly-plot');
+        const last = {};
+        for (const t of (gd && gd.data) || []) {
+            const x = t.x || [];
+            if (x.length) last[t.name] = Math.max(last[t.name] || 0, Number(x[x.length - 1]));
+        }
+        return Object.keys(last).sort().map((name) => last[name]);
+    };
+    window.__runEpochs = Array.from({length: runs}, () => []);
+    const seen = Array(runs).fill(null);
+    const note = () => {
+        const values = read();
+        for (let k = 0; k < Math.min(runs, values.length); k++) {
+            if (values[k] !== seen[k]) { seen[k] = values[k]; window.__runEpochs[k].push([performance.now(), values[k]]); }
+        }
+    };
+    note();
+    new MutationObserver(note).observe(document.body, { subtree: true, childList: true, characterData: true });
+}"""
+
+
+def browser_compare_epochs_per_second(spec: Spec, runs: int, seconds: float,
+                                      viewport: tuple[int, int] = (1440, 900), session: tuple | None = None) -> dict:
+    """A compare of `runs` copies of `spec` in the real app, Play pressed: each run's epochs/s as
+    the overlaid curves draw them, and how often each run's curve reached a new epoch on screen
+    (the views' refreshes/s). `session` as in browser_live_epochs_per_second."""
+    from playground.compare import Run, to_query
+
+    if session is None:
+        with browser_session() as started:
+            return browser_compare_epochs_per_second(spec, runs, seconds, viewport, started)
+    helpers, _ = _chromium()
+    browser, url, _ = session
+    page = browser.new_page(viewport={"width": viewport[0], "height": viewport[1]})
+    try:
+        page.goto(f"{url}/?{urlencode(to_query([Run(spec)] * runs))}")
+        page.wait_for_selector(helpers.READY, timeout=60_000)
+        page.locator(f".st-key-compare_board [data-chart=run{runs - 1}_output] .main-svg").first.wait_for(timeout=120_000)
+        helpers.button(page, "play").click()
+        time.sleep(2)  # let the first frames settle
+        page.evaluate(_RECORD_RUN_EPOCHS, runs)
+        time.sleep(seconds)
+        changes = page.evaluate("window.__runEpochs")
+        helpers.button(page, "play").click()  # Pause
+    finally:
+        page.close()
+    each, refreshes = [], []
+    for k, seen in enumerate(changes):
+        if len(seen) < 2:
+            raise RuntimeError(f"run {k + 1}'s curve did not move on screen while the compare played")
+        (t0, e0), (t1, e1) = seen[0], seen[-1]
+        each.append((e1 - e0) / ((t1 - t0) / 1000))
+        refreshes.append((len(seen) - 1) / ((t1 - t0) / 1000))
+    return {"runs": runs, "epochs_per_s_each": round(min(each), 1), "epochs_per_s_runs": [round(e, 1) for e in each],
+            "refreshes_per_s": round(min(refreshes), 1)}
+
+
 def _latency_table(latency: dict[str, dict[str, dict[str, dict]]]) -> list[str]:
     lines = [f"{'interaction':34} {'viewport':>9} {'training':>9} {'n':>3} {'p50':>6} {'p95':>6} {'max':>6}"
              f" {'budget p50/p95':>15}  verdict"]
@@ -767,6 +833,7 @@ def run_browser_bench(seconds: float = 15.0, quick: bool | None = None, as_json:
     speed_seconds = min(seconds, 6.0)  # the latency part needs most of the ~5 minutes
     speed: dict[str, dict] = {}
     latency: dict[str, dict] = {}
+    compare: dict[int, dict] = {}
     with browser_session() as session:
         browser, url, state_dir = session
         for viewport in viewports:
@@ -778,14 +845,20 @@ def run_browser_bench(seconds: float = 15.0, quick: bool | None = None, as_json:
                                                          if viewport == VIEWPORTS[0] else ())
             for label, spec in tasks:
                 speed[f"{label}, {name}"] = browser_live_epochs_per_second(spec, speed_seconds, viewport, session)
+        for runs in (2, 4):
+            compare[runs] = browser_compare_epochs_per_second(DEFAULT_TASK, runs, speed_seconds, VIEWPORTS[0], session)
     if as_json:
-        print(json.dumps({"live": speed, "latency": latency}, indent=2))
+        print(json.dumps({"live": speed, "compare": compare, "latency": latency}, indent=2))
         return 0
     for label, result in speed.items():
         print(f"live in headless Chromium, {label}: {result['epochs_per_s']:.1f} epochs/s; the Epoch counter "
               f"changed on screen {result['epoch_changes_per_s']:.1f} times/s; Pause -> Play shown in "
               f"{result['pause_to_play_shown_ms']} ms, Epoch changes in the next second: "
               f"{result['epoch_changes_after_pause']}")
+    for runs, r in compare.items():
+        print(f"compare in headless Chromium, {runs} runs of the default task, 1440x900: {r['epochs_per_s_each']:.1f} "
+              f"epochs/s each (runs: {r['epochs_per_s_runs']}); each run's curve reached a new epoch "
+              f"{r['refreshes_per_s']:.1f} times/s")
     print("\nlatency in the page, ms from pointer-down to the changed chart drawn (learning rate: to the "
           "script run done;\nPause: to the engine's state file saying stopped, and to Play shown)")
     print("\n".join(_latency_table(latency)))
@@ -869,7 +942,7 @@ def run_bench(quick: bool = False, as_json: bool = False) -> int:
     for runs, r in compare.items():
         print(f"compare, {runs} runs of the default task in lock-step (one pool {r['mode']}): "
               f"{r['epochs_per_s_each']:.1f} epochs/s each at {r['frames_per_s']:.1f} frames/s "
-              f"(every run's frame and every compare figure each 250 ms); epochs equal at every frame: "
+              f"(every run's frame and the compare's figures, as sent, each 250 ms); epochs equal at every frame: "
               f"{'yes' if r['epochs_equal_at_every_frame'] else 'NO'}")
     return 0
 

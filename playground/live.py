@@ -47,6 +47,13 @@ _RUNNERS: "weakref.WeakValueDictionary[str, LiveRunner]" = weakref.WeakValueDict
 _RUNNERS_LOCK = threading.Lock()
 
 
+def _measure_here(trainer: Any, measure: Callable[[Any], Any]) -> tuple[bool, Any]:
+    """pool._measured where the trainer lives (a run outside its compare's host)."""
+    from playground.pool import _measured
+
+    return _measured(measure, trainer)
+
+
 class TrainerLost(RuntimeError):
     """The training process stopped again and again while running a command; it did not run.
 
@@ -227,15 +234,25 @@ class LiveRunner:
         """The frames of `runners` (this runner's compare, in that order), taken in one command
         between two lock-step slices, so they show the same epoch; their statuses follow too.
         A runner outside this runner's group on its host gets its own frame."""
-        replies = {rid: (frame, status) for rid, frame, status in self._send("group_frame", request)}
-        frames = []
+        return self.group_frames_measured(runners, None, **request)[0]
+
+    def group_frames_measured(self, runners: list["LiveRunner"], measure: Callable[[Any], Any] | None,
+                              **request: Any) -> tuple[list[Any], list[tuple[bool, Any]] | None]:
+        """group_frames, and measure(trainer) of each run taken right after its frame (the same
+        weights) as (True, value) or (False, "Error: message"); None without a measure.
+        `measure` must be a module-level function (it is pickled)."""
+        args = (request,) if measure is None else (request, measure)
+        replies = {rid: rest for rid, *rest in self._send("group_frame", *args)}
+        frames, measured = [], []
         for runner in runners:
             if runner.id in replies:
-                frame, runner._status = replies[runner.id]
-                frames.append(frame)
+                frame, runner._status, value = replies[runner.id]
             else:
-                frames.append(runner.frame(**request)[0])
-        return frames
+                frame = runner.frame(**request)[0]
+                value = None if measure is None else runner.call(_measure_here, measure)
+            frames.append(frame)
+            measured.append(value)
+        return frames, None if measure is None else measured
 
     def join(self, group: str | None) -> None:
         """Train in lock-step with the other runners of `group` (None: alone). The runners must

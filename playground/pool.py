@@ -137,6 +137,15 @@ def _take_frame(trainer: "Trainer", request: dict[str, Any]) -> Any:
     return take_frame(trainer, **request)
 
 
+def _measured(measure: Any, trainer: "Trainer") -> tuple[bool, Any]:
+    """(True, measure(trainer)), or (False, "Error: message") where it fails: one run's failed
+    measurement must not cost the compare its frames."""
+    try:
+        return True, measure(trainer)
+    except Exception as exc:  # noqa: BLE001 - reported in the verdict's place
+        return False, f"{type(exc).__name__}: {exc}"
+
+
 def _new_trainer(spec: Spec, custom: CustomData | None) -> "Trainer":
     from playground.train import Trainer, configure_threads, recommended_threads
 
@@ -221,11 +230,14 @@ class Host:
             entry.group = args[0]
         elif command == "group_frame":
             # Every run of the compare in one command, so between the same two lock-step slices:
-            # the frames show the same epoch. Each counts as a look at its run.
+            # the frames show the same epoch. Each counts as a look at its run. With a measure
+            # (a Lab verdict's), each run is measured right after its frame: the same weights.
             now, out = time.monotonic(), []
+            measure = args[1] if len(args) > 1 else None
             for rid, member in self._group_of(entry).items():
                 member.last_look = member.last_touch = now
-                out.append((rid, _take_frame(member.trainer, args[0]), member.status()))
+                frame = _take_frame(member.trainer, args[0])
+                out.append((rid, frame, member.status(), None if measure is None else _measured(measure, member.trainer)))
             return out
         elif command == "step_epochs":
             t.train_epochs(args[0])

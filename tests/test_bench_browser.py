@@ -36,3 +36,13 @@ def test_browser_bench_measures_live_training_and_latency():
     images = latency["playing"]["Pause (images) -> training stopped"]
     assert images["missed"] == 0 and images["steps_after_stop"] == 0
     assert latency["page load"]["first chart (warm)"]["n"] == 1
+
+
+def test_browser_bench_measures_a_compare_of_two_runs():
+    require_chromium()
+    from playground.bench import DEFAULT_TASK, browser_compare_epochs_per_second
+
+    result = browser_compare_epochs_per_second(DEFAULT_TASK, 2, 3.0, (1440, 900))
+    # Both runs' curves moved on screen.
+    assert len(result["epochs_per_s_runs"]) == 2 and min(result["epochs_per_s_runs"]) > 0
+    assert result["refreshes_per_s"] > 0

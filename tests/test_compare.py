@@ -132,7 +132,8 @@ def test_runners_of_a_compare_share_a_host_and_stay_in_step():
         pool.shutdown()
 
 
-def test_group_frame_takes_every_run_at_the_same_epoch():
+def _playing_pair() -> Host:
+    """A host training runs "a" and "b" of one compare, three slices in."""
     host = Host()
     for rid in ("a", "b"):
         host.command(rid, "create", (SMALL, None, 60.0))
@@ -140,11 +141,39 @@ def test_group_frame_takes_every_run_at_the_same_epoch():
     host.command("a", "play", ())
     for _ in range(3):
         host.run_slice()
+    return host
+
+
+def test_group_frame_takes_every_run_at_the_same_epoch():
+    host = _playing_pair()
     kind, frames, _, _ = host.command("b", "group_frame", ({"resolution": 10},))
-    assert kind == "ok" and [rid for rid, _, _ in frames] == ["a", "b"]
-    epochs = [frame.header.epoch for _, frame, _ in frames]
+    assert kind == "ok" and [rid for rid, _, _, _ in frames] == ["a", "b"]
+    epochs = [frame.header.epoch for _, frame, _, _ in frames]
     assert epochs[0] == epochs[1] == host.entries["a"].trainer.epoch > 0
-    assert all(status["playing"] for _, _, status in frames)
+    assert all(status["playing"] for _, _, status, _ in frames)
+    assert [measured for _, _, _, measured in frames] == [None, None]
+
+
+def _weights_sum(trainer) -> float:
+    return float(sum(p.detach().sum() for p in trainer.model.parameters()))
+
+
+def test_group_frame_measures_each_run_on_the_weights_of_its_frame():
+    # A Lab verdict is measured in the frame's command: the same step count (no training in
+    # between), and a measure that fails is reported for its run without losing the frames.
+    host = _playing_pair()
+    kind, frames, _, _ = host.command("a", "group_frame", ({"resolution": 10}, _weights_sum))
+    assert kind == "ok"
+    for rid, frame, status, (ok, value) in frames:
+        trainer = host.entries[rid].trainer
+        assert ok and value == _weights_sum(trainer) and status["step"] == frame.header.step == trainer.step_count
+    kind, frames, _, _ = host.command("a", "group_frame", ({"resolution": 10}, _fails))
+    assert kind == "ok" and len(frames) == 2
+    assert all(measured == (False, "ValueError: no such measure") for _, _, _, measured in frames)
+
+
+def _fails(trainer):
+    raise ValueError("no such measure")
 
 
 def test_play_until_pauses_the_compare_at_that_epoch():
@@ -174,3 +203,14 @@ def test_cli_trains_every_run_of_a_compare_config(tmp_path, capsys):
     config.write_text(json.dumps({"runs": [{"spec": {"batch_size": 0}}]}))
     assert main(["train", "--config", str(config)]) == 2
     assert "runs[0].batch_size" in capsys.readouterr().err
+
+
+def test_the_overlay_draws_long_histories_thinned_keeping_the_first_and_last_epoch():
+    from playground.viz.compare import CURVE_POINTS, thinned
+
+    history = {"epoch": list(range(1, 2001)), "train_loss": [1 / e for e in range(1, 2001)]}
+    short = thinned(history)
+    assert len(short["epoch"]) <= CURVE_POINTS + 1
+    assert short["epoch"][0] == 1 and short["epoch"][-1] == 2000
+    assert all(loss == 1 / e for e, loss in zip(short["epoch"], short["train_loss"]))
+    assert thinned({"epoch": [1, 2, 3]}) == {"epoch": [1, 2, 3]}

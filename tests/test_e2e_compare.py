@@ -41,6 +41,19 @@ def _epochs(state_dir, ids: list[str]) -> list[int] | None:
     return None
 
 
+# Where each chart of the board is: {name: [top, bottom]} in the viewport's pixels.
+CHART_BOXES = f"""() => Object.fromEntries([...document.querySelectorAll('{BOARD} [data-chart]')].map(
+    c => [c.dataset.chart, [c.getBoundingClientRect().top, c.getBoundingClientRect().bottom]]))"""
+
+
+def _assert_on_one_screen(page, height: int) -> None:
+    """Both runs' networks and outputs and the overlaid curves are on the screen, unscrolled."""
+    boxes = page.evaluate(CHART_BOXES)
+    wanted = ["run0_network", "run0_output", "run1_network", "run1_output", "compare_curves"]
+    assert all(name in boxes for name in wanted), boxes
+    assert all(0 <= boxes[name][0] and boxes[name][1] <= height for name in wanted), (height, boxes)
+
+
 def test_two_runs_play_in_lockstep_and_overlay(browser, tmp_path):
     with running_app(state_dir=tmp_path) as url:
         page = open_page(browser, url, 1440, 900)
@@ -71,9 +84,15 @@ def test_two_runs_play_in_lockstep_and_overlay(browser, tmp_path):
         names = sorted(page.evaluate(CURVE_RUNS))
         assert names == ["lr 0.03", "lr 0.3"], names
         page.screenshot(path=str(ARTIFACTS / "e2e-compare-1440x900.png"))
+        _assert_on_one_screen(page, 900)
         page.set_viewport_size({"width": 1280, "height": 720})
         page.wait_for_timeout(1500)
         page.screenshot(path=str(ARTIFACTS / "e2e-compare-1280x720.png"))
+        _assert_on_one_screen(page, 720)
+        # The gradient norms are the side column's second tab: both runs' bars, by run.
+        page.locator(f"{BOARD} .pg-tabs button[data-tab=gradients]").click()
+        page.wait_for_function(f"""(() => {{ const gd = document.querySelector('{BOARD} [data-chart=compare_gradients] .js-plotly-plot');
+            return gd && gd.data && new Set(gd.data.map(t => t.name)).size === 2; }})()""", timeout=30_000)
         button(page, "play").click()  # Pause: both stop
         page.wait_for_function("[...document.querySelectorAll('.st-key-play button')].some(b => b.innerText.includes('Play'))",
                                timeout=30_000)

@@ -681,6 +681,26 @@ def test_narrow_column_titles_shorten_layer_names():
     assert _column_title({"name": "dense3", "activation": "sigmoid"}, 8, 2) == "<b>D3</b><br>8<br>σ"
 
 
+def test_columns_too_narrow_for_a_title_are_numbered_and_summarised():
+    # Ten 8-unit tanh layers drawn 175 px wide (a compare): 12 columns of ~10 px, where "tanh"
+    # (~20 px at 10 px type) ran into its neighbours. Each shown title is then at most 3
+    # characters, shown titles are at least 16 px apart, and one line says the layers.
+    layers = [{"name": "input", "labels": ["x1", "x2"]}]
+    layers += [{"name": f"dense{i}", "labels": list("abcdefgh"), "activation": "tanh"} for i in range(1, 11)]
+    layers += [{"name": "output", "labels": ["y"], "activation": "sigmoid"}]
+    counts = [2] + [8] * 10 + [1]
+    weights = [np.ones((counts[i + 1], counts[i])) for i in range(11)]
+    fig = V.network_diagram(layers, weights, height=220, width=175)
+    titles = [a for a in fig.layout.annotations if a.yref == "paper" and a.xref == "x"]
+    spacing = (175 - 48 - 8) / 12  # px per column: the plot's width (input labels take 48 px)
+    assert all(len(a.text) <= 3 for a in titles) and titles[0].text == "In" and titles[-1].text == "Out"
+    xs = [a.x for a in titles]
+    assert min(b - a for a, b in zip(xs, xs[1:])) * spacing >= 16
+    assert [a.text for a in fig.layout.annotations if a.name == "hidden summary"] == ["hidden: 10 × 8 tanh"]
+    # Without a known width the diagram titles its columns as before.
+    assert "tanh" in V.network_diagram(layers, weights, height=220).layout.annotations[1].text
+
+
 # ---------------------------------------------------------------- what each map holds
 
 def _columns_with_values():

@@ -12,7 +12,6 @@ latest figures whose columns name what differs between the runs.
 """
 from __future__ import annotations
 
-import math
 
 import streamlit as st
 
@@ -21,16 +20,21 @@ from playground.compare import Run
 from playground.data import CustomData
 from playground.experiment import Experiment
 from playground.live import LiveRunner
-from playground.ui.live_board import live_board
+from playground.ui.live_board import live_board, plotly_js_url
 from playground.ui.state import (RUN_PREFIXES, _mode, claim, flash, new_runners, session_runs, ss,
                                  url_query)
-from playground.viz import dashboard, gradient_overlay, overlay_curves, run_colors
+from playground.viz import compare as compare_view
+from playground.viz import run_colors
 
 RESOLUTION = 60       # output grid of each run (the single view uses 100): four runs' frames stay cheap
 SLOW_EVERY = 4        # the hover traces and the gradient chart are rebuilt once a second while playing
-RUN_HEIGHT = 250      # px of each run's network and output at two runs a row (1440×900 on one screen)
-CHART_HEIGHT = 270    # px of the overlaid curves and the gradient chart
-PER_ROW = 2           # runs per row of networks and outputs
+# The board's columns (flex ratios): a network and an output per run slot, and the curves (the
+# grid's geometry is playground.viz.compare's, which the benchmark times too).
+NETWORK_WIDTH, OUTPUT_WIDTH, SIDE_WIDTH = 0.9, 1.0, 1.7
+CAPTION_CHARS = 22    # a run's title stays on one line over its ~175 px network
+SIDE_TABS = {"curves": "Loss & accuracy", "gradients": "Gradient norms"}
+SIDE_CAPTIONS = {"curves": "Every run by epoch: solid train, dashed test; the legend names what differs.",
+                 "gradients": "‖∂L/∂W‖₂ per layer at each run's latest step (log scale)."}
 COMPARE_HELP = ("Add a variant of this run (up to four): the same data and seeds, so change one thing in it "
                 "and see what that one thing does. Play, Step and Reset act on every run.")
 
@@ -144,12 +148,6 @@ def render_run_picker() -> None:
 
 
 # -- the live views ----------------------------------------------------------------------------
-def _fmt(value, percent: bool = False) -> str:
-    if value is None or (isinstance(value, float) and not math.isfinite(value)):
-        return "—" if value is None else str(value)
-    return f"{value:.1%}" if percent else f"{value:.4f}"
-
-
 def figures_table(runs: list[Experiment], headers: list, labels: list[str]) -> dict[str, list[str]]:
     """The table of each run's latest figures; its first columns are the fields that differ."""
     described = [compare._describe_fields(r.spec) for r in runs]
@@ -161,10 +159,36 @@ def figures_table(runs: list[Experiment], headers: list, labels: list[str]) -> d
     for name, key, percent in (("train loss", "train_loss", False), ("test loss", "test_loss", False),
                                ("train acc.", "train_accuracy", True), ("test acc.", "test_accuracy", True)):
         if any(h.metrics.get(key) is not None for h in headers):
-            table[name] = [_fmt(h.metrics.get(key), percent) for h in headers]
+            table[name] = [compare_view.figure_text(h.metrics.get(key), percent) for h in headers]
     table["state"] = [h.diverged and "diverged" or ("playing" if r.runner.playing else "paused")
                       for r, h in zip(runs, headers)]
     return table
+
+
+def board_layout(n_runs: int, grid: compare_view.Grid, side: list) -> list:
+    """The board: the runs' networks and outputs, and the `side` column (the curves) to their right.
+    Stacked: a column per run, its network over its output. Otherwise a grid: a pair of columns
+    per run slot, the runs of a slot stacked (every chart of a row has the same height, so the
+    rows line up)."""
+    if grid.stacked:
+        return [[(1.0, [f"run{i}_network", f"run{i}_output"]) for i in range(n_runs)] + [(1.0, side)]]
+    per_row = grid.per_row
+    columns: list[list] = [[] for _ in range(2 * per_row)]
+    for i in range(n_runs):
+        columns[2 * (i % per_row)].append(f"run{i}_network")
+        columns[2 * (i % per_row) + 1].append(f"run{i}_output")
+    row = [(width, items) for column in range(per_row)
+           for width, items in ((NETWORK_WIDTH, columns[2 * column]), (OUTPUT_WIDTH, columns[2 * column + 1]))]
+    return [row + [(SIDE_WIDTH * per_row / compare_view.PER_ROW, side)]]
+
+
+def _short(text: str, limit: int = CAPTION_CHARS) -> str:
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+def _tab_event(event: dict) -> None:
+    if event.get("kind") == "tab" and event.get("name") in SIDE_TABS:
+        ss.compare_tab = event["name"]
 
 
 def render_compare(runs: list[Experiment]) -> None:
@@ -172,51 +196,53 @@ def render_compare(runs: list[Experiment]) -> None:
     first = runs[0]
     images = any(r.data.kind == "image" for r in runs)
     request = {"panels": ()} if images else {"resolution": RESOLUTION}
-    frames = first.runner.group_frames([r.runner for r in runs], **request)
-    headers = [f.header for f in frames]
-    labels = run_labels(runs)
-    colors = run_colors(len(runs))
-    for i, (run, header) in enumerate(zip(runs, headers)):
-        trouble = header.diverged or run.runner.status.get("error")
-        if trouble:
-            st.error(f"Run {i + 1} ({labels[i]}): {trouble}", icon=":material/warning:")
+    from playground.ui.lab_panel import render_verdict, render_views, verdict_measure
+
     first.view.frame_count += 1
     drawn = tuple((id(r.data), r.spec.layers, r.spec.features) for r in runs)
     changed, first.view.drawn = drawn != first.view.drawn, drawn
     playing = any(r.runner.playing for r in runs)
     slow = not playing or changed or first.view.frame_count % SLOW_EVERY == 0
-
-    from playground.ui.lab_panel import render_verdict, render_views
-
-    render_verdict(runs, slow)
-    figures = {}
-    layout: list = []
+    # A Lab verdict, when due, is measured in the same command as the frames: it is of the
+    # weights the views draw.
+    frames, measured = first.runner.group_frames_measured([r.runner for r in runs], verdict_measure(slow),
+                                                          **request)
+    headers = [f.header for f in frames]
+    labels = run_labels(runs)
+    for i, (run, header) in enumerate(zip(runs, headers)):
+        trouble = header.diverged or run.runner.status.get("error")
+        if trouble:
+            st.error(f"Run {i + 1} ({labels[i]}): {trouble}", icon=":material/warning:")
+    # The furthest run's epoch: a run that diverged stops while the others train on to the budget.
+    render_verdict(runs, slow, measured, max(h.epoch for h in headers))
+    grid = compare_view.run_grid(len(runs), room=ss.get("lab") is None)
+    figures: dict = {}
+    hold: list[str] = []
+    colors = run_colors(len(runs))
+    # Between the once-a-second frames the networks and outputs are held (layout only); the
+    # board's fallback (no static serving) draws every figure whole, so it gets them whole.
+    holding = not slow and plotly_js_url() is not None
     if not images:
-        cells = []
         for i, (run, frame) in enumerate(zip(runs, frames)):
-            figures[f"run{i}_network"] = dashboard.diagram(frame, None, height=RUN_HEIGHT)
-            figures[f"run{i}_output"] = dashboard.output_view(frame, run.data, False, False).update_layout(
-                height=RUN_HEIGHT, title=None, showlegend=False, margin=dict(l=36, r=70, t=8, b=30),
-                xaxis_title_text=None, yaxis_title_text=None)
-            m = frame.header.metrics
-            score = (f"test acc. {_fmt(m.get('test_accuracy'), True)}" if m.get("test_accuracy") is not None
-                     else f"test loss {_fmt(m.get('test_loss'))}")
-            cells += [(1.0, [{"caption": f"■ Run {i + 1}: {labels[i]}"}, f"run{i}_network"]),
-                      (0.85, [{"caption": f"epoch {frame.header.epoch:,} · {score}"}, f"run{i}_output"])]
-        for start in range(0, len(cells), 2 * PER_ROW):
-            row = cells[start:start + 2 * PER_ROW]
-            # A last row with fewer runs keeps the same column widths (an odd run is not drawn twice as large).
-            layout.append(row + [(width, []) for width, _ in cells[len(row):2 * PER_ROW]])
-    figures["compare_curves"] = overlay_curves([h.history for h in headers], labels, headers[0].task) \
-        .update_layout(height=CHART_HEIGHT)
-    cache = ss.get("_compare_gradients")
-    if slow or cache is None or cache[0] != drawn:
-        chart = gradient_overlay([h.grad_norms for h in headers], labels, colors)
-        cache = ss["_compare_gradients"] = (drawn, chart.update_layout(height=max(CHART_HEIGHT, chart.layout.height)))
-    figures["compare_gradients"] = cache[1]
-    layout.append([(1.15, ["compare_curves"]), (1.0, ["compare_gradients"])])
-    hold = () if slow else tuple(name for name in figures if name.endswith(("_network", "_output")))
-    live_board("compare_board", layout, figures, hold=hold, query=_query(first))
+            title = f"<span style='color:{colors[i]}'>■</span> {i + 1} · {_short(labels[i])}"
+            figures[f"run{i}_network"], figures[f"run{i}_output"] = compare_view.run_figures(
+                frame, run.data, grid, hold=holding, title=title)
+            if holding:
+                hold += [f"run{i}_network"] + ([f"run{i}_output"] if frame.header.kind != "curve" else [])
+    tab = ss.get("compare_tab", "curves")
+    side_height = grid.side_height
+    if tab == "gradients":
+        # Once a second while playing, like the single view's gradient panel.
+        cache = ss.get("_compare_gradients")
+        if slow or cache is None or cache[0] != drawn:
+            cache = ss["_compare_gradients"] = (drawn, compare_view.gradients_figure(frames, labels, side_height))
+        figures["compare_gradients"] = cache[1]
+    else:
+        figures["compare_curves"] = compare_view.curves_figure(frames, labels, side_height)
+    tabs = {"tabs": [{"name": name, "label": label, "active": name == tab} for name, label in SIDE_TABS.items()]}
+    side = [tabs, f"compare_{tab}", {"caption": SIDE_CAPTIONS[tab]}]
+    layout = board_layout(len(runs), grid, side) if not images else [[(1.0, side)]]
+    live_board("compare_board", layout, figures, hold=hold, on_event=_tab_event, query=_query(first))
     st.dataframe(figures_table(runs, headers, labels), hide_index=True, width="stretch")
     render_views(runs, labels, first.view.frame_count)
 

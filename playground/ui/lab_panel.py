@@ -9,7 +9,8 @@ exp.verdict turns the measurements into one sentence).
 """
 from __future__ import annotations
 
-from typing import Any
+import time
+from typing import Any, Callable
 
 import streamlit as st
 
@@ -18,6 +19,9 @@ from playground.experiment import Experiment
 from playground.ui.state import flash, session_runs, ss
 
 VERDICT_ERROR = "The verdict could not be measured on these runs ({error})."
+VERDICT_SECONDS = 1.0  # while playing, the verdict is measured again at least this often
+THEORY_CHARS = 330     # a theory longer than this (about two lines at 1440 px) scrolls in THEORY_PX
+THEORY_PX = 84
 VIEWS_EVERY = 12    # frames between two refreshes of the extra views while playing (3 s)
 # Extra views that take about a second per run in the trainer's process (a 30×30 loss landscape,
 # attributions): measured only while paused, so that they do not hold the lock-step training up.
@@ -114,7 +118,14 @@ def render_lab_panel() -> None:
                         icon=":material/arrow_forward:", help="Try this next: the same change in every run.")
         head.button("Close", key="lab_close", on_click=_close, icon=":material/close:", width="content")
         changes = ss.get("lab_changes") or []
-        st.markdown(exp.theory + (f"  \n*Changed from the experiment: {'; '.join(changes)}.*" if changes else ""))
+        text = exp.theory + (f"  \n*Changed from the experiment: {'; '.join(changes)}.*" if changes else "")
+        if len(text) <= THEORY_CHARS:
+            st.markdown(text)
+        else:
+            # A long theory scrolls in three lines' height: in full it pushed a compare's second row
+            # of runs off a 900-px screen.
+            with st.container(height=THEORY_PX, border=False, key="lab_theory"):
+                st.markdown(text)
 
 
 def play_until(runners: list) -> int | None:
@@ -136,16 +147,45 @@ def measure_runs(exp: Any, runs: list[Experiment]) -> str:
         return VERDICT_ERROR.format(error=f"{type(exc).__name__}: {exc}")
 
 
-def render_verdict(runs: list[Experiment], slow: bool) -> None:
-    """The measured verdict, inside the live fragment; measured again once a second while playing."""
+def verdict_text(exp: Any, measured: list[tuple[bool, Any]]) -> str:
+    """exp.verdict of the runs' measurements taken with their frames ((ok, value) per run)."""
+    failed = next((value for ok, value in measured if not ok), None)
+    if failed is not None:
+        return VERDICT_ERROR.format(error=failed)
+    try:
+        return str(exp.verdict([value for _, value in measured]))
+    except Exception as exc:  # noqa: BLE001 - a verdict that fails must not take the views down
+        return VERDICT_ERROR.format(error=f"{type(exc).__name__}: {exc}")
+
+
+def verdict_measure(slow: bool) -> Callable[[Any], Any] | None:
+    """The open experiment's measure when its verdict is due: on a slow frame, or VERDICT_SECONDS
+    after the last measurement (frames come slower than four a second on a loaded machine, and a
+    frame count alone then left the verdict several seconds behind the views). None otherwise."""
+    exp = current()
+    if exp is None:
+        return None
+    cached = ss.get("_lab_verdict")
+    due = slow or cached is None or cached[0] != ss.lab or time.monotonic() - cached[3] >= VERDICT_SECONDS
+    return exp.measure if due else None
+
+
+def render_verdict(runs: list[Experiment], slow: bool, measured: list[tuple[bool, Any]] | None = None,
+                   epoch: int | None = None) -> None:
+    """The measured verdict, inside the live fragment. A compare passes `measured`, taken with
+    the frame the views draw (the same weights, at `epoch`); a single run is measured here when
+    due (see verdict_measure), a few milliseconds of training after its frame."""
     exp = current()
     if exp is None:
         return
-    epochs = runs[0].runner.status.get("epoch", 0)
     cached = ss.get("_lab_verdict")
-    if slow or cached is None or cached[0] != ss.lab:
-        cached = ss["_lab_verdict"] = (ss.lab, measure_runs(exp, runs), epochs)
-    _, text, measured_at = cached
+    if measured is not None:
+        cached = ss["_lab_verdict"] = (ss.lab, verdict_text(exp, measured), epoch, time.monotonic())
+    elif epoch is None and verdict_measure(slow) is not None:
+        text = measure_runs(exp, runs)
+        epoch = runs[0].runner.status.get("epoch", 0)
+        cached = ss["_lab_verdict"] = (ss.lab, text, epoch, time.monotonic())
+    _, text, measured_at, _ = cached
     budget = "" if not exp.epochs else " (budget reached)" if measured_at >= exp.epochs else f" (of {exp.epochs:,})"
     st.info(f"**Verdict** at epoch {measured_at:,}{budget}: {text}", icon=":material/science:")
 

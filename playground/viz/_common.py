@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import functools
 import json
 import os
@@ -63,13 +65,37 @@ def _apply_template(fig: go.Figure) -> None:
         layout._validate = previous
 
 
+_PLAIN: contextvars.ContextVar[bool] = contextvars.ContextVar("plain_figures", default=False)
+
+
+@contextlib.contextmanager
+def plain_figures():
+    """Inside this block make_figure returns the plain figure {"data": [...], "layout": {...}}
+    instead of a go.Figure, for a caller that only serialises it (a compare's runs: the Figure's
+    construction deep-copies every trace and the template, half of such a frame's time). Its
+    dicts are the view function's own and the template is shared: change a figure by replacing
+    its top-level keys, never by mutating what they hold. With PLAYGROUND_VALIDATE_FIGURES=1 the
+    figures are still go.Figures, validated."""
+    token = _PLAIN.set(True)
+    try:
+        yield
+    finally:
+        _PLAIN.reset(token)
+
+
+@functools.lru_cache(maxsize=1)
+def _template() -> dict:
+    """plotly_white as a plain dict, parsed once (shared by the plain figures: never mutated)."""
+    return json.loads(_template_json())
+
+
 def make_figure(
     data: list,
     layout: dict[str, Any] | None = None,
     title: str | None = None,
     height: int | None = None,
     margin: dict[str, int] | None = None,
-) -> go.Figure:
+) -> go.Figure | dict:
     """Build a figure in one validation pass with the shared look (template, margins, uirevision).
 
     Traces and layout are plain dicts: constructing once is ~3× faster than
@@ -92,6 +118,8 @@ def make_figure(
     if height is not None:
         base["height"] = int(height)
     base.update(layout or {})
+    if _PLAIN.get() and not VALIDATE:
+        return {"data": data, "layout": {**base, "template": _template()}}  # see plain_figures
     if not VALIDATE:
         # The live path: plotly.py's property validation was ~45 % of the server's frame time.
         # The tests build every figure validated (PLAYGROUND_VALIDATE_FIGURES=1), so a wrong

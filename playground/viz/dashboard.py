@@ -19,13 +19,15 @@ __all__ = ["diagram", "selected_map", "output_view", "loss_curves", "gradient_vi
            "stats_view_from", "activation_gradient_view", "build_figures"]
 
 
-def diagram(frame, selected: tuple[int, int] | None = None, height: int | None = None) -> go.Figure:
-    """The network: inputs' and neurons' maps as thumbnails, links by sign and |weight|."""
+def diagram(frame, selected: tuple[int, int] | None = None, height: int | None = None,
+            width: int | None = None) -> go.Figure:
+    """The network: inputs' and neurons' maps as thumbnails, links by sign and |weight| (`width`:
+    the px it will be drawn at, if known, for the titles of very narrow columns)."""
     snap = frame.payload
     maps = [list(snap.feature_maps.values())]
     maps += [list(snap.neuron_maps[col["name"]]) for col in snap.columns[1:-1]]
     maps.append(list(snap.output_maps))
-    return network_diagram(snap.columns, snap.weights, maps, selected=selected, height=height)
+    return network_diagram(snap.columns, snap.weights, maps, selected=selected, height=height, width=width)
 
 
 def selected_map(frame, data) -> go.Figure | None:

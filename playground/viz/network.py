@@ -47,9 +47,31 @@ def _column_title(layer: dict, n: int, compact: int) -> str:
         return f"<b>{head}</b> · {n} {act}".rstrip()
     if compact == 1:
         return f"<b>{head}</b><br>{n} {act}".rstrip()
-    # Very narrow columns (~25 px at 350 px width): one short token per line; long activation
-    # names abbreviated (they ran into each other: "sigmoidsigmoid"), the hover has them in full.
-    return f"<b>{head}</b><br>{n}<br>{SHORT_ACTIVATIONS.get(act, act)}"
+    if compact == 2:
+        # Very narrow columns (~25 px at 350 px width): one short token per line; long activation
+        # names abbreviated (they ran into each other: "sigmoidsigmoid"), the hover has them in full.
+        return f"<b>{head}</b><br>{n}<br>{SHORT_ACTIVATIONS.get(act, act)}"
+    # Narrower still (under NARROW_COLUMN px: ten layers in a compare's 200 px): a column is only
+    # its number; its width and activation are said once, above the diagram (see _hidden_summary).
+    number = re.search(r"(\d+)$", name)
+    return "In" if name.lower() == "input" else "Out" if name.lower() == "output" else (
+        number.group(1) if number else name[:2])
+
+
+NARROW_COLUMN = 30  # px per column under which a column's title is only its number
+
+
+def _hidden_summary(layers: list[dict], counts: list[int]) -> str:
+    """The hidden columns in one line, runs of equal layers grouped: "hidden: 10 × 8 tanh"."""
+    groups: list[list] = []
+    for layer, n in zip(layers[1:-1], counts[1:-1]):
+        act = str(layer.get("activation") or "")
+        word = f"{n} {SHORT_ACTIVATIONS.get(act, act)}".rstrip()
+        if groups and groups[-1][0] == word:
+            groups[-1][1] += 1
+        else:
+            groups.append([word, 1])
+    return "hidden: " + ", ".join(f"{k} × {word}" if k > 1 else word for word, k in groups)
 
 
 THUMB_SCALE = 1  # strip pixels per CSS pixel (2 would be crisper on HiDPI, at 4× the PNG work)
@@ -134,6 +156,7 @@ def network_diagram(
     selected: tuple[int, int] | None = None,
     vmax: float | None = None,
     height: int | None = None,
+    width: int | None = None,
 ) -> go.Figure:
     """Left→right network diagram: weighted links, neuron squares / map thumbnails.
 
@@ -145,7 +168,9 @@ def network_diagram(
     column uses each feature's own max |v| (features have different units, e.g.
     x1 vs x1²), and every other column shares one max |v| per column so that
     strong and near-dead neurons in a layer can be told apart. `height` (px) overrides the
-    height chosen from the largest column (a compare draws several diagrams side by side).
+    height chosen from the largest column (a compare draws several diagrams side by side);
+    `width` (px), when the caller knows it, lets very narrow columns (under NARROW_COLUMN px)
+    be titled by their number only, with the hidden layers summarised in one line above.
     """
     counts = [len(layer.get("labels", [])) for layer in layers]
     n_cols = len(layers)
@@ -153,11 +178,17 @@ def network_diagram(
     height = height or int(min(900, max(360, 28 * max_nodes)))
     compact = 0 if n_cols <= 2 else (1 if n_cols <= 6 else 2)
     show_input_labels = bool(counts) and counts[0] <= 16
-    margin = dict(l=48 if show_input_labels else 8, r=8, t=(34, 46, 58)[compact], b=8)
+    left = 48 if show_input_labels else 8
+    spacing = None if width is None else (width - left - 8) / max(n_cols, 1)  # px between columns
+    if spacing is not None and n_cols > 2:
+        # A known width: titles as wide as the columns allow ("dense1" needs ~60 px, "tanh" ~25).
+        compact = 3 if spacing < NARROW_COLUMN else 2 if spacing < 60 else 1 if spacing < 130 else compact
+    margin = dict(l=left, r=8, t=(34, 46, 58, 36)[compact], b=8)
     plot_h = height - margin["t"] - margin["b"]  # y data units == pixels
 
-    # Node geometry per column: pitch (px between centres) and square size (px).
-    x_cap = min(40.0, 0.55 * _ASSUMED_WIDTH / max(n_cols, 1))
+    # Node geometry per column: pitch (px between centres) and square size (px); a known width
+    # keeps the squares of neighbouring columns apart, with room for the links between them.
+    x_cap = min(40.0, 0.55 * _ASSUMED_WIDTH / max(n_cols, 1) if spacing is None else 0.7 * spacing)
     pitch = [min(plot_h / max(n, 1), 64.0) for n in counts]
     size = [max(5.0, min(0.72 * p, x_cap)) for p in pitch]
     ypos = [[plot_h / 2 + ((n - 1) / 2 - k) * pitch[i] for k in range(n)]
@@ -277,11 +308,17 @@ def network_diagram(
                 sizex=n_cols, sizey=rgba.shape[0] / THUMB_SCALE, xanchor="center", yanchor="top",
                 sizing="contain", layer="above", name=f"thumbnails {i}",
             ))
+    # Numbered columns closer than a number's width (16 × 8 in a compare): every step-th is numbered.
+    step = 1 if compact < 3 else max(1, int(np.ceil(16 / spacing)))
     annotations = [dict(
         x=i, y=1.0, xref="x", yref="paper", yanchor="bottom", showarrow=False,
         text=_column_title(layer, counts[i], compact), align="center",
         font=dict(size=12 if compact == 0 else 10, color=DARK),
-    ) for i, layer in enumerate(layers)]
+    ) for i, layer in enumerate(layers) if i == n_cols - 1 or (i % step == 0 and n_cols - 1 - i >= step)]
+    if compact == 3:
+        annotations.append(dict(x=0, y=1.0, xref="paper", yref="paper", xanchor="left", yanchor="bottom",
+                                yshift=14, xshift=4 - left, showarrow=False, text=_hidden_summary(layers, counts),
+                                font=dict(size=10, color=DARK), name="hidden summary"))
     # Input labels are layout annotations, one per input node, not trace text: the live board
     # redraws the layout (images, links, annotations) on every frame but may hold the traces,
     # so labels kept in a held trace showed the old inputs (two labels for three inputs).
