@@ -21,6 +21,8 @@ from playground.ui import builder
 from playground.ui.live_board import live_board
 from playground.ui.state import claim, experiment, session_runs, show_flashes, ss, url_query
 from playground.viz import dashboard
+from playground.viz._common import plain_figures
+from playground.viz.compare import plain
 
 FRAME_SECONDS = 0.25
 HEARTBEAT_SECONDS = 15.0
@@ -32,12 +34,24 @@ SLOW_EVERY = 4
 TABS = {"network": "Network", "gradients": "Gradient flow", "health": "Activation health"}
 # Margins as plotly's automargin makes them (colour bar, ticks), so the plot keeps what is left;
 # the axes are named in the hover text (x₁, x₂) rather than by titles that cost 20 px each.
-OUTPUT_LAYOUT = dict(height=370, margin=dict(l=40, r=82, t=16, b=40), title=None, showlegend=False,
-                     xaxis_title_text=None, yaxis_title_text=None)
+OUTPUT_LAYOUT = dict(height=370, margin=dict(l=40, r=82, t=16, b=40), showlegend=False)
 # On a taller window the output grows: min(width × 0.9, window height − 350) px, at least 370.
 OUTPUT_FIT = {"min": 370, "reserve": 350, "aspect": 0.9}
-CURVES_LAYOUT = dict(height=154, margin=dict(l=50, r=58, t=30, b=30), title=None)
+CURVES_LAYOUT = dict(height=154, margin=dict(l=50, r=58, t=30, b=30))
 DROPOUTS = [0.0, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9]
+
+
+def _restyled(figure, layout: dict, axis_titles: bool = True) -> dict:
+    """A plain copy of `figure` (see plain_figures) with `layout` over its own, untitled (and,
+    unless `axis_titles`, without its axes' titles)."""
+    out = plain(figure)
+    out["layout"].update(layout)
+    out["layout"].pop("title", None)
+    if not axis_titles:
+        for axis in ("xaxis", "yaxis"):
+            if axis in out["layout"]:
+                out["layout"][axis] = {k: v for k, v in dict(out["layout"][axis]).items() if k != "title"}
+    return out
 
 
 def _fmt(value: float | None, percent: bool = False) -> str:
@@ -138,16 +152,19 @@ def render_live(exp: Experiment) -> None:
     # A frame may keep the previous frame's traces (see `hold` below) only when nothing but the
     # weights changed: after a new dataset, features or network the old points and nodes would
     # stay on screen for up to a second.
-    drawn = (id(data), exp.spec.layers, exp.spec.features, view.show_test, view.discretize, view.selected)
+    drawn = (id(data), exp.spec.layers, exp.spec.features, view.show_test, view.discretize, view.selected, view.tab)
     changed, view.drawn = drawn != view.drawn, drawn
     slow_frame = not runner.playing or changed or view.frame_count % SLOW_EVERY == 0
-    figures = {
-        "network_chart": dashboard.diagram(frame, view.selected),
-        # Sized for one screen: the output is the largest chart (its plot ≥ 300 px at 1280×720).
-        "output_chart": dashboard.output_view(frame, data, view.show_test, view.discretize).update_layout(
-            OUTPUT_LAYOUT),
-        "curves_chart": dashboard.loss_curves(header.history, "epoch", header.task).update_layout(CURVES_LAYOUT),
-    }
+    # Plain figures: they are only serialised, and a go.Figure's construction deep-copied every
+    # trace and the template (plain_figures), four times a second.
+    with plain_figures():
+        figures = {
+            "network_chart": plain(dashboard.diagram(frame, view.selected)),
+            # Sized for one screen: the output is the largest chart (its plot ≥ 300 px at 1280×720).
+            "output_chart": _restyled(dashboard.output_view(frame, data, view.show_test, view.discretize),
+                                      OUTPUT_LAYOUT, axis_titles=False),
+            "curves_chart": _restyled(dashboard.loss_curves(header.history, "epoch", header.task), CURVES_LAYOUT),
+        }
     tabs = {"tabs": [{"name": name, "label": label, "active": name == view.tab} for name, label in TABS.items()]}
     left: list = [tabs]
     if view.tab == "network":
