@@ -41,12 +41,13 @@ CURVES_LAYOUT = dict(height=154, margin=dict(l=50, r=58, t=30, b=30))
 DROPOUTS = [0.0, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9]
 
 
-def _restyled(figure, layout: dict, axis_titles: bool = True) -> dict:
-    """A plain copy of `figure` (see plain_figures) with `layout` over its own, untitled (and,
-    unless `axis_titles`, without its axes' titles)."""
+def _restyled(figure, layout: dict, axis_titles: bool = True, title: bool = False) -> dict:
+    """A plain copy of `figure` (see plain_figures) with `layout` over its own, untitled unless
+    `title` (and, unless `axis_titles`, without its axes' titles)."""
     out = plain(figure)
     out["layout"].update(layout)
-    out["layout"].pop("title", None)
+    if not title:
+        out["layout"].pop("title", None)
     if not axis_titles:
         for axis in ("xaxis", "yaxis"):
             if axis in out["layout"]:

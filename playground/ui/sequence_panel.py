@@ -57,7 +57,8 @@ def _predictions(frame, data, figures: dict) -> list:
 def render_sequence_live(exp: Experiment) -> None:
     """One frame of the sequence views on the live board."""
     from playground.ui.live_board import live_board
-    from playground.ui.live_view import metric_items
+    from playground.ui.live_view import _restyled, metric_items
+    from playground.viz._common import plain_figures
 
     runner, data = exp.runner, exp.data
     view = ss.get(exp.key("sequence_view")) or "state"
@@ -68,38 +69,40 @@ def render_sequence_live(exp: Experiment) -> None:
         st.error(header.diverged)
     if runner.status.get("error"):
         st.error(runner.status["error"])
-    figures: dict = {}
-    items: list = []
-    if not p.layers:
-        items.append({"caption": "This network has no recurrent layer: add an RNN, LSTM or GRU layer "
-                                 "(Add layer, below) to see its hidden state and gates."})
-    if view == "state":
-        for trace in p.layers:
-            figures[f"seq_hidden_{trace.name}_chart"] = views.hidden_state(trace, p.tokens)
-    elif view == "gates":
-        for trace in p.layers:
-            figures[f"seq_gates_{trace.name}_chart"] = views.gates(trace, p.tokens)
-            if trace.cell is not None:
-                figures[f"seq_cell_{trace.name}_chart"] = views.cell_state(trace, p.tokens)
-    elif view == "gradient":
-        figures["seq_gradient_chart"] = views.gradient_through_time(p, height=320)
-        items.append({"caption": "‖∂L/∂h_t‖: how much the loss of this sequence depends on the hidden state "
-                                 "at step t, through every later step. A plain RNN's falls off steeply "
-                                 "(vanishing gradient); gated cells keep it up. Memory horizon: the furthest "
-                                 "step back whose gradient is at least 1/1000 of the last step's."})
-    else:
-        bars, heat, _ = gradient_views(frame)
-        figures.update(seq_gradient_bars_chart=bars, seq_gradient_heatmap_chart=heat,
-                       seq_stats_chart=stats_view(frame))
-    if view != "gradient":  # the gradient through time stays on screen under every view
-        figures["seq_gradient_small_chart"] = views.gradient_through_time(p, height=230)
-    items += [name for name in figures]
-    items = [{"note": w} for w in header.warnings] + items
-    side: dict = {}
-    side_items = _predictions(frame, data, side)
-    side["seq_curves_chart"] = loss_curves(header.history, "epoch", header.task).update_layout(
-        height=170, margin=dict(l=50, r=20, t=30, b=30))
-    side_items.append("seq_curves_chart")
-    figures.update(side)
-    layout = [[(1.5, items or [{"caption": "Nothing to show yet."}]), (1.0, side_items)]]
+    # Plain figures (see playground.viz._common.plain_figures): only serialised, four times a second.
+    with plain_figures():
+        figures: dict = {}
+        items: list = []
+        if not p.layers:
+            items.append({"caption": "This network has no recurrent layer: add an RNN, LSTM or GRU layer "
+                                     "(Add layer, below) to see its hidden state and gates."})
+        if view == "state":
+            for trace in p.layers:
+                figures[f"seq_hidden_{trace.name}_chart"] = views.hidden_state(trace, p.tokens)
+        elif view == "gates":
+            for trace in p.layers:
+                figures[f"seq_gates_{trace.name}_chart"] = views.gates(trace, p.tokens)
+                if trace.cell is not None:
+                    figures[f"seq_cell_{trace.name}_chart"] = views.cell_state(trace, p.tokens)
+        elif view == "gradient":
+            figures["seq_gradient_chart"] = views.gradient_through_time(p, height=320)
+            items.append({"caption": "‖∂L/∂h_t‖: how much the loss of this sequence depends on the hidden state "
+                                     "at step t, through every later step. A plain RNN's falls off steeply "
+                                     "(vanishing gradient); gated cells keep it up. Memory horizon: the furthest "
+                                     "step back whose gradient is at least 1/1000 of the last step's."})
+        else:
+            bars, heat, _ = gradient_views(frame)
+            figures.update(seq_gradient_bars_chart=bars, seq_gradient_heatmap_chart=heat,
+                           seq_stats_chart=stats_view(frame))
+        if view != "gradient":  # the gradient through time stays on screen under every view
+            figures["seq_gradient_small_chart"] = views.gradient_through_time(p, height=230)
+        items += [name for name in figures]
+        items = [{"note": w} for w in header.warnings] + items
+        side: dict = {}
+        side_items = _predictions(frame, data, side)
+        side["seq_curves_chart"] = _restyled(loss_curves(header.history, "epoch", header.task),
+                                             dict(height=170, margin=dict(l=50, r=20, t=30, b=30)), title=True)
+        side_items.append("seq_curves_chart")
+        figures.update(side)
+        layout = [[(1.5, items or [{"caption": "Nothing to show yet."}]), (1.0, side_items)]]
     live_board(exp.key("sequence_board"), layout, figures, metrics=metric_items(header))
