@@ -24,6 +24,9 @@ def test_build_an_lstm_by_clicking_and_step_it(at):
     at.selectbox(key="problem").select("sequence").run()
     exp = _exp(at)
     assert exp.data.kind == "sequence" and exp.spec.grad_clip == 1.0  # clipping on for recurrent nets
+    # A pure LSTM net has no dense layer for the toolbar's activation picker to set: it says what the cell uses.
+    picker = at.selectbox(key="activation_fixed")
+    assert picker.disabled and picker.value == "σ, tanh" and not [s for s in at.selectbox if s.value == "mixed"]
     labels = [b.label for b in at.button]
     assert {"Recall", "Adding", "Forecast", "Text"} <= set(labels)
     at.button(key="dataset_brackets").click().run()
