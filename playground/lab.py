@@ -584,7 +584,8 @@ def _verdict_memory(ms: list[dict[str, Any]]) -> str:
     else:
         meaning = ("not every gated cell has learned it yet: Play on (the escape from the baseline comes "
                    "suddenly), or try another seed")
-    return f"After {ms[0]['epoch']} epochs ({base}): {parts}. {meaning[0].upper()}{meaning[1:]}."
+    epochs = f"{ms[0]['epoch']} epoch" + ("" if ms[0]["epoch"] == 1 else "s")
+    return f"After {epochs} ({base}): {parts}. {meaning[0].upper()}{meaning[1:]}."
 
 
 # -- the registry ----------------------------------------------------------------------------------
@@ -784,8 +785,7 @@ EXPERIMENTS: dict[str, LabExperiment] = {e.name: e for e in (
         try_next=(("Shorter sequences (T = 10)", lambda s: replace(s, dataset=replace(s.dataset, length=10))),
                   ("Clipping off", lambda s: replace(s, grad_clip=None)),
                   ("Orthogonal recurrent weights", lambda s: replace(s, layers=tuple(
-                      replace(layer, orthogonal=True) if layer.type in CELL_TITLES else layer for layer in s.layers))),
-                  ("The recall task", lambda s: replace(s, dataset=replace(s.dataset, name="recall")))),
+                      replace(layer, orthogonal=True) if layer.type in CELL_TITLES else layer for layer in s.layers)))),
         views=("gradient_through_time", "loss_curves")),
 )}
 

@@ -67,3 +67,17 @@ def test_text_and_forecast_pages_step_and_show_their_views(at):
         assert next(m.value for m in at.metric if m.label == "Epoch") == "1"
         assert not at.error, [e.value for e in at.error]
     assert any(u.key == "upload_sequence" for u in at.get("file_uploader"))  # the forecast's own series
+
+
+def test_the_memory_lab_opens_steps_and_draws_each_runs_gradient_through_time(at):
+    """A compare of recurrent runs: each run's cell shows its hidden state and gradient through time."""
+    at.button(key="lab_open_memory").click().run()
+    runs = at.session_state["experiments"]
+    assert [r.spec.layers[0].type for r in runs] == ["rnn", "lstm", "gru"]
+    at.button(key="step").click().run()
+    assert not at.exception, at.exception
+    verdict = next(i.value for i in at.info if "Verdict" in i.value)
+    assert "After 1 epoch (" in verdict and verdict.count("memory horizon") == 3
+    assert not [c.value for c in at.caption if "could not be drawn" in c.value]
+    for r in runs[1:]:
+        r.runner.close()
