@@ -576,9 +576,11 @@ def _verdict_memory(ms: list[dict[str, Any]]) -> str:
     rnn = next((m for m in ms if m["cell"] == "rnn"), None)
     gated = [m for m in ms if m["cell"] in ("lstm", "gru")]
     if rnn and learned["rnn"] is False and gated and all(learned[m["cell"]] for m in gated):
-        meaning = (f"the gated cells carry what they need across all {T} steps; the RNN's gradient through time "
-                   f"fades (‖∂L/∂h_1‖ is {_sci(rnn['first_to_last'])} of ‖∂L/∂h_{T}‖), so it never learns what "
-                   f"lies further back than its horizon and stays at the baseline")
+        kept = " and ".join(_sci(m["first_to_last"]) for m in gated)
+        meaning = (f"the gated cells carry what the task needs across all {T} steps; the RNN stays at the "
+                   f"baseline: its gradient through time fades (‖∂L/∂h_1‖ is {_sci(rnn['first_to_last'])} of "
+                   f"‖∂L/∂h_{T}‖, {kept} in the gated cells), and its additive update cannot shut out the inputs "
+                   f"that do not matter")
     elif rnn and learned["rnn"]:
         meaning = "the RNN learned it too at this length and budget: try longer sequences"
     else:
