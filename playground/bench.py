@@ -278,6 +278,8 @@ _INSTRUMENT = r"""(() => {
   if (window.__pg) return;
   const W = window.__pg = { armed: false, t0: null, t0wall: null, how: null, hit: null, want: null,
                             watch: null, firstChart: {} };
+  // The page is drawn: the 2-D output chart, or on a sequence page its first sequence view.
+  W.drawn = () => 'output_chart' in W.firstChart || Object.keys(W.firstChart).some((k) => k.startsWith('seq_'));
   const mark = (ev) => {
     if (W.armed && W.t0 === null) { W.t0 = performance.now(); W.t0wall = Date.now(); W.how = ev.type; }
   };
@@ -319,7 +321,7 @@ _INSTRUMENT = r"""(() => {
       const name = cell.dataset.chart;
       if (!(name in W.firstChart) && cell.querySelector('.main-svg')) W.firstChart[name] = performance.now();
     }
-    if ('output_chart' in W.firstChart) charts.disconnect();
+    if (W.drawn()) charts.disconnect();
   });
   charts.observe(document, { childList: true, subtree: true });
   const watcher = new MutationObserver(() => {
@@ -377,10 +379,10 @@ def browser_session():
 
 
 def _open(browser, url: str, viewport: tuple[int, int]):
-    """An instrumented page, waited until its output chart is drawn."""
+    """An instrumented page, waited until its output chart (a sequence page: its first sequence view) is drawn."""
     helpers, _ = _chromium()
     page = helpers.open_page(browser, url, *viewport, init_script=_INSTRUMENT)
-    page.wait_for_function("'output_chart' in window.__pg.firstChart", timeout=120_000)
+    page.wait_for_function("window.__pg.drawn()", timeout=120_000)
     return page
 
 
