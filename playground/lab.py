@@ -575,10 +575,11 @@ def _verdict_memory(ms: list[dict[str, Any]]) -> str:
     learned = {m["cell"]: memory_learned(m) for m in ms}
     rnn = next((m for m in ms if m["cell"] == "rnn"), None)
     gated = [m for m in ms if m["cell"] in ("lstm", "gru")]
-    if rnn and learned["rnn"] is False and gated and all(learned[m["cell"]] for m in gated):
+    if rnn and not learned["rnn"] and gated and all(learned[m["cell"]] for m in gated):
         kept = " and ".join(_sci(m["first_to_last"]) for m in gated)
-        meaning = (f"the gated cells carry what the task needs across all {T} steps; the RNN stays at the "
-                   f"baseline: its gradient through time fades (‖∂L/∂h_1‖ is {_sci(rnn['first_to_last'])} of "
+        where = "stays at the baseline" if learned["rnn"] is False else "gets only part of the way"
+        meaning = (f"the gated cells carry what the task needs across all {T} steps; the RNN {where}: "
+                   f"its gradient through time fades (‖∂L/∂h_1‖ is {_sci(rnn['first_to_last'])} of "
                    f"‖∂L/∂h_{T}‖, {kept} in the gated cells), and its additive update cannot shut out the inputs "
                    f"that do not matter")
     elif rnn and learned["rnn"]:
