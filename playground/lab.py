@@ -537,8 +537,10 @@ def _measure_memory(trainer: "Trainer") -> dict[str, Any]:
     from playground.sequence_probe import mean_gradient_through_time
 
     out = basics(trainer)
-    grad_h, _ = mean_gradient_through_time(trainer)
     data = trainer.data
+    if data.kind != "sequence":  # a run changed to other data: nothing flows through time
+        return out
+    grad_h, _ = mean_gradient_through_time(trainer)
     out["cell"] = next((layer.type for layer in trainer.spec.layers if layer.type in CELL_TITLES), None)
     out["length"], out["horizon"] = len(grad_h), memory_horizon(grad_h)
     out["first_to_last"] = float(grad_h[0] / grad_h[-1]) if grad_h[-1] > 0 else math.nan  # ‖∂L/∂h_1‖ ÷ ‖∂L/∂h_T‖
@@ -563,6 +565,8 @@ def memory_learned(m: dict[str, Any]) -> bool | None:
 
 
 def _verdict_memory(ms: list[dict[str, Any]]) -> str:
+    if any("length" not in m for m in ms):
+        return "This experiment compares recurrent nets on sequence data; a run here has none."
     T = ms[0]["length"]
     if ms[0]["task"] == "classification":
         base = f"chance {_pct(ms[0]['chance'])}"

@@ -29,7 +29,8 @@ def diagram(frame, selected: tuple[int, int] | None = None, height: int | None =
 
         if not snap.layers:
             return empty_figure("no recurrent layer", height=height or 240)
-        return hidden_state(snap.layers[0], snap.tokens, **({"height": height} if height else {}))
+        return _steps_axis(hidden_state(snap.layers[0], snap.tokens, **({"height": height} if height else {})),
+                           len(snap.tokens))
     maps = [list(snap.feature_maps.values())]
     maps += [list(snap.neuron_maps[col["name"]]) for col in snap.columns[1:-1]]
     maps.append(list(snap.output_maps))
@@ -59,7 +60,7 @@ def output_view(frame, data, show_test: bool = True, discretize: bool = False) -
     if frame.header.kind == "sequence":
         from .sequence import gradient_through_time
 
-        return gradient_through_time(snap)
+        return _steps_axis(gradient_through_time(snap), len(snap.tokens))
     test = (data.raw_test, data.y_test) if show_test else None
     if frame.header.kind == "curve":
         mid = len(snap.ys) // 2  # x2 does not matter for 1-D sets: take any row
@@ -68,6 +69,11 @@ def output_view(frame, data, show_test: bool = True, discretize: bool = False) -
     return decision_boundary(snap.xs, snap.ys, snap.output, (data.raw_train, data.y_train), test,
                              data.task, data.n_classes, discretize=discretize, title="Output",
                              z_conf=snap.confidence)
+
+
+def _steps_axis(fig: go.Figure, T: int) -> go.Figure:
+    """Step numbers, a few of them, on a small sequence chart (a token per tick runs together there)."""
+    return fig.update_xaxes(tickmode="linear", tick0=1, dtick=max(1, T // 4), title_text="step")
 
 
 def gradient_views(frame) -> tuple[go.Figure, go.Figure, dict[str, str]]:
