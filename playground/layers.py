@@ -624,8 +624,8 @@ def infer_shapes(layers: tuple[Any, ...] | list[Any], input_shape: Shape, n_outp
         read = read or kind.name in RECURRENT
         if kind.name in RECURRENT:
             backward = layer.hidden if layer.bidirectional else 0
-        elif kind.name not in ("dropout", "batchnorm", "last_step"):  # those two act per feature: halves stay
-            backward = 0
+        elif kind.name not in ("dropout", "batchnorm", "last_step"):  # dropout, batch norm: per feature, the
+            backward = 0                                                 # halves stay; a last_step reads them
         shapes.append(LayerShape(name, kind.name, shape, params, i, layer.activation if kind.has_activation else None,
                                  backward=backward))
         if kind.name == "last_step":
