@@ -261,6 +261,10 @@ NETWORK_CELL = f"{BOARD} [data-chart=network_chart]"
 OUTPUT_CELL = f"{BOARD} [data-chart=output_chart]"
 IMAGE_CELLS = ".st-key-image_board [data-chart]"
 VIEWPORTS = ((1440, 900), (1280, 720))
+# Measured live at the first viewport besides the default task: a deep 2-D net, and the default
+# sequence task (its page draws the hidden-state, gate and gradient-through-time views each frame).
+LIVE_EXTRA_TASKS = (("6x8 spiral, 7 features", SPIRAL_6x8),
+                    ("default sequence task (LSTM-16 recall, T = 20)", LSTM_RECALL))
 CLICK_BUDGET = (250.0, 600.0)       # ms, p50 and p95: a click's chart is drawn
 # (p50, p95) budgets in ms; a single budget applies to every repetition (so to both).
 BUDGETS = {"first chart (cold)": (5000.0, 5000.0), "first chart (warm)": (2500.0, 2500.0),
@@ -280,6 +284,8 @@ _INSTRUMENT = r"""(() => {
   if (window.__pg) return;
   const W = window.__pg = { armed: false, t0: null, t0wall: null, how: null, hit: null, want: null,
                             watch: null, firstChart: {} };
+  // The page is drawn: the 2-D output chart, or on a sequence page its first sequence view.
+  W.drawn = () => 'output_chart' in W.firstChart || Object.keys(W.firstChart).some((k) => k.startsWith('seq_'));
   const mark = (ev) => {
     if (W.armed && W.t0 === null) { W.t0 = performance.now(); W.t0wall = Date.now(); W.how = ev.type; }
   };
@@ -321,7 +327,7 @@ _INSTRUMENT = r"""(() => {
       const name = cell.dataset.chart;
       if (!(name in W.firstChart) && cell.querySelector('.main-svg')) W.firstChart[name] = performance.now();
     }
-    if ('output_chart' in W.firstChart) charts.disconnect();
+    if (W.drawn()) charts.disconnect();
   });
   charts.observe(document, { childList: true, subtree: true });
   const watcher = new MutationObserver(() => {
@@ -379,10 +385,10 @@ def browser_session():
 
 
 def _open(browser, url: str, viewport: tuple[int, int]):
-    """An instrumented page, waited until its output chart is drawn."""
+    """An instrumented page, waited until its output chart (a sequence page: its first sequence view) is drawn."""
     helpers, _ = _chromium()
     page = helpers.open_page(browser, url, *viewport, init_script=_INSTRUMENT)
-    page.wait_for_function("'output_chart' in window.__pg.firstChart", timeout=120_000)
+    page.wait_for_function("window.__pg.drawn()", timeout=120_000)
     return page
 
 
@@ -820,13 +826,15 @@ def _latency_table(latency: dict[str, dict[str, dict[str, dict]]]) -> list[str]:
     return lines + [f"app error seen on the page: {e}" for e in errors]
 
 
-def run_browser_bench(seconds: float = 15.0, quick: bool | None = None, as_json: bool = False) -> int:
+def run_browser_bench(seconds: float = 15.0, quick: bool | None = None, as_json: bool = False,
+                      live_only: bool = False) -> int:
     """`bench --browser`: live epochs/s in the real app, and the latency of each interaction.
 
     Speed: the default task at each viewport and the 6x8 spiral at 1440×900 (headless Chromium
     paints in software, so the visible area costs CPU). Latency: see `browser_latency`, at
     1440×900 and 1280×720, paused and playing. `quick` (default: seconds under 10) measures
-    1280×720 only, with 3 repetitions. A full run takes about five minutes.
+    1280×720 only, with 3 repetitions. A full run takes about five minutes. `live_only`: only the
+    live speed rows and the compares, at 1440×900 (about two minutes).
     """
     quick = seconds < 10 if quick is None else quick
     viewports = VIEWPORTS[1:] if quick else VIEWPORTS
@@ -838,11 +846,14 @@ def run_browser_bench(seconds: float = 15.0, quick: bool | None = None, as_json:
         browser, url, state_dir = session
         for viewport in viewports:
             name = f"{viewport[0]}x{viewport[1]}"
+            if live_only:
+                for label, spec in (("default task", DEFAULT_TASK),) + LIVE_EXTRA_TASKS:
+                    speed[f"{label}, {name}"] = browser_live_epochs_per_second(spec, speed_seconds, viewport, session)
+                break
             latency[name] = browser_latency(browser, url, state_dir, viewport, reps=3 if quick else 8,
                                             problem_cycles=1 if quick else 2, pauses=3 if quick else 8,
                                             warm_loads=1 if quick else 2, cold=viewport == viewports[0])
-            tasks = (("default task", DEFAULT_TASK),) + ((("6x8 spiral, 7 features", SPIRAL_6x8),)
-                                                         if viewport == VIEWPORTS[0] else ())
+            tasks = (("default task", DEFAULT_TASK),) + (LIVE_EXTRA_TASKS if viewport == VIEWPORTS[0] else ())
             for label, spec in tasks:
                 speed[f"{label}, {name}"] = browser_live_epochs_per_second(spec, speed_seconds, viewport, session)
         for runs in (2, 4):
@@ -859,6 +870,8 @@ def run_browser_bench(seconds: float = 15.0, quick: bool | None = None, as_json:
         print(f"compare in headless Chromium, {runs} runs of the default task, 1440x900: {r['epochs_per_s_each']:.1f} "
               f"epochs/s each (runs: {r['epochs_per_s_runs']}); each run's curve reached a new epoch "
               f"{r['refreshes_per_s']:.1f} times/s")
+    if live_only:
+        return 0
     print("\nlatency in the page, ms from pointer-down to the changed chart drawn (learning rate: to the "
           "script run done;\nPause: to the engine's state file saying stopped, and to Play shown)")
     print("\n".join(_latency_table(latency)))
@@ -956,7 +969,9 @@ if __name__ == "__main__":
     parser.add_argument("--browser", action="store_true")
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--live", action="store_true", help="with --browser: only the live speed rows")
     args = parser.parse_args()
     if args.browser:
-        raise SystemExit(run_browser_bench(5.0 if args.quick else 15.0, quick=args.quick, as_json=args.json))
+        raise SystemExit(run_browser_bench(5.0 if args.quick else 15.0, quick=args.quick, as_json=args.json,
+                                           live_only=args.live))
     raise SystemExit(run_bench(quick=args.quick, as_json=args.json))

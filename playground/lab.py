@@ -20,7 +20,7 @@ import math
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Callable
 
-from playground.presets import LENET_LIKE
+from playground.presets import LENET_LIKE, MEMORY_EPOCHS, MEMORY_LENGTH, memory_specs
 from playground.spec import DatasetSpec, LayerSpec, OptimizerSpec, RegularizationSpec, Spec
 
 if TYPE_CHECKING:
@@ -524,6 +524,77 @@ def _verdict_interpretability(ms: list[dict[str, Any]]) -> str:
             f"{images['ink_ratio']:.1f}× their fair share of attribution on the ink: the net looks at the strokes.")
 
 
+# -- memory: RNN vs LSTM vs GRU ----------------------------------------------------------------------
+# The specs and their calibration (plain PyTorch, several seeds) are in playground.presets.
+_MEMORY = memory_specs()
+CELL_TITLES = {"rnn": "RNN", "lstm": "LSTM", "gru": "GRU"}
+
+
+def _measure_memory(trainer: "Trainer") -> dict[str, Any]:
+    import numpy as np
+
+    from playground.frame import memory_horizon
+    from playground.sequence_probe import mean_gradient_through_time
+
+    out = basics(trainer)
+    data = trainer.data
+    if data.kind != "sequence":  # a run changed to other data: nothing flows through time
+        return out
+    grad_h, _ = mean_gradient_through_time(trainer)
+    out["cell"] = next((layer.type for layer in trainer.spec.layers if layer.type in CELL_TITLES), None)
+    out["length"], out["horizon"] = len(grad_h), memory_horizon(grad_h)
+    out["first_to_last"] = float(grad_h[0] / grad_h[-1]) if grad_h[-1] > 0 else math.nan  # ‖∂L/∂h_1‖ ÷ ‖∂L/∂h_T‖
+    out["task"] = data.task
+    if data.task == "classification":
+        out["chance"] = 1 / data.n_classes
+    else:  # the MSE of always answering the training targets' mean
+        out["baseline"] = float(np.mean((data.y_test - np.mean(data.y_train)) ** 2))
+    return out
+
+
+def memory_learned(m: dict[str, Any]) -> bool | None:
+    """True if the run learned the task (most of the way from chance to perfect), False if it stayed at
+    chance (within a fifth of the way), None in between."""
+    if m["task"] == "classification":
+        gained = (m["test_accuracy"] - m["chance"]) / (1 - m["chance"])
+    else:
+        gained = 1 - m["test_loss"] / m["baseline"] if m["baseline"] > 0 else math.nan
+    if not math.isfinite(gained):
+        return False
+    return True if gained >= 0.75 else False if gained <= 0.2 else None
+
+
+def _verdict_memory(ms: list[dict[str, Any]]) -> str:
+    if any("length" not in m for m in ms):
+        return "This experiment compares recurrent nets on sequence data; a run here has none."
+    T = ms[0]["length"]
+    if ms[0]["task"] == "classification":
+        base = f"chance {_pct(ms[0]['chance'])}"
+        scores = [_pct(m["test_accuracy"]) for m in ms]
+    else:
+        base = f"always answering the mean scores {ms[0]['baseline']:.3f}"
+        scores = [f"test MSE {m['test_loss']:.3f}" for m in ms]
+    parts = "; ".join(f"{CELL_TITLES.get(m['cell'], m['cell'])} {score}, memory horizon {m['horizon']} of {T} steps"
+                      for m, score in zip(ms, scores))
+    learned = {m["cell"]: memory_learned(m) for m in ms}
+    rnn = next((m for m in ms if m["cell"] == "rnn"), None)
+    gated = [m for m in ms if m["cell"] in ("lstm", "gru")]
+    if rnn and not learned["rnn"] and gated and all(learned[m["cell"]] for m in gated):
+        kept = " and ".join(_sci(m["first_to_last"]) for m in gated)
+        where = "stays at the baseline" if learned["rnn"] is False else "gets only part of the way"
+        meaning = (f"the gated cells carry what the task needs across all {T} steps; the RNN {where}: "
+                   f"its gradient through time fades (‖∂L/∂h_1‖ is {_sci(rnn['first_to_last'])} of "
+                   f"‖∂L/∂h_{T}‖, {kept} in the gated cells), and its additive update cannot shut out the inputs "
+                   f"that do not matter")
+    elif rnn and learned["rnn"]:
+        meaning = "the RNN learned it too at this length and budget: try longer sequences"
+    else:
+        meaning = ("not every gated cell has learned it yet: Play on (the escape from the baseline comes "
+                   "suddenly), or try another seed")
+    epochs = f"{ms[0]['epoch']} epoch" + ("" if ms[0]["epoch"] == 1 else "s")
+    return f"After {epochs} ({base}): {parts}. {meaning[0].upper()}{meaning[1:]}."
+
+
 # -- the registry ----------------------------------------------------------------------------------
 
 def _spec(base: Spec, **changes: Any) -> Spec:
@@ -707,6 +778,22 @@ EXPERIMENTS: dict[str, LabExperiment] = {e.name: e for e in (
         (LabRun("2-D net", _INTERP_2D), LabRun("digits convnet", _INTERP_IMAGES)),
         6, _measure_interpretability, _verdict_interpretability,
         views=("input_sensitivity", "attributions")),
+    LabExperiment(
+        "memory", "Memory: RNN vs LSTM vs GRU",
+        "Backpropagation through time multiplies the gradient by the recurrent Jacobian W_hh·tanh′ once per "
+        "step back, so in a plain RNN it shrinks geometrically and what lies far back is never learned "
+        "(Bengio et al. 1994); nor can its additive update ignore the inputs that do not matter. LSTM and GRU "
+        "gates decide what to write and keep: c_t = f⊙c_(t−1) + i⊙g passes the gradient on unshrunk while the "
+        f"gate stays open (Hochreiter & Schmidhuber 1997). The adding problem at T = {MEMORY_LENGTH}: remember the "
+        "two marked values of the sequence and output their sum. Compare each run's gradient through time and "
+        "its memory horizon (how far back ‖∂L/∂h_t‖ stays at least 1/1000 of the last step's).",
+        tuple(LabRun(CELL_TITLES[cell], spec) for cell, spec in _MEMORY.items()),
+        MEMORY_EPOCHS, _measure_memory, _verdict_memory,
+        try_next=(("Shorter sequences (T = 10)", lambda s: replace(s, dataset=replace(s.dataset, length=10))),
+                  ("Clipping off", lambda s: replace(s, grad_clip=None)),
+                  ("Orthogonal recurrent weights", lambda s: replace(s, layers=tuple(
+                      replace(layer, orthogonal=True) if layer.type in CELL_TITLES else layer for layer in s.layers)))),
+        views=("gradient_through_time", "loss_curves")),
 )}
 
 
@@ -863,6 +950,19 @@ def _view_attributions(trainer: "Trainer", index: int = 0, baseline: str = "blac
     return {"image": view.image, "attributions": view.attributions, "label": view.label, "predicted": view.predicted}
 
 
+def _view_gradient_through_time(trainer: "Trainer") -> dict[str, Any] | None:
+    """‖∂L/∂h_t‖ and ‖∂L/∂x_t‖ through time, averaged over a few test sequences, and the memory horizon."""
+    from playground.frame import memory_horizon
+    from playground.sequence_probe import mean_gradient_through_time
+
+    if trainer.data.kind != "sequence":
+        return None
+    grad_h, grad_x = mean_gradient_through_time(trainer)
+    layer = next((name for name, kind in ((s.name, s.type) for s in trainer.model.shapes)
+                  if kind in CELL_TITLES), "input")
+    return {"layer": layer, "grad_hidden": grad_h, "grad_input": grad_x, "horizon": memory_horizon(grad_h)}
+
+
 VIEW_DATA: dict[str, Callable[["Trainer"], Any]] = {
     "width_error": _view_width_error, "unit_curves": _view_unit_curves, "link_gradients": _view_link_gradients,
     "activation_curves": _view_activation_curves, "gradient_norms": _view_gradient_norms,
@@ -872,6 +972,7 @@ VIEW_DATA: dict[str, Callable[["Trainer"], Any]] = {
     "loss_landscape": _view_loss_landscape, "filters_before_after": _view_filters,
     "feature_maps": _view_feature_maps, "top_images": _view_top_images, "hidden_space": _view_hidden_space,
     "input_sensitivity": _view_input_sensitivity, "attributions": _view_attributions,
+    "gradient_through_time": _view_gradient_through_time,
 }
 
 

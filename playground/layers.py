@@ -430,10 +430,10 @@ def _embedding_code(layer: Any, shape: Shape) -> LayerCode:
     return LayerCode(call("Embedding", shape[1], layer.dim), (embedding_class(),))
 
 
-def _last_step_code(layer: Any, shape: Shape) -> LayerCode:
-    from playground.export.blocks import last_step_class
+def _last_step_code(layer: Any, shape: Shape, backward: int = 0) -> LayerCode:
+    from playground.export.blocks import call, last_step_class
 
-    return LayerCode("LastStep()", (last_step_class(),))
+    return LayerCode(call("LastStep", backward=backward), (last_step_class(),))
 
 
 def _recurrent_weights(block: "nn.Module") -> dict[str, "nn.Parameter"]:
@@ -448,10 +448,10 @@ def _embedding_module(layer: Any, shape: Shape, init: str) -> "nn.Module":
     return Embedding(shape[1], layer.dim)
 
 
-def _last_step_module(layer: Any, shape: Shape, init: str) -> "nn.Module":
+def _last_step_module(layer: Any, shape: Shape, init: str, backward: int = 0) -> "nn.Module":
     from playground.recurrent import LastStep
 
-    return LastStep()
+    return LastStep(backward)
 
 
 # -- the fields ------------------------------------------------------------------------------
@@ -564,6 +564,10 @@ class LayerShape:
     params: int
     index: int | None            # position in spec.layers; None for auto flatten and output
     activation: str | None = None
+    # Of each step's features, how many trailing ones a backward-running cell wrote (a
+    # bidirectional layer's second half); on a last_step, how many of its input's: their final
+    # state is at the first step, so that is where the last step reads them (torch's h_n).
+    backward: int = 0
 
 
 def layer_names(layers: tuple[Any, ...] | list[Any]) -> list[str]:
@@ -595,12 +599,15 @@ def infer_shapes(layers: tuple[Any, ...] | list[Any], input_shape: Shape, n_outp
     shapes: list[LayerShape] = []
     shape = tuple(input_shape)
     read = False  # a recurrent layer has read the sequence
+    backward = 0  # trailing features per step from a backward-running cell (LayerShape.backward)
 
     def to_flat(name: str) -> None:
-        nonlocal shape
+        nonlocal shape, backward
         if len(shape) == 2 and read:
             shape = shape[1:]
-            shapes.append(LayerShape(name.replace("flatten", "last_step"), "last_step", shape, 0, None))
+            shapes.append(LayerShape(name.replace("flatten", "last_step"), "last_step", shape, 0, None,
+                                     backward=backward))
+            backward = 0
         else:
             shape = _flat(shape)
             shapes.append(LayerShape(name, "flatten", shape, 0, None))
@@ -615,7 +622,14 @@ def infer_shapes(layers: tuple[Any, ...] | list[Any], input_shape: Shape, n_outp
                             "predicts the next value at every step")
         shape, params = kind.infer(layer, shape, i, name)
         read = read or kind.name in RECURRENT
-        shapes.append(LayerShape(name, kind.name, shape, params, i, layer.activation if kind.has_activation else None))
+        if kind.name in RECURRENT:
+            backward = layer.hidden if layer.bidirectional else 0
+        elif kind.name not in ("dropout", "batchnorm", "last_step"):  # dropout, batch norm: per feature, the
+            backward = 0                                                 # halves stay; a last_step reads them
+        shapes.append(LayerShape(name, kind.name, shape, params, i, layer.activation if kind.has_activation else None,
+                                 backward=backward))
+        if kind.name == "last_step":
+            backward = 0
     if per_step and len(shape) != 2:
         raise SpecError("layers", "this task predicts at every step, so the output needs a sequence; "
                         "a layer before it flattened the steps")

@@ -117,7 +117,8 @@ def build_model(layers: tuple[LayerSpec, ...], input_shape: tuple[int, ...], n_o
             init_weights(module, init, "linear")
         else:  # a hidden layer, or an automatic flatten (index None)
             layer = layers[s.index] if s.index is not None else None
-            module = KINDS[s.type].build(layer, shape, init)
+            where = {"backward": s.backward} if s.type == "last_step" else {}  # see LayerShape.backward
+            module = KINDS[s.type].build(layer, shape, init, **where)
         blocks.append((s.name, module))
         shape = s.out_shape
     return PlaygroundNet(blocks, shapes)

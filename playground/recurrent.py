@@ -89,10 +89,24 @@ class Embedding(nn.Module):
 
 
 class LastStep(nn.Module):
-    """The last step of a sequence: (batch, T, features) -> (batch, features)."""
+    """The last step of a sequence: (batch, T, features) -> (batch, features).
+
+    The trailing `backward` features of each step come from a bidirectional layer's backward
+    cell, which ends its pass at the first step: that is where its final state is (torch's h_n);
+    at the last step it has seen one token.
+    """
+
+    def __init__(self, backward: int = 0) -> None:
+        super().__init__()
+        self.backward = backward
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.backward:
+            return torch.cat([x[:, -1, :-self.backward], x[:, 0, -self.backward:]], dim=1)
         return x[:, -1]
+
+    def extra_repr(self) -> str:
+        return f"backward={self.backward}" if self.backward else ""
 
 
 # -- the hand-stepped unroll, for the views ------------------------------------------------------

@@ -56,6 +56,24 @@ def trace(trainer, x: torch.Tensor, y: torch.Tensor) -> tuple[list[RecurrentTrac
     return traces, grad_x, float(loss.detach()), out.detach()[0]
 
 
+def mean_gradient_through_time(trainer, sequences: int = 8) -> tuple[np.ndarray, np.ndarray]:
+    """‖∂L/∂h_t‖ of the first recurrent layer and ‖∂L/∂x_t‖, each (T,), averaged over the first
+    `sequences` test sequences (one sequence's curve is noisy): the lab's memory measure."""
+    model = trainer.model
+    was_training = model.training
+    model.eval()
+    hidden, inputs = [], []
+    try:
+        with torch.inference_mode(False), torch.enable_grad():
+            for i in range(min(sequences, len(trainer._x_test))):
+                traces, grad_x, _, _ = trace(trainer, trainer._x_test[i], trainer._y_test[i])
+                hidden.append(traces[0].grad_hidden if traces else grad_x)
+                inputs.append(grad_x)
+    finally:
+        model.train(was_training)
+    return np.mean(hidden, axis=0), np.mean(inputs, axis=0)
+
+
 @torch.inference_mode()
 def gate_statistics(trainer, max_sequences: int = 128) -> dict[str, dict[str, float]]:
     """Health of every LSTM/GRU layer's gates on training sequences: the share of gate units

@@ -25,6 +25,9 @@ def test_build_an_lstm_by_clicking_and_step_it(at):
     at.selectbox(key="problem").select("sequence").run()
     exp = _exp(at)
     assert exp.data.kind == "sequence" and exp.spec.grad_clip == 1.0  # clipping on for recurrent nets
+    # A pure LSTM net has no dense layer for the toolbar's activation picker to set: it says what the cell uses.
+    picker = at.selectbox(key="activation_fixed")
+    assert picker.disabled and picker.value == "σ, tanh" and not [s for s in at.selectbox if s.value == "mixed"]
     labels = [b.label for b in at.button]
     assert {"Recall", "Adding", "Forecast", "Text"} <= set(labels)
     at.button(key="dataset_brackets").click().run()
@@ -65,3 +68,17 @@ def test_text_and_forecast_pages_step_and_show_their_views(at):
         assert board.metric(at, "Epoch") == "1"
         assert not at.error, [e.value for e in at.error]
     assert any(u.key == "upload_sequence" for u in at.get("file_uploader"))  # the forecast's own series
+
+
+def test_the_memory_lab_opens_steps_and_draws_each_runs_gradient_through_time(at):
+    """A compare of recurrent runs: each run's cell shows its hidden state and gradient through time."""
+    at.button(key="lab_open_memory").click().run()
+    runs = at.session_state["experiments"]
+    assert [r.spec.layers[0].type for r in runs] == ["rnn", "lstm", "gru"]
+    at.button(key="step").click().run()
+    assert not at.exception, at.exception
+    verdict = next(i.value for i in at.info if "Verdict" in i.value)
+    assert "After 1 epoch (" in verdict and verdict.count("memory horizon") == 3
+    assert not [c.value for c in at.caption if "could not be drawn" in c.value]
+    for r in runs[1:]:
+        r.runner.close()

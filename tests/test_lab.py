@@ -14,7 +14,7 @@ from playground.viz.lab import FIGURES
 
 
 def test_registry_is_data_with_valid_specs_views_and_suggestions():
-    assert len(EXPERIMENTS) == 15
+    assert len(EXPERIMENTS) == 16
     for name, e in EXPERIMENTS.items():
         assert e.name == name and e.title and len(e.theory) > 80
         assert e.runs and len({run.label for run in e.runs}) == len(e.runs)
@@ -193,3 +193,18 @@ def test_the_registry_and_its_figures_import_without_torch():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          cwd=Path(__file__).resolve().parents[1])
     assert out.stdout.strip() == "False"  # the app server reads the registry and draws without torch
+
+
+@pytest.mark.slow
+def test_memory_gated_cells_learn_the_adding_problem_where_the_rnn_stays_at_the_baseline():
+    ms, verdict = run_headless("memory")
+    rnn, lstm, gru = ms
+    assert [m["cell"] for m in ms] == ["rnn", "lstm", "gru"]
+    # seen on seed 1 here and seeds 1-5 in plain PyTorch (README): RNN 0.157-0.199 against a
+    # baseline of about 0.17; LSTM and GRU at most 0.002
+    assert rnn["test_loss"] > 0.8 * rnn["baseline"]
+    assert lstm["test_loss"] < 0.1 * lstm["baseline"] and gru["test_loss"] < 0.1 * gru["baseline"]
+    # the gradient through time: ‖∂L/∂h_1‖ ÷ ‖∂L/∂h_T‖ (seen: RNN ~1e-3 or less, gated cells 0.1-0.5)
+    assert rnn["first_to_last"] < 0.1 * min(lstm["first_to_last"], gru["first_to_last"])
+    assert rnn["horizon"] <= lstm["horizon"] == lstm["length"]
+    assert "memory horizon" in verdict and "stays at the baseline" in verdict

@@ -261,7 +261,7 @@ def test_loss_curves_mark_the_early_stop_and_every_lab_view_draws():
     assert not loss_curves(Trainer(SMALL).history.as_dict()).layout.shapes  # no marks without early stopping
     # Each view an experiment names gets data from a (briefly trained) run and draws at least one figure.
     for name in ("vanishing_gradients", "l1_vs_l2", "optimisers", "representation_learning", "backprop_step",
-                 "universal_approximation", "loss_functions", "initialisation", "regularisation"):
+                 "universal_approximation", "loss_functions", "initialisation", "regularisation", "memory"):
         e = EXPERIMENTS[name]
         trainers = [(run.label, Trainer(run.spec)) for run in e.runs[:2]]
         for _, t in trainers:

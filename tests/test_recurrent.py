@@ -9,7 +9,7 @@ from torch import nn
 
 from playground.frame import memory_horizon, take_frame
 from playground.model import build_model, count_parameters
-from playground.recurrent import RecurrentBlock, unroll
+from playground.recurrent import LastStep, RecurrentBlock, unroll
 from playground.spec import DatasetSpec, LayerSpec, OptimizerSpec, Spec, SpecError
 from playground.train import Trainer
 
@@ -175,3 +175,22 @@ def test_gate_statistics_count_saturated_gates():
         trainer.model.lstm1.rnn.bias_ih_l0[4:8] = 50.0
     assert gate_statistics(trainer)["lstm1.gates"]["saturated"] == pytest.approx(4 / 12)
     assert "lstm1.gates" in take_frame(trainer, index=0).header.activation_stats
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru", "rnn"])
+@pytest.mark.parametrize("between", [(), (LayerSpec("dropout", rate=0.25),)])
+def test_a_bidirectional_layer_hands_the_head_both_final_states_as_torch_h_n(cell, between):
+    """The head reads the forward cell's last step and the backward cell's first step: each
+    direction's final state, torch's h_n, not the backward cell after one token."""
+    layers = (LayerSpec(cell, hidden=H, bidirectional=True), *between, LayerSpec("dense", units=4))
+    model = build_model(layers, (T, F), 3, seed=0).eval()
+    plain = {"lstm": nn.LSTM, "gru": nn.GRU, "rnn": nn.RNN}[cell](F, H, batch_first=True, bidirectional=True)
+    plain.load_state_dict(getattr(model, f"{cell}1").rnn.state_dict())
+    x = torch.randn(4, T, F, generator=torch.Generator().manual_seed(2))
+    _, state = plain(x)
+    h_n = state[0] if cell == "lstm" else state     # (directions, batch, H)
+    seen = {}
+    last = next(m for m in model.modules() if isinstance(m, LastStep))
+    last.register_forward_hook(lambda m, i, out: seen.update(out=out))
+    model(x)
+    torch.testing.assert_close(seen["out"], torch.cat([h_n[0], h_n[1]], dim=1))

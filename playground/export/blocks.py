@@ -136,7 +136,12 @@ class Embedding(nn.Module):
 
 LAST_STEP_INIT = '''
 class LastStep(nn.Module):
-    """The last step of a sequence: (batch, T, features) -> (batch, features)."""
+    """The last step of a sequence: (batch, T, features) -> (batch, features); the trailing `backward`
+    features (a bidirectional layer's backward cell) are read at the first step, where that cell ends."""
+
+    def __init__(self, backward=0):
+        super().__init__()
+        self.backward = backward
 '''
 
 

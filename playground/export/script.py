@@ -106,7 +106,8 @@ def layer_codes(trainer: "Trainer") -> list[tuple[str, str, LayerCode]]:
             if kind.code is None:
                 raise NotExportable(f"layer {s.index + 1} ({s.name}) is a {kind.title} layer, which cannot be "
                                     f"written as a script yet (its kind has no code writer)")
-            code = kind.code(layer, shape)
+            where = {"backward": s.backward} if s.type == "last_step" else {}  # see LayerShape.backward
+            code = kind.code(layer, shape, **where)
         out.append((s.name, f"(batch, {', '.join(map(str, s.out_shape))})", code))
         shape = s.out_shape
     return out

@@ -92,6 +92,17 @@ def common_activation(spec: Spec) -> str:
     return acts.pop() if len(acts) == 1 else "mixed"
 
 
+def fixed_nonlinearity(spec: Spec) -> str | None:
+    """What the toolbar's activation picker shows, disabled, for a network with no dense or conv
+    layer (nothing for it to set): the cells' own nonlinearities, or "none" (a linear model).
+    None when there is a layer to set."""
+    if any(layer.type in ("dense", "conv2d") for layer in spec.layers):
+        return None
+    cells = [layer.nonlinearity if layer.type == "rnn" else "σ, tanh" for layer in spec.layers
+             if layer.type in ("rnn", "lstm", "gru")]
+    return ", ".join(dict.fromkeys(cells)) or "none"
+
+
 def changed(exp: Experiment, key: str) -> None:
     """on_change of a spec widget: write its value into the spec."""
     set_spec(exp, CONTROLS[key].put(exp.spec, ss[exp.key(key)]))

@@ -21,7 +21,7 @@ from playground.losses import LOSSES
 from playground.optimizers import OPTIMIZERS
 from playground.spec import MAX_CONFIG_BYTES, SpecError, limits
 from playground.ui.controls import (LEARNING_RATES, REG_RATES, choices_with, common_activation,
-                                    set_all_activations, widget)
+                                    fixed_nonlinearity, set_all_activations, widget)
 from playground.ui.export_menu import render_export_menu
 from playground.ui.state import flash, session_runs, set_spec, ss
 
@@ -192,13 +192,22 @@ def render_toolbar(exp: Experiment) -> None:
         # The key names the state the picker was drawn for: a change made on the diagram gives a
         # new widget, so the browser cannot send the old picker's stale value back as a choice
         # (seen: an edit on the diagram undone by the next page run).
-        common = common_activation(spec)
-        key = k(f"activation_all_{common}")
-        ss[key] = common
-        act_options = list(ACTIVATIONS) + (["mixed"] if common == "mixed" else [])
-        knobs.selectbox("Activation", act_options, key=key, on_change=_activation_changed,
-                        args=(exp, key, common), width=108,
-                        help="Set every hidden layer's activation at once (each layer can differ on the diagram).")
+        common, fixed = common_activation(spec), fixed_nonlinearity(spec)
+        if fixed is not None:  # no dense or conv layer: nothing to set; say what the network does use
+            ss[k("activation_fixed")] = fixed
+            knobs.selectbox("Activation", [fixed], key=k("activation_fixed"), disabled=True, width=108,
+                            help="This network has no dense or conv layer to set. An RNN's nonlinearity is set "
+                                 "on its card; LSTM and GRU gates are sigmoids (σ) and their cells use tanh, "
+                                 "by their equations." if fixed != "none" else
+                            "This network has no hidden layer: the output layer is linear.")
+        else:
+            key = k(f"activation_all_{common}")
+            ss[key] = common
+            act_options = list(ACTIVATIONS) + (["mixed"] if common == "mixed" else [])
+            knobs.selectbox("Activation", act_options, key=key, on_change=_activation_changed,
+                            args=(exp, key, common), width=108,
+                            help="Set every hidden layer's activation at once (each layer can differ on the "
+                                 "diagram).")
         widget(exp, knobs.selectbox, "Regularization", "reg_kind", options=["none", "l1", "l2"],
                format_func=lambda v: {"none": "None", "l1": "L1", "l2": "L2"}[v], width=90)
         widget(exp, knobs.selectbox, "Reg. rate", "reg_rate",

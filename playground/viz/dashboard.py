@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
+from ._common import empty_figure
 from .activations import activation_stats
 from .boundary import curve_fit, decision_boundary
 from .curves import loss_curves
@@ -22,8 +23,16 @@ __all__ = ["diagram", "selected_map", "output_view", "loss_curves", "gradient_vi
 def diagram(frame, selected: tuple[int, int] | None = None, height: int | None = None,
             width: int | None = None) -> go.Figure:
     """The network: inputs' and neurons' maps as thumbnails, links by sign and |weight| (`width`:
-    the px it will be drawn at, if known, for the titles of very narrow columns)."""
+    the px it will be drawn at, if known, for the titles of very narrow columns). A sequence
+    frame has no input plane to map: its first recurrent layer's hidden state over time instead."""
     snap = frame.payload
+    if frame.header.kind == "sequence":
+        from .sequence import hidden_state
+
+        if not snap.layers:
+            return empty_figure("no recurrent layer", height=height or 240)
+        return _steps_axis(hidden_state(snap.layers[0], snap.tokens, **({"height": height} if height else {})),
+                           len(snap.tokens))
     maps = [list(snap.feature_maps.values())]
     maps += [list(snap.neuron_maps[col["name"]]) for col in snap.columns[1:-1]]
     maps.append(list(snap.output_maps))
@@ -47,8 +56,13 @@ def selected_map(frame, data) -> go.Figure | None:
 
 
 def output_view(frame, data, show_test: bool = True, discretize: bool = False) -> go.Figure:
-    """Decision boundary (or, for 1-D sets, the fitted curve) with the data on top."""
+    """Decision boundary (or, for 1-D sets, the fitted curve) with the data on top. For a sequence
+    frame, its gradient through time with the memory horizon: what runs of recurrent nets differ in."""
     snap = frame.payload
+    if frame.header.kind == "sequence":
+        from .sequence import gradient_through_time
+
+        return _steps_axis(gradient_through_time(snap), len(snap.tokens))
     test = (data.raw_test, data.y_test) if show_test else None
     if frame.header.kind == "curve":
         mid = len(snap.ys) // 2  # x2 does not matter for 1-D sets: take any row
@@ -57,6 +71,11 @@ def output_view(frame, data, show_test: bool = True, discretize: bool = False) -
     return decision_boundary(snap.xs, snap.ys, snap.output, (data.raw_train, data.y_train), test,
                              data.task, data.n_classes, discretize=discretize, title="Output",
                              z_conf=snap.confidence)
+
+
+def _steps_axis(fig: go.Figure, T: int) -> go.Figure:
+    """Step numbers, a few of them, on a small sequence chart (a token per tick runs together there)."""
+    return fig.update_xaxes(tickmode="linear", tick0=1, dtick=max(1, T // 4), title_text="step")
 
 
 def gradient_views(frame) -> tuple[go.Figure, go.Figure, dict[str, str]]:

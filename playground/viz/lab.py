@@ -252,6 +252,21 @@ def _titled(fig: go.Figure, label: str) -> go.Figure:
     return fig
 
 
+def memory_gradient(data: dict, label: str) -> go.Figure:
+    """One run's gradient through time (averaged over test sequences), drawn as the sequence view draws it,
+    its steps numbered; the runs side by side make the memory horizons comparable."""
+    from .sequence import gradient_through_time
+
+    T = len(data["grad_hidden"])
+    payload = SimpleNamespace(tokens=[str(t) for t in range(1, T + 1)], grad_input=data["grad_input"],
+                              horizon=data["horizon"],
+                              layers=[SimpleNamespace(name=data["layer"], grad_hidden=data["grad_hidden"])])
+    fig = gradient_through_time(payload)
+    fig.update_layout(title_text=f"{label} · horizon {data['horizon']} of {T} steps")
+    fig.update_xaxes(title_text="step")
+    return fig
+
+
 def _landscapes(runs: Runs) -> list[go.Figure]:
     """One chart with every run's path when the first run's data holds the others' (lab.shared_loss_landscape),
     else one chart per run."""
@@ -287,4 +302,5 @@ FIGURES: dict[str, Callable[[Runs], list[go.Figure]]] = {
         d["xs"], d["ys"], d["sensitivity"]), label)),
     "attributions": lambda runs: _each(runs, lambda label, d: [attribution_overlay(d["image"], a, f"{label} · {m}")
                                                                for m, a in d["attributions"].items()]),
+    "gradient_through_time": lambda runs: _each(runs, lambda label, d: memory_gradient(d, label)),
 }
