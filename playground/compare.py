@@ -146,6 +146,11 @@ def from_query(params: Mapping[str, str | list[str]]) -> tuple[list[Run], str | 
                 overrides.setdefault(k, {})[field_name] = text(raw)
             else:
                 overrides.setdefault(k, {})
+    if lab is not None and not base and not overrides and not names:
+        from playground.lab import EXPERIMENTS  # torch-free: its measures import torch when they run
+
+        if lab in EXPERIMENTS:  # a bare "?lab=<name>" link opens that experiment's runs
+            return [Run(r.spec, r.label) for r in EXPERIMENTS[lab].runs], lab
     count = max([1, *overrides, *names])
     missing = [k for k in range(2, count + 1) if k not in overrides]
     if missing:

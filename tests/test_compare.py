@@ -214,3 +214,14 @@ def test_the_overlay_draws_long_histories_thinned_keeping_the_first_and_last_epo
     assert short["epoch"][0] == 1 and short["epoch"][-1] == 2000
     assert all(loss == 1 / e for e, loss in zip(short["epoch"], short["train_loss"]))
     assert thinned({"epoch": [1, 2, 3]}) == {"epoch": [1, 2, 3]}
+
+
+def test_a_bare_lab_link_opens_that_experiments_runs():
+    """`?lab=memory` alone (typed, or shared by hand) opens the experiment, not the default net."""
+    runs, lab = compare.from_query({"lab": "memory"})
+    assert lab == "memory"
+    assert [r.spec.layers[0].type for r in runs] == ["rnn", "lstm", "gru"]
+    assert len({r.spec.dataset for r in runs}) == 1 and all(r.spec.seed == runs[0].spec.seed for r in runs)
+    # An unknown name, or a link that also names settings, keeps its own runs.
+    assert compare.from_query({"lab": "nonsense"})[0] == [Run(Spec())]
+    assert compare.from_query({"lab": "memory", "optimizer.lr": "0.1"})[0][0].spec.optimizer.lr == 0.1

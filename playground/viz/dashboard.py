@@ -73,9 +73,14 @@ def output_view(frame, data, show_test: bool = True, discretize: bool = False) -
                              z_conf=snap.confidence)
 
 
-def _steps_axis(fig: go.Figure, T: int) -> go.Figure:
-    """Step numbers, a few of them, on a small sequence chart (a token per tick runs together there)."""
-    return fig.update_xaxes(tickmode="linear", tick0=1, dtick=max(1, T // 4), title_text="step")
+def _steps_axis(fig: go.Figure | dict, T: int) -> go.Figure | dict:
+    """Step numbers, a few of them, on a small sequence chart (a token per tick runs together there).
+    A plain figure (viz._common.plain_figures) gets a new layout rather than changes to its own."""
+    axis = dict(tickmode="linear", tick0=1, dtick=max(1, T // 4), title=dict(text="step"))
+    if isinstance(fig, dict):
+        fig["layout"] = {**fig["layout"], "xaxis": {**fig["layout"].get("xaxis", {}), **axis}}
+        return fig
+    return fig.update_xaxes(**axis)
 
 
 def gradient_views(frame) -> tuple[go.Figure, go.Figure, dict[str, str]]:
