@@ -524,7 +524,11 @@ def _play(page, state_dir: str, rid: str) -> None:
     """Press Play and wait until the engine's step count moves."""
     helpers, _ = _chromium()
     _idle(page)
-    start = (helpers.engine_state(state_dir, rid) or {}).get("step", 0)
+    state = helpers.engine_state(state_dir, rid) or {}
+    if state.get("playing"):  # already training (the clicks measured while playing): Play is Pause now
+        page.wait_for_function("document.querySelector('.st-key-play').innerText.includes('Pause')", timeout=30_000)
+        return
+    start = state.get("step", 0)
     helpers.button(page, "play").click()
     try:
         helpers.wait_engine(state_dir, rid, lambda s: s["playing"] and s["step"] > start, 5, "playing")

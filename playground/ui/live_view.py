@@ -224,10 +224,11 @@ def live_fragment() -> None:
         runs, current = session_runs(), experiment()
         for run in runs:
             claim(run)
-        if (playing and not any(run.runner.playing for run in runs)) or (
+        if playing != any(run.runner.playing for run in runs) or (
                 queued and not any(run.runner.queued for run in runs)):
-            # Training stopped by itself (divergence, idle), or a queued Play got its turn:
-            # redraw the whole page so the Play button, the URL and the refresh rate catch up.
+            # Training stopped by itself (divergence, idle), a queued Play got its turn, or a Play
+            # click was handled by a fragment run (seen under load: training, with Play still
+            # shown): redraw the whole page so the Play button, the URL and the refresh rate catch up.
             st.rerun(scope="app")
         show_flashes()
         notice = st.empty()  # filled after the frame, whose reply says whether Play still waits
