@@ -786,7 +786,9 @@ EXPERIMENTS: dict[str, LabExperiment] = {e.name: e for e in (
         "gates decide what to write and keep: c_t = f⊙c_(t−1) + i⊙g passes the gradient on unshrunk while the "
         f"gate stays open (Hochreiter & Schmidhuber 1997). The adding problem at T = {MEMORY_LENGTH}: remember the "
         "two marked values of the sequence and output their sum. Compare each run's gradient through time and "
-        "its memory horizon (how far back ‖∂L/∂h_t‖ stays at least 1/1000 of the last step's).",
+        "its memory horizon (how far back ‖∂L/∂h_t‖ stays at least 1/1000 of the last step's). Why adding and "
+        "not recall (remember the first symbol): on recall, checked in plain PyTorch over seeds, which cell "
+        "learned it depended on the seed, and the RNN did as often as the gated cells (README).",
         tuple(LabRun(CELL_TITLES[cell], spec) for cell, spec in _MEMORY.items()),
         MEMORY_EPOCHS, _measure_memory, _verdict_memory,
         try_next=(("Shorter sequences (T = 10)", lambda s: replace(s, dataset=replace(s.dataset, length=10))),
