@@ -21,8 +21,7 @@ from playground.ui import builder
 from playground.ui.live_board import live_board
 from playground.ui.state import claim, experiment, session_runs, show_flashes, ss, url_query
 from playground.viz import dashboard
-from playground.viz._common import plain_figures
-from playground.viz.compare import plain
+from playground.viz._common import plain, plain_figures, restyled
 
 FRAME_SECONDS = 0.25
 HEARTBEAT_SECONDS = 15.0
@@ -39,20 +38,6 @@ OUTPUT_LAYOUT = dict(height=370, margin=dict(l=40, r=82, t=16, b=40), showlegend
 OUTPUT_FIT = {"min": 370, "reserve": 350, "aspect": 0.9}
 CURVES_LAYOUT = dict(height=154, margin=dict(l=50, r=58, t=30, b=30))
 DROPOUTS = [0.0, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9]
-
-
-def _restyled(figure, layout: dict, axis_titles: bool = True, title: bool = False) -> dict:
-    """A plain copy of `figure` (see plain_figures) with `layout` over its own, untitled unless
-    `title` (and, unless `axis_titles`, without its axes' titles)."""
-    out = plain(figure)
-    out["layout"].update(layout)
-    if not title:
-        out["layout"].pop("title", None)
-    if not axis_titles:
-        for axis in ("xaxis", "yaxis"):
-            if axis in out["layout"]:
-                out["layout"][axis] = {k: v for k, v in dict(out["layout"][axis]).items() if k != "title"}
-    return out
 
 
 def _fmt(value: float | None, percent: bool = False) -> str:
@@ -162,9 +147,9 @@ def render_live(exp: Experiment) -> None:
         figures = {
             "network_chart": plain(dashboard.diagram(frame, view.selected)),
             # Sized for one screen: the output is the largest chart (its plot ≥ 300 px at 1280×720).
-            "output_chart": _restyled(dashboard.output_view(frame, data, view.show_test, view.discretize),
+            "output_chart": restyled(dashboard.output_view(frame, data, view.show_test, view.discretize),
                                       OUTPUT_LAYOUT, axis_titles=False),
-            "curves_chart": _restyled(dashboard.loss_curves(header.history, "epoch", header.task), CURVES_LAYOUT),
+            "curves_chart": restyled(dashboard.loss_curves(header.history, "epoch", header.task), CURVES_LAYOUT),
         }
     tabs = {"tabs": [{"name": name, "label": label, "active": name == view.tab} for name, label in TABS.items()]}
     left: list = [tabs]

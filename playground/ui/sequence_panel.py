@@ -57,8 +57,8 @@ def _predictions(frame, data, figures: dict) -> list:
 def render_sequence_live(exp: Experiment) -> None:
     """One frame of the sequence views on the live board."""
     from playground.ui.live_board import live_board
-    from playground.ui.live_view import _restyled, metric_items
-    from playground.viz._common import plain_figures
+    from playground.ui.live_view import metric_items
+    from playground.viz._common import plain_figures, restyled
 
     runner, data = exp.runner, exp.data
     view = ss.get(exp.key("sequence_view")) or "state"
@@ -100,7 +100,7 @@ def render_sequence_live(exp: Experiment) -> None:
         items = [{"note": w} for w in header.warnings] + items
         side: dict = {}
         side_items = _predictions(frame, data, side)
-        side["seq_curves_chart"] = _restyled(loss_curves(header.history, "epoch", header.task),
+        side["seq_curves_chart"] = restyled(loss_curves(header.history, "epoch", header.task),
                                              dict(height=170, margin=dict(l=50, r=20, t=30, b=30)), title=True)
         side_items.append("seq_curves_chart")
         figures.update(side)

@@ -83,6 +83,28 @@ def plain_figures():
         _PLAIN.reset(token)
 
 
+def plain(figure: go.Figure | dict) -> dict:
+    """A plain figure (as plain_figures makes them), its top-level dicts new. From a go.Figure
+    (the tests validate figures): its own dicts, not copied as to_plotly_json does (2 ms a chart)."""
+    if isinstance(figure, dict):
+        return {"data": list(figure["data"]), "layout": dict(figure["layout"])}
+    return {"data": list(figure._data), "layout": dict(figure._layout)}
+
+
+def restyled(figure: go.Figure | dict, layout: dict, axis_titles: bool = True, title: bool = False) -> dict:
+    """A plain copy of `figure` (see `plain`) with `layout` over its own, untitled unless `title`
+    (and, unless `axis_titles`, without its axes' titles)."""
+    out = plain(figure)
+    out["layout"].update(layout)
+    if not title:
+        out["layout"].pop("title", None)
+    if not axis_titles:
+        for axis in ("xaxis", "yaxis"):
+            if axis in out["layout"]:
+                out["layout"][axis] = {k: v for k, v in dict(out["layout"][axis]).items() if k != "title"}
+    return out
+
+
 @functools.lru_cache(maxsize=1)
 def _template() -> dict:
     """plotly_white as a plain dict, parsed once (shared by the plain figures: never mutated)."""
