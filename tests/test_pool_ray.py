@@ -45,6 +45,18 @@ def wait_step(runner: LiveRunner, above: int) -> int:
         time.sleep(0.05)
 
 
+def wait_dead(actor) -> None:
+    """Return once `actor` answers no more calls."""
+    end = time.monotonic() + DEADLINE
+    while time.monotonic() < end:
+        try:
+            ray.get(actor.pid.remote(), timeout=DEADLINE)
+        except (ray.exceptions.RayActorError, ray.exceptions.ActorUnavailableError):
+            return
+        time.sleep(0.05)
+    raise AssertionError("the killed actor kept answering")
+
+
 def test_a_trainer_in_a_ray_actor_steps_plays_draws_and_pauses(ray_pool):
     runner = LiveRunner(Spec(), mode="ray", pool=ray_pool)
     try:
@@ -70,7 +82,9 @@ def test_a_killed_actor_is_replaced_and_the_experiment_restarts(ray_pool):
     runner = LiveRunner(Spec(), mode="ray", pool=ray_pool)
     try:
         runner.step_batches(5)
-        ray.kill(runner._slot._actor)
+        actor = runner._slot._actor
+        ray.kill(actor)
+        wait_dead(actor)  # ray.kill returns before the actor is gone: a command sent now may still land on it
         runner.step_batches(2)  # redone on a trainer rebuilt from the spec, in a new actor
         assert runner.call(step_count) == 2
         assert runner.status["error"] == CRASHED
