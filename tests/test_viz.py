@@ -498,6 +498,18 @@ def test_neuron_map_centred():
 
 # ---------------------------------------------------------------- curves
 
+def test_loss_curves_draw_a_long_history_thinned_with_its_latest_epoch():
+    n = 1000  # what a History keeps at most
+    hist = {"epoch": list(range(1, n + 1)), "train_loss": [1 / i for i in range(1, n + 1)],
+            "test_loss": [2 / i for i in range(1, n + 1)]}
+    fig = V.loss_curves(hist, task="regression")
+    for trace in fig.data:
+        assert 300 <= len(trace.x) <= 401
+        assert trace.x[0] == 1 and trace.x[-1] == n  # the first and the latest epoch are drawn
+    assert fig.data[0].y[-1] == 1 / n and fig.data[1].y[-1] == 2 / n
+    assert list(fig.data[0].y) == [1 / e for e in fig.data[0].x]  # each point is its epoch's value
+
+
 def test_loss_curves_with_gaps_and_spike():
     n = 20
     hist = {"epoch": list(range(n)), "step": list(range(0, 10 * n, 10)),

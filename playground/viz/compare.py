@@ -17,7 +17,7 @@ from typing import Any
 import plotly.graph_objects as go
 
 from ._common import plain, plain_figures
-from .curves import overlay_curves, run_colors
+from .curves import CURVE_POINTS, overlay_curves, run_colors, thinned
 from .dashboard import diagram, output_view
 from .gradients import gradient_overlay
 
@@ -78,7 +78,6 @@ def run_grid(n_runs: int, room: bool = True) -> Grid:
 # most of a ~200 px column.
 OUTPUT_MARGIN = dict(l=30, r=6, t=22, b=22)
 TITLE_PX = 18           # the diagram's margin above its column titles, for the run's name
-CURVE_POINTS = 400      # epochs drawn per curve at most (the overlay is ~350 px wide)
 CURVES_MARGIN = dict(l=50, r=10, t=44, b=36)
 
 Figure = dict  # a plain figure {"data": [...], "layout": {...}}, as the live board sends it
@@ -142,20 +141,9 @@ def run_figures(frame: Any, data: Any, grid: Grid, hold: bool = False, title: st
     return network, output
 
 
-def thinned(history: dict[str, list], points: int = CURVE_POINTS) -> dict[str, list]:
-    """Every k-th epoch of a history (and always the last), at most about `points` of them."""
-    n = max((len(column) for column in history.values()), default=0)
-    step = -(-n // points)
-    if step <= 1:
-        return history
-    keep = list(range(0, n - 1, step)) + [n - 1]
-    return {name: [column[i] for i in keep if i < len(column)] for name, column in history.items()}
-
-
 def curves_figure(frames: list[Any], labels: list[str], height: int) -> Figure:
     """Loss and accuracy of every run by epoch (solid train, dashed test), one colour per run;
-    long histories thinned to CURVE_POINTS epochs (a ~350 px chart shows no more, and every
-    frame sent them all: 16 curves of 2,000 epochs are 0.5 MB a frame)."""
+    long histories thinned to CURVE_POINTS epochs (see `thinned`)."""
     with plain_figures():
         figure = plain(overlay_curves([thinned(f.header.history) for f in frames], labels, frames[0].header.task))
     figure["layout"].pop("title", None)
