@@ -56,13 +56,26 @@ def _describe_fields(spec: Spec) -> dict[str, str]:
         or "none"
     layer_fields: dict[str, list[str]] = {}
     for layer in spec.layers:
-        for name, value in layer.to_dict().items():
-            if name not in ("type", "units"):
-                layer_fields.setdefault(name, []).append(str(value))
+        for field in layer.kind.fields:  # every field the layer's kind uses, defaults too
+            if field.name not in ("type", "units"):
+                value = getattr(layer, field.name)
+                text = ("yes" if value else "no") if isinstance(value, bool) else str(value)
+                layer_fields.setdefault(field.name, []).append(text)
     for name, values in layer_fields.items():
         # A field some layers lack (a conv's kernel) still lines up by the layers that have it.
-        out[name] = values[0] if len(set(values)) == 1 and len(values) == len(spec.layers) else ",".join(values)
+        out[name] = values[0] if len(set(values)) == 1 and len(values) == len(spec.layers) else _layer_runs(values)
     return out
+
+
+def _layer_runs(values: list[str]) -> str:
+    """Per-layer values, repeats counted: "no, yes ×15" (not fifteen "True"s in a table cell)."""
+    groups: list[list] = []
+    for value in values:
+        if groups and groups[-1][0] == value:
+            groups[-1][1] += 1
+        else:
+            groups.append([value, 1])
+    return ", ".join(value if n == 1 else f"{value} ×{n}" for value, n in groups)
 
 
 def differences(specs: list[Spec]) -> list[str]:

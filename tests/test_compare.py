@@ -85,6 +85,9 @@ def test_labels_name_what_differs():
     assert compare.labels([Run(BASE), Run(BASE)]) == ["run 1", "run 2"]
     assert compare.labels([Run(BASE, "mine"), Run(DEEP)])[0] == "mine"
     assert compare.labels([Run(BASE), Run(DEEP)])[1] == "hidden 8-8-8, samples 200"
+    # Per-layer values with repeats counted: the skip-connections lab's residual run.
+    residual = replace(DEEP, layers=(DEEP.layers[0],) + tuple(replace(l, residual=True) for l in DEEP.layers[1:]))
+    assert compare.labels([Run(DEEP), Run(residual)]) == ["residual no", "residual no, yes ×2"]
 
 
 # -- lock-step in the host -------------------------------------------------------------------

@@ -292,6 +292,20 @@ def test_network_thumbnail_is_the_map_upright():
     assert _strip_pixel(fig, 3, y - half + 1)[:3] == ORANGE_RGB
 
 
+def test_network_links_thin_and_fade_where_a_small_chart_gives_each_little_room():
+    sizes = [2] + [8] * 16 + [1]  # the skip-connections lab's net
+    w = [np.full((sizes[i + 1], sizes[i]), 2.0) for i in range(len(sizes) - 1)]
+    roomy = V.network_diagram(_layers(sizes), w, height=600, width=1400)
+    cramped = V.network_diagram(_layers(sizes), w, height=200, width=175)  # a compare's run, 1440 px
+    widest = lambda fig: max(sh.line.width for sh in links(fig))  # noqa: E731
+    faintest = lambda fig: max(sh.opacity for sh in links(fig))  # noqa: E731
+    assert widest(cramped) <= 0.25 * widest(roomy) and faintest(cramped) < 0.6 * faintest(roomy)
+    assert sum(len(_segments(t)) for t in links(cramped)) == sum(x.size for x in w)  # every link is still drawn
+    few = [np.full((4, 2), 2.0), np.full((1, 4), 2.0)]  # the default net at the same size: untouched
+    assert widest(V.network_diagram(_layers([2, 4, 1]), few, height=200, width=175)) == \
+        widest(V.network_diagram(_layers([2, 4, 1]), few, height=600, width=1400))
+
+
 def test_network_wide_and_deep_stays_within_height_cap():
     sizes = [2] + [64] * 3 + [8] * 7 + [1]
     layers = _layers(sizes)

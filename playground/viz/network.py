@@ -8,6 +8,7 @@ marker sizes exactly, whatever the container width.
 
 from __future__ import annotations
 
+import math
 import re
 
 import numpy as np
@@ -18,6 +19,7 @@ from ._common import CB_XPAD, finite_abs_max, fmt, make_figure
 from .boundary import _cell_edges, _is_classes, _resample, hover_heatmap, plane_image, points_trace
 from .colors import BLUE, DARK, DIVERGING, ORANGE, diverging_rgb, png_data_uri
 
+LINK_ROOM = 400.0  # px² of chart per link under which links are drawn thinner and fainter
 N_BINS = 6  # link width buckets per sign → at most 12 link shapes
 _BASE_WIDTHS = [0.6, 1.1, 1.7, 2.4, 3.2, 4.2]  # px, thinnest → thickest bucket
 _BASE_OPACITY = [0.30, 0.40, 0.50, 0.62, 0.74, 0.86]
@@ -204,6 +206,11 @@ def network_diagram(
     n_links_max = max([w.size for w in finite_w] or [1])
     # Thin and fade links for dense pairs, otherwise 64×64 links become a solid block.
     density = 1.0 if n_links_max <= 64 else (0.6 if n_links_max <= 512 else 0.35)
+    if spacing is not None:
+        # And for little room: a compare's 16 × 8 net has ~14 px² of chart per link (the single
+        # view's 8 × 8 pair ~5,000), where full-width links drew one solid mesh.
+        room = spacing * plot_h / n_links_max
+        density = min(density, max(0.2, min(1.0, math.sqrt(room / LINK_ROOM))))
     segs: dict[tuple[int, int], list[np.ndarray]] = {
         (s, b): [] for s in (1, -1) for b in range(N_BINS)}
     for i, w in enumerate(weights):
