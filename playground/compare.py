@@ -159,11 +159,15 @@ def from_query(params: Mapping[str, str | list[str]]) -> tuple[list[Run], str | 
                 overrides.setdefault(k, {})[field_name] = text(raw)
             else:
                 overrides.setdefault(k, {})
-    if lab is not None and not base and not overrides and not names:
-        from playground.lab import EXPERIMENTS  # torch-free: its measures import torch when they run
+    if lab is not None:
+        from playground.lab import EXPERIMENTS
 
-        if lab in EXPERIMENTS:  # a bare "?lab=<name>" link opens that experiment's runs
+        bare = not base and not overrides and not names
+        if bare and lab not in EXPERIMENTS:
+            raise SpecError("lab", f"there is no Lab experiment {lab!r}; the Lab has {', '.join(EXPERIMENTS)}")
+        if bare:  # a bare "?lab=<name>" link opens that experiment's runs
             return [Run(r.spec, r.label) for r in EXPERIMENTS[lab].runs], lab
+        lab = _known_lab(lab)  # the runs of an experiment renamed since still open
     count = max([1, *overrides, *names])
     missing = [k for k in range(2, count + 1) if k not in overrides]
     if missing:
@@ -217,4 +221,11 @@ def from_config(text: str | bytes) -> tuple[list[Run], str | None]:
             raise SpecError(f"runs[{k - 1}].label", "must be text")
         runs.append(Run(spec, label[:80]))
     lab = data.get(LAB_PARAM)
-    return runs, lab if isinstance(lab, str) and lab else None
+    return runs, _known_lab(lab) if isinstance(lab, str) and lab else None
+
+
+def _known_lab(name: str) -> str | None:
+    """`name` if the Lab has that experiment, else None (the runs open without its Lab panel)."""
+    from playground.lab import EXPERIMENTS  # torch-free: its measures import torch when they run
+
+    return name if name in EXPERIMENTS else None

@@ -107,6 +107,18 @@ def test_learning_rate_changes_without_reset(at):
     assert at.query_params["optimizer.lr"] in ("0.3", ["0.3"])  # the shareable URL follows
 
 
+def test_a_link_to_an_unknown_lab_experiment_says_so_and_opens_the_default():
+    app = AppTest.from_file(APP, default_timeout=60)
+    app.query_params["lab"] = "optimizers"  # the Lab's is "optimisers"
+    app.run()
+    try:
+        assert not app.exception
+        assert any("no Lab experiment 'optimizers'" in e.value and "optimisers" in e.value for e in app.error)
+        assert _exp(app).spec == Spec() and len(app.session_state["experiments"]) == 1
+    finally:
+        _exp(app).runner.close()
+
+
 def test_bad_query_parameter_shows_a_message_and_the_default(monkeypatch):
     app = AppTest.from_file(APP, default_timeout=60)
     app.query_params["optimizer.lr"] = "-5"

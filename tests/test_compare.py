@@ -28,13 +28,13 @@ def test_old_single_run_link_is_one_run():
 
 def test_link_round_trips_every_run_and_writes_only_differences():
     runs = [Run(BASE, "SGD"), Run(ADAM), Run(DEEP), Run(BASE, "same again")]
-    query = compare.to_query(runs, lab="optimizers")
+    query = compare.to_query(runs, lab="optimisers")
     # Run 2 differs in the optimiser only: its name and lr, nothing else.
     assert {k for k in query if k.startswith("r2.")} == {"r2.optimizer.name", "r2.optimizer.lr"}
     assert query["r2.optimizer.name"] == "adam" and query["r4"] == ""
     # A field only run 3 has (n_samples is left out of run 1's link when None) is written for it.
     assert query["r3.dataset.n_samples"] == "200"
-    assert compare.from_query(query) == (runs, "optimizers")
+    assert compare.from_query(query) == (runs, "optimisers")
     # Streamlit hands query values as lists when repeated; the last one counts.
     assert compare.from_query({k: [v] for k, v in query.items()})[0] == runs
 
@@ -48,11 +48,11 @@ def test_a_field_run_one_has_and_a_variant_lacks_comes_back_as_none():
 
 def test_config_round_trips_and_plain_spec_is_one_run():
     runs = [Run(BASE, "tanh"), Run(RELU, "relu")]
-    text = compare.to_config(runs, lab="activations")
+    text = compare.to_config(runs, lab="activation_functions")
     data = json.loads(text)
     assert [r["label"] for r in data["runs"]] == ["tanh", "relu"]
     assert data["runs"][1]["spec"]["layers"][0]["activation"] == "relu"
-    assert compare.from_config(text) == (runs, "activations")
+    assert compare.from_config(text) == (runs, "activation_functions")
     # One run without a label is the plain spec JSON the CLI and older versions read.
     assert compare.to_config([Run(BASE)]) == BASE.to_json()
     assert compare.from_config(BASE.to_json()) == ([Run(BASE)], None)
@@ -225,6 +225,10 @@ def test_a_bare_lab_link_opens_that_experiments_runs():
     assert lab == "memory"
     assert [r.spec.layers[0].type for r in runs] == ["rnn", "lstm", "gru"]
     assert len({r.spec.dataset for r in runs}) == 1 and all(r.spec.seed == runs[0].spec.seed for r in runs)
-    # An unknown name, or a link that also names settings, keeps its own runs.
-    assert compare.from_query({"lab": "nonsense"})[0] == [Run(Spec())]
+    # An unknown name alone is refused, naming the experiments there are; with settings, the
+    # link's runs open without a Lab panel.
+    with pytest.raises(SpecError, match="no Lab experiment 'optimizers'.*optimisers"):
+        compare.from_query({"lab": "optimizers"})
+    assert compare.from_query({"lab": "nonsense", "optimizer.lr": "0.1"}) == \
+        ([Run(replace(Spec(), optimizer=replace(Spec().optimizer, lr=0.1)))], None)
     assert compare.from_query({"lab": "memory", "optimizer.lr": "0.1"})[0][0].spec.optimizer.lr == 0.1
