@@ -23,6 +23,7 @@ class ViewState:
     tab: str = "network"                      # the board's left panel: network, gradients, health
     frame_count: int = 0                      # frames drawn (the slow panels refresh every few)
     drawn: tuple | None = None                # what the last frame drew (data, network, options)
+    last_board: tuple | None = None           # (monotonic time, the live board's arguments, playing) of that frame
 
 
 @dataclass(eq=False)

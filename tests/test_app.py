@@ -3,6 +3,7 @@
 AppTest does not fire run_every timers, so training is driven with Step; the runner works
 in a thread here (PLAYGROUND_WORKER=thread, set by conftest) instead of a process.
 """
+import time
 from pathlib import Path
 
 import board
@@ -27,6 +28,18 @@ def _details(at):
 def _toolbar_activation(at):
     """The toolbar's all-layers activation picker (its key names the state it shows)."""
     return next(s for s in at.selectbox if s.label == "Activation" and s.key.startswith("activation_all"))
+
+
+def _output_points(at) -> list:
+    """The x of the data points the board's output chart draws."""
+    import json
+
+    figure = json.loads(board.boards(at)[0]["charts"]["output_chart"]["figure"])
+    return [t.get("x") for t in figure["data"] if t.get("mode") == "markers"]
+
+
+def _epoch(trainer) -> int:
+    return trainer.epoch
 
 
 def _metric(at, label):
@@ -105,6 +118,34 @@ def test_learning_rate_changes_without_reset(at):
     assert _exp(at).spec.optimizer.lr == 0.3
     assert _metric(at, "Epoch") == "2"  # kept training state
     assert at.query_params["optimizer.lr"] in ("0.3", ["0.3"])  # the shareable URL follows
+
+
+def test_a_page_run_while_playing_that_changes_nothing_drawn_reuses_the_last_frame(at, monkeypatch):
+    import playground.ui.live_view as live_view
+
+    monkeypatch.setattr(live_view, "FRAME_SECONDS", 600.0)  # "the last frame is recent", whatever the machine
+    runner = _exp(at).runner
+    runner.play()
+    try:
+        wait = time.monotonic() + 60
+        while runner.call(_epoch) < 3:
+            assert time.monotonic() < wait, "training did not start"
+            time.sleep(0.05)
+        at.run()  # a fresh frame (the first while playing)
+        shown, points = _metric(at, "Epoch"), _output_points(at)
+        assert int(shown.replace(",", "")) >= 3
+        while runner.call(_epoch) <= int(shown.replace(",", "")):
+            time.sleep(0.05)
+        # The learning rate changes nothing the views draw: the frame just drawn is drawn again
+        # (the next refresh, a fragment run, brings the new one) and the URL follows the change.
+        next(s for s in at.selectbox if s.label.startswith("Learning")).set_value(0.1).run()
+        assert _metric(at, "Epoch") == shown and _exp(at).spec.optimizer.lr == 0.1
+        assert at.query_params["optimizer.lr"] in ("0.1", ["0.1"])
+        # A new dataset changes what is drawn: a fresh frame at once, of the new points.
+        at.button(key="dataset_xor").click().run()
+        assert _exp(at).spec.dataset.name == "xor" and _output_points(at) != points
+    finally:
+        runner.pause()
 
 
 def test_a_link_to_an_unknown_lab_experiment_says_so_and_opens_the_default():

@@ -9,6 +9,7 @@ and while paused every HEARTBEAT_SECONDS, which tells the trainer pool the tab i
 from __future__ import annotations
 
 import math
+import time
 from urllib.parse import urlencode
 import streamlit as st
 
@@ -123,9 +124,34 @@ def _board_event(exp: Experiment, event: dict) -> None:
 
 
 # -- one frame of the 2-D views --------------------------------------------------------------
+def _page_run() -> bool:
+    """True in a run of the whole page (a click outside the live views), False in a fragment's."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    return ctx is None or not ctx.fragment_ids_this_run
+
+
+def _drawn(exp: Experiment) -> tuple:
+    """What a frame of the 2-D views draws besides the weights: data, network and view options."""
+    view = exp.view
+    return (id(exp.runner.data), exp.spec.layers, exp.spec.features, view.show_test, view.discretize,
+            view.selected, view.tab)
+
+
 def render_live(exp: Experiment) -> None:
     """One frame of the 2-D playground's views."""
     runner, view = exp.runner, exp.view
+    last = view.last_board
+    if (last is not None and last[2] and runner.playing and not runner.status.get("error")
+            and _drawn(exp) == view.drawn and time.monotonic() - last[0] < FRAME_SECONDS and _page_run()):
+        # A page run while playing that changed nothing these views draw (the learning rate, a
+        # regularisation setting, a menu): the frame of under FRAME_SECONDS ago again, whose
+        # figures the board has drawn already, so it draws nothing; the next refresh brings the
+        # new one. A fresh frame here cost the click ~100 ms (a frame, its figures, three charts
+        # redrawn), for a picture the refresh replaces a moment later.
+        live_board(**{**last[1], "query": urlencode(url_query(exp))})
+        return
     frame, data = runner.frame(detail=view.selected)
     header, snap = frame.header, frame.payload
     if header.diverged:
@@ -138,7 +164,7 @@ def render_live(exp: Experiment) -> None:
     # A frame may keep the previous frame's traces (see `hold` below) only when nothing but the
     # weights changed: after a new dataset, features or network the old points and nodes would
     # stay on screen for up to a second.
-    drawn = (id(data), exp.spec.layers, exp.spec.features, view.show_test, view.discretize, view.selected, view.tab)
+    drawn = _drawn(exp)
     changed, view.drawn = drawn != view.drawn, drawn
     slow_frame = not runner.playing or changed or view.frame_count % SLOW_EVERY == 0
     # Plain figures: they are only serialised, and a go.Figure's construction deep-copied every
@@ -193,8 +219,11 @@ def render_live(exp: Experiment) -> None:
     # values) and redraw only their images and links: a full chart recomputation each frame
     # took CPU from training on a 2-core machine. (A 1-D fit is drawn as a trace: never held.)
     hold = () if slow_frame else ("network_chart",) if data.kind == "curve" else ("network_chart", "output_chart")
-    live_board(exp.key("live_board"), layout, figures, hold=hold, on_event=lambda event: _board_event(exp, event),
-               fit={"output_chart": OUTPUT_FIT}, query=urlencode(url_query(exp)), metrics=metric_items(header))
+    board = dict(key=exp.key("live_board"), layout=layout, figures=figures, hold=hold,
+                 on_event=lambda event: _board_event(exp, event), fit={"output_chart": OUTPUT_FIT},
+                 query=urlencode(url_query(exp)), metrics=metric_items(header))
+    view.last_board = (time.monotonic(), board, runner.playing)
+    live_board(**board)
 
 
 def live_fragment() -> None:
