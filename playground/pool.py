@@ -44,7 +44,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from playground.data import CustomData
-from playground.lockstep import BIG, WAIT_SECONDS, Blocks, Lane, Lanes
+from playground.lockstep import WAIT_SECONDS, Blocks, Lane, Lanes, slack
 from playground.spec import Spec
 
 if TYPE_CHECKING:  # torch is loaded where trainers live (a pool process), not by the app server
@@ -118,6 +118,7 @@ class Hosted:
     group: str | None = None  # the runs of one compare share a group: trained in lock-step
     lane: Lane | None = None  # the run's lanes in its compare's block (playground/lockstep.py), if any
     published: int | None = -1  # what its lanes say now: its epoch while playing, None (BIG) if not; -1: unknown
+    epoch_seconds: float | None = None  # how long its epochs take (moving average), for its lock-step slack
     until: int | None = None  # play pauses at this epoch (a Lab experiment's budget)
     queued_at: float | None = None  # Play pressed while the host was full: waiting since then
 
@@ -408,10 +409,14 @@ class Host:
             moved = False
             for member in sorted(members, key=lambda m: m.trainer.epoch):
                 self.sync_lanes()  # a run stopped meanwhile (diverged, budget) waits for nobody
-                if not member.playing or not self.lanes.may_train(member.lane, member.trainer.epoch):
+                if not member.playing or not self.lanes.may_train(member.lane, member.trainer.epoch,
+                                                                  slack(member.epoch_seconds)):
                     continue
                 member.published = -1  # its target moved on: publish its epoch (or BIG) after it
+                start = time.perf_counter()
                 self._train(member, lambda t: t.train_epochs(1))
+                took = time.perf_counter() - start
+                member.epoch_seconds = took if member.epoch_seconds is None else 0.8 * member.epoch_seconds + 0.2 * took
                 moved = trained = True
             self.sync_lanes()
             members = [m for m in members if m.playing]  # a diverged run stops; the others go on

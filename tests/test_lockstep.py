@@ -13,7 +13,9 @@ from dataclasses import replace
 import pytest
 
 from playground.live import LiveRunner, lockstep
-from playground.lockstep import BIG, WAIT_SECONDS, Blocks, Lanes, LanesExhausted
+from playground import pool as pool_module
+from playground.lockstep import (BIG, MAX_SLACK, SLACK_SECONDS, WAIT_SECONDS, Blocks, Lanes, LanesExhausted,
+                                 slack)
 from playground.pool import Host, Pool
 from playground.spec import Spec
 
@@ -66,23 +68,32 @@ def _lone_host() -> tuple[Host, Lanes, int]:
     return host, lanes, base
 
 
-def test_a_run_ahead_of_a_remote_run_waits_for_it():
+@pytest.mark.parametrize("ahead", [0, 2])
+def test_a_run_ahead_of_a_remote_run_waits_for_it(monkeypatch, ahead):
+    monkeypatch.setattr(pool_module, "slack", lambda epoch_seconds: ahead)  # epochs it may lead by
     host, lanes, base = _lone_host()
     remote = (base, 2, 1)
     lanes.publish(remote, 0)                   # the other run plays, at epoch 0
     host.command("a", "play", ())
     assert lanes.block(base, 2)["done"][0] == 0  # playing: its epoch is published
-    assert host.run_slice()                    # one epoch, then it would be ahead
+    assert host.run_slice()                    # one epoch (and its slack), then it would be ahead
     trainer = host.entries["a"].trainer
-    assert trainer.epoch == 1 and lanes.block(base, 2)["done"] == [1, 0]
+    assert trainer.epoch == 1 + ahead and lanes.block(base, 2)["done"] == [1 + ahead, 0]
     for _ in range(5):
         assert not host.run_slice()            # waits: nothing trained ...
         assert host.wait_seconds() == WAIT_SECONDS  # ... and the host sleeps instead of spinning
-    assert trainer.epoch == 1
+    assert trainer.epoch == 1 + ahead
     lanes.publish(remote, 1)                   # the other run finished its epoch 1
-    assert host.run_slice() and trainer.epoch == 2
+    assert host.run_slice() and trainer.epoch == 2 + ahead
     lanes.publish(remote, 0)                   # it was reset: a waits until it has caught up
-    assert not host.run_slice() and trainer.epoch == 2
+    assert not host.run_slice() and trainer.epoch == 2 + ahead
+
+
+def test_the_slack_is_a_few_epochs_only_where_epochs_are_short():
+    assert slack(None) == 0                              # not measured yet
+    assert slack(0.001) == MAX_SLACK                     # the default task: ~9 ms an epoch
+    assert slack(SLACK_SECONDS / 2) == min(2, MAX_SLACK)
+    assert slack(0.5) == 0                               # a long epoch: strictly in step
 
 
 def test_the_limit_stops_a_run_and_lifting_it_lets_it_go_on():
