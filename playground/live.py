@@ -262,9 +262,9 @@ class LiveRunner:
         return self._send("frame", request), self.data
 
     def group_frames(self, runners: list["LiveRunner"], **request: Any) -> list[Any]:
-        """The frames of `runners` (this runner's compare, in that order), taken in one command
-        between two lock-step slices, so they show the same epoch; their statuses follow too.
-        A runner outside this runner's group on its host gets its own frame."""
+        """The frames of `runners` (this runner's compare, in that order), so they show the same
+        epoch: one command per host, behind the compare's lock-step barrier (Lockstep.held); their
+        statuses follow too. A runner outside this runner's compare gets its own frame."""
         return self.group_frames_measured(runners, None, **request)[0]
 
     def group_frames_measured(self, runners: list["LiveRunner"], measure: Callable[[Any], Any] | None,

@@ -15,6 +15,10 @@ tests and notebooks.
 Freeing: a trainer not touched (sent any command) for its idle timeout is removed by its host.
 A playing trainer that nobody looks at (no frame or call for IDLE_PAUSE seconds) pauses.
 
+Lock-step: the runs of one compare (a group) may live on different hosts; the lanes every host
+shares with the server (playground/lockstep.py) keep them at the same epoch. Without lanes (Ray
+actors) a compare's runs share a host, which trains them one after the other.
+
 Fair share and a queue: a host trains at most `max_playing()` trainers at once (env
 PLAYGROUND_MAX_PLAYING, default MAX_PLAYING). A Play beyond that is *queued*: its status says
 so ("queued", and "training": how many train now), it costs nothing while it waits, and it
