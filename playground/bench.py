@@ -24,6 +24,7 @@ import statistics
 import tempfile
 import time
 from contextlib import contextmanager
+from typing import Any
 from urllib.parse import urlencode
 
 import torch
@@ -208,26 +209,31 @@ def live_loop_epochs_per_second(spec: Spec, seconds: float, frame: float = 0.25)
 
 
 def compare_epochs_per_second(spec: Spec, runs: int, seconds: float, mode: str = "process",
-                              frame: float = 0.25) -> dict:
-    """A compare of `runs` copies of `spec` played in lock-step by one pool host, as the app does:
-    every 250 ms the runs' frames are taken in one command and the compare's figures are built
-    (playground.viz.compare, as the app builds them: each run's network and output, held between
-    the once-a-second frames, and the overlaid curves) and serialised as the live board sends them.
+                              frame: float = 0.25, size: int | None = None, pool: Any = None) -> dict:
+    """A compare of `runs` copies of `spec` played in lock-step on the pool's hosts (as many as
+    cores, or `size`), as the app does: every 250 ms the runs' frames are taken (one command per
+    host, behind the lock-step barrier) and the compare's figures are built (playground.viz.compare,
+    as the app builds them: each run's network and output, held between the once-a-second
+    frames, and the overlaid curves) and serialised as the live board sends them.
 
-    Returns epochs/s of each run, frames/s, and whether the runs' epochs were equal at every frame.
+    Returns epochs/s of the slowest run and of each, frames/s, the hosts used, and whether the
+    runs' epochs were equal at every frame. With `pool`, its hosts (left running) instead of a new pool's.
     """
     import plotly.io as pio
 
-    from playground.live import LiveRunner
+    from playground.live import LiveRunner, lockstep
     from playground.pool import Pool
     from playground.viz import compare as compare_view
 
-    pool = Pool(mode, size=1)
+    own = pool is None
+    pool = pool or Pool(mode, size=size)
+    mode = pool.mode
     try:
-        first = LiveRunner(spec, mode=mode, pool=pool)
-        runners = [first] + [LiveRunner(spec, mode=mode, pool=pool, near=first) for _ in range(runs - 1)]
-        for runner in runners:
-            runner.join(first.id)
+        runners = [LiveRunner(spec, mode=mode, pool=pool)]
+        for _ in range(runs - 1):
+            runners.append(LiveRunner(spec, mode=mode, pool=pool, near=runners))
+        lockstep(runners)
+        first = runners[0]
         first.group_frames(runners, resolution=60)  # the host's first frame is slower: not timed
         labels = [f"run {i + 1}" for i in range(runs)]
         grid = compare_view.run_grid(runs)
@@ -249,10 +255,15 @@ def compare_epochs_per_second(spec: Spec, runs: int, seconds: float, mode: str =
         elapsed = time.perf_counter() - start
         first.pause()
         epochs = [f.header.epoch for f in latest]
+        hosts = len({id(r._slot) for r in runners})
+        for runner in runners:
+            runner.close()
     finally:
-        pool.shutdown()
-    return {"runs": runs, "epochs_per_s_each": round(min(epochs) / elapsed, 1), "frames_per_s": round(frames / elapsed, 2),
-            "epochs_equal_at_every_frame": level, "mode": mode}
+        if own:
+            pool.shutdown()
+    return {"runs": runs, "epochs_per_s_each": round(min(epochs) / elapsed, 1),
+            "epochs_per_s_per_run": [round(e / elapsed, 1) for e in epochs], "frames_per_s": round(frames / elapsed, 2),
+            "epochs_equal_at_every_frame": level, "mode": mode, "hosts": hosts, "pool_size": pool.size}
 
 
 # -- in the real page: headless Chromium ------------------------------------------------------
@@ -923,11 +934,18 @@ def run_bench(quick: bool = False, as_json: bool = False) -> int:
         live[label] = (eps, fps)
         results[f"live_{label}"] = {"epochs_per_s": round(eps, 1), "frames_per_s": round(fps, 2)}
     compare = {}
-    for runs in (2, 4):
-        # Pool processes as in the app (threads of this process for --quick: no process start-up).
-        compare[runs] = compare_epochs_per_second(DEFAULT_TASK, runs, seconds if quick else 2 * seconds,
-                                                  mode="thread" if quick else "process")
-        results[f"compare_{runs}_runs_default_task"] = compare[runs]
+    # Pool processes as in the app, one per core, started once for both compares (threads of
+    # one process would share its GIL: the runs of a compare would not train side by side).
+    from playground.pool import Pool
+
+    compare_pool = Pool("process")
+    try:
+        for runs in (2, 4):
+            compare[runs] = compare_epochs_per_second(DEFAULT_TASK, runs, seconds if quick else 2 * seconds,
+                                                      pool=compare_pool)
+            results[f"compare_{runs}_runs_default_task"] = compare[runs]
+    finally:
+        compare_pool.shutdown()
     if as_json:
         print(json.dumps(results, indent=2))
         return 0
@@ -957,8 +975,9 @@ def run_bench(quick: bool = False, as_json: bool = False) -> int:
         print(f"simulated live loop, {label}: {eps:.1f} epochs/s at {fps:.1f} frames/s "
               f"(one process: train + snapshot + all figures each 250 ms frame)")
     for runs, r in compare.items():
-        print(f"compare, {runs} runs of the default task in lock-step (one pool {r['mode']}): "
-              f"{r['epochs_per_s_each']:.1f} epochs/s each at {r['frames_per_s']:.1f} frames/s "
+        print(f"compare, {runs} runs of the default task in lock-step ({r['hosts']} of {r['pool_size']} pool {r['mode']} hosts): "
+              f"{r['epochs_per_s_each']:.1f} epochs/s each ({', '.join(f'{e:.1f}' for e in r['epochs_per_s_per_run'])}) "
+              f"at {r['frames_per_s']:.1f} frames/s "
               f"(every run's frame and the compare's figures, as sent, each 250 ms); epochs equal at every frame: "
               f"{'yes' if r['epochs_equal_at_every_frame'] else 'NO'}")
     return 0

@@ -21,7 +21,9 @@ from __future__ import annotations
 import secrets
 import threading
 import weakref
-from typing import Any, Callable
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from typing import Any, Callable, Iterator, Sequence
 
 from playground.data import CustomData, DataBundle, build_data
 from playground.layers import infer_shapes
@@ -30,7 +32,7 @@ from playground.pool import (IDLE_PAUSE, IDLE_SECONDS, SLICE_SECONDS, Pool, Proc
 from playground.pool import idle_seconds as default_idle_seconds
 from playground.spec import Spec
 
-__all__ = ["LiveRunner", "TrainerLost", "pool_memory", "get_pool", "Pool",
+__all__ = ["LiveRunner", "Lockstep", "lockstep", "TrainerLost", "pool_memory", "get_pool", "Pool",
            "SLICE_SECONDS", "IDLE_PAUSE", "IDLE_SECONDS", "CRASHED", "FREED"]
 
 CRASHED = ("the training process stopped unexpectedly; your experiment was restarted from its "
@@ -45,6 +47,20 @@ _MAX_CRASHES = 2  # a command during which the process died is redone once
 
 _RUNNERS: "weakref.WeakValueDictionary[str, LiveRunner]" = weakref.WeakValueDictionary()
 _RUNNERS_LOCK = threading.Lock()
+_EXECUTOR: "ThreadPoolExecutor | None" = None  # sends a compare's commands to its hosts at once
+
+
+def _on_each(runners: list["LiveRunner"], fn: Callable[["LiveRunner"], Any]) -> list[Any]:
+    """[fn(runner) for runner in runners], each on its own thread (runners on different hosts)."""
+    if len(runners) < 2:
+        return [fn(r) for r in runners]
+    global _EXECUTOR
+    with _RUNNERS_LOCK:
+        if _EXECUTOR is None:
+            _EXECUTOR = ThreadPoolExecutor(max_workers=8, thread_name_prefix="playground-lockstep")
+    futures = [_EXECUTOR.submit(fn, r) for r in runners[1:]]
+    first = fn(runners[0])
+    return [first] + [f.result() for f in futures]
 
 
 def _measure_here(trainer: Any, measure: Callable[[Any], Any]) -> tuple[bool, Any]:
@@ -65,20 +81,26 @@ class LiveRunner:
     """One experiment: its spec and data here, its Trainer in a pool host (process or thread)."""
 
     def __init__(self, spec: Spec, custom: CustomData | None = None, mode: str = "process", *,
-                 pool: Pool | None = None, idle_seconds: float | None = None, near: "LiveRunner | None" = None):
+                 pool: Pool | None = None, idle_seconds: float | None = None,
+                 near: "LiveRunner | Sequence[LiveRunner] | None" = None):
         self.mode = mode
         self.spec, self.custom = spec, custom
         self.data: DataBundle = build_data(spec, custom)
         infer_shapes(spec.layers, self.data.input_shape, self.data.n_outputs)  # refuse before the pool
         self.id: str = secrets.token_urlsafe(16)  # unguessable: it is the key to re-attach
         self.idle_seconds = float(idle_seconds if idle_seconds is not None else default_idle_seconds())
-        self._pool = near._pool if near is not None else pool or get_pool(mode)
+        siblings = [near] if isinstance(near, LiveRunner) else list(near or ())
+        self._pool = siblings[0]._pool if siblings else pool or get_pool(mode)
         self.mode = self._pool.mode
-        # The runs of a compare share one host (`near`), which trains them in lock-step.
-        self._slot = self._pool.place() if near is None else near._slot
-        if near is not None:
+        # The runs of a compare (`near`: the others) go to other hosts than theirs where the pool
+        # has lanes (playground/lockstep.py keeps them in step); else (Ray) to their host, which
+        # trains them in lock-step itself.
+        if siblings and self._pool.lanes is None:
+            self._slot = siblings[0]._slot
             self._slot.load += 1
-        self._group: str | None = None      # the compare this runner trains in lock-step with
+        else:
+            self._slot = self._pool.place(apart_from=tuple(r._slot for r in siblings))
+        self._group: Lockstep | None = None  # the compare this runner trains in lock-step with
         self._status: dict[str, Any] = {"playing": False, "epoch": 0, "step": 0, "diverged": None,
                                         "stopped": None, "error": None, "epoch_progress": 0.0}
         self._notice: str | None = None     # why the trainer was rebuilt, shown as status["error"]
@@ -159,7 +181,7 @@ class LiveRunner:
             self._notice = FREED.format(seconds=self.idle_seconds)
         self._lost, self._generation, self._status = None, generation, status
         if self._group is not None:  # a rebuilt trainer rejoins its compare
-            self._slot.request(self.id, "join", self._group)
+            self._slot.request(self.id, "join", *self._group.binding(self))
 
     # -- state -------------------------------------------------------------------------------
     @property
@@ -194,12 +216,21 @@ class LiveRunner:
         self._send("touch")
 
     def play(self, until: int | None = None) -> None:
-        """Start (or resume) training in the background; with `until`, pause at that epoch."""
-        self._send("play", *(() if until is None else (until,)))
+        """Start (or resume) training in the background; with `until`, pause at that epoch.
+        A run of a compare plays every run of it."""
+        args = () if until is None else (until,)
+        for runner in self._group.open_runners() if self._group is not None else [self]:
+            runner._send("play", *args)
 
     def pause(self) -> None:
-        """Stop training: when this returns, the trainer's step count stands still."""
-        self._send("pause")
+        """Stop training: when this returns, the trainer's step count stands still. A run of a
+        compare pauses every run of it, all at the same epoch."""
+        if self._group is None:
+            self._send("pause")
+            return
+        with self._group.held():
+            for runner in self._group.open_runners():
+                runner._send("pause")
 
     def step_epochs(self, n: int = 1) -> None:
         """Train n whole epochs now (the Step button)."""
@@ -231,9 +262,9 @@ class LiveRunner:
         return self._send("frame", request), self.data
 
     def group_frames(self, runners: list["LiveRunner"], **request: Any) -> list[Any]:
-        """The frames of `runners` (this runner's compare, in that order), taken in one command
-        between two lock-step slices, so they show the same epoch; their statuses follow too.
-        A runner outside this runner's group on its host gets its own frame."""
+        """The frames of `runners` (this runner's compare, in that order), so they show the same
+        epoch: one command per host, behind the compare's lock-step barrier (Lockstep.held); their
+        statuses follow too. A runner outside this runner's compare gets its own frame."""
         return self.group_frames_measured(runners, None, **request)[0]
 
     def group_frames_measured(self, runners: list["LiveRunner"], measure: Callable[[Any], Any] | None,
@@ -242,7 +273,16 @@ class LiveRunner:
         weights) as (True, value) or (False, "Error: message"); None without a measure.
         `measure` must be a module-level function (it is pickled)."""
         args = (request,) if measure is None else (request, measure)
-        replies = {rid: rest for rid, *rest in self._send("group_frame", *args)}
+        group = self._group
+        if group is None or group.base is None:
+            replies = {rid: rest for rid, *rest in self._send("group_frame", *args)}
+        else:
+            # One command per host, all at once, behind the barrier: every playing run is at the
+            # same epoch, and no run trains until the last frame is taken.
+            replies = {}
+            with group.held():
+                for reply in _on_each(group.host_heads(runners), lambda r: r._send("group_frame", *args)):
+                    replies.update({rid: rest for rid, *rest in reply})
         frames, measured = [], []
         for runner in runners:
             if runner.id in replies:
@@ -254,11 +294,14 @@ class LiveRunner:
             measured.append(value)
         return frames, None if measure is None else measured
 
-    def join(self, group: str | None) -> None:
-        """Train in lock-step with the other runners of `group` (None: alone). The runners must
-        share a host: create them with near=the first one. Play and Pause then act on all."""
-        self._group = group
-        self._send("join", group)
+    def _join(self, group: "Lockstep | None") -> None:
+        """Train in lock-step with the other runners of `group` (None: alone); see lockstep()."""
+        old, self._group = self._group, group
+        try:
+            self._send("join", *(group.binding(self) if group is not None else (None,)))
+        finally:
+            if old is not None and old is not group:
+                old.unbind(self)  # after the host took the new binding: it no longer writes the old lanes
 
     def call(self, fn: Callable[..., Any], *args: Any) -> Any:
         """fn(trainer, *args) where the trainer lives; fn must be a module-level function (pickled)."""
@@ -275,6 +318,8 @@ class LiveRunner:
                 self._slot.request(self.id, "free")
             except ProcessLost:
                 pass  # gone with its process
+            if self._group is not None:
+                self._group.unbind(self)
         with _RUNNERS_LOCK:
             if _RUNNERS.get(self.id) is self:
                 del _RUNNERS[self.id]
@@ -283,3 +328,78 @@ class LiveRunner:
         s = self._status
         return (f"LiveRunner(id={self.id[:6]}…, mode={self.mode}, host={self._slot.index}, "
                 f"step={s.get('step')}, playing={s.get('playing')})")
+
+
+class Lockstep:
+    """The runs of one compare, trained in lock-step: at every frame they show the same epoch.
+
+    Where the pool has lanes (process and thread pools) the runs live on different hosts and
+    the compare owns a block of the lanes (playground/lockstep.py): the hosts keep the runs
+    level epoch by epoch, and frames and Pause go behind a barrier. Without lanes (Ray) the
+    runs share one host, which keeps them level itself. The block is freed when the last run
+    leaves (it joins another compare or is closed), or soon after the runners are collected.
+    """
+
+    def __init__(self, runners: Sequence[LiveRunner]):
+        pool = runners[0]._pool
+        self.id = secrets.token_urlsafe(8)
+        self.runners = list(runners)
+        self.lanes = pool.lanes
+        self.base: int | None = pool.blocks.allocate(len(runners)) if pool.blocks is not None else None
+        self._bound = [(r._slot, r.id) for r in runners]  # still joined: freed with the lanes if collected
+        self._lock = threading.Lock()                      # one barrier at a time (a frame, a Pause)
+        self._finalizer = None
+        if self.base is not None:
+            self._blocks = pool.blocks
+            self._finalizer = weakref.finalize(self, pool.free_block_later, self.base, self._bound)
+            self._finalizer.atexit = False
+
+    def binding(self, runner: LiveRunner) -> tuple:
+        """What the runner's host is told on join: (group id, base, n, index); base None: no lanes."""
+        return self.id, self.base, len(self.runners), self.runners.index(runner)
+
+    def open_runners(self) -> list[LiveRunner]:
+        """The runs not closed, in order."""
+        return [r for r in self.runners if not r._closed and r._group is self]
+
+    def host_heads(self, runners: Sequence[LiveRunner]) -> list[LiveRunner]:
+        """One run of `runners` per host (its host answers for every run of the compare it has)."""
+        heads: dict[int, LiveRunner] = {}
+        for runner in runners:
+            if runner._group is self and not runner._closed:
+                heads.setdefault(id(runner._slot), runner)
+        return list(heads.values())
+
+    @contextmanager
+    def held(self) -> Iterator[int | None]:
+        """The barrier: inside it every playing run is at the same epoch (yielded; None when none
+        plays) and none trains further. Waits at most lockstep.BARRIER_SECONDS for them."""
+        with self._lock:
+            if self.base is None:
+                yield None
+                return
+            level = self.lanes.hold(self.base, len(self.runners))
+            try:
+                yield level
+            finally:
+                if level is not None:
+                    self.lanes.release(self.base)
+
+    def unbind(self, runner: LiveRunner) -> None:
+        """The runner left (closed, or joined another compare); the last one frees the lanes."""
+        self._bound[:] = [(slot, rid) for slot, rid in self._bound if rid != runner.id]
+        if not self._bound and self._finalizer is not None and self._finalizer.detach() is not None:
+            self._blocks.free(self.base)
+
+
+def lockstep(runners: Sequence[LiveRunner]) -> Lockstep | None:
+    """Make `runners` one compare, trained in lock-step (one runner, or none: each trains alone).
+
+    Create them with near= the others (playground.ui.state.new_runners does), so they go to
+    different hosts where the pool allows it. Play and Pause on any of them then act on all.
+    Raises lockstep.LanesExhausted if the server has no lanes left for another compare.
+    """
+    group = Lockstep(runners) if len(runners) > 1 else None
+    for runner in runners:
+        runner._join(group)
+    return group

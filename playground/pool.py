@@ -15,6 +15,10 @@ tests and notebooks.
 Freeing: a trainer not touched (sent any command) for its idle timeout is removed by its host.
 A playing trainer that nobody looks at (no frame or call for IDLE_PAUSE seconds) pauses.
 
+Lock-step: the runs of one compare (a group) may live on different hosts; the lanes every host
+shares with the server (playground/lockstep.py) keep them at the same epoch. Without lanes (Ray
+actors) a compare's runs share a host, which trains them one after the other.
+
 Fair share and a queue: a host trains at most `max_playing()` trainers at once (env
 PLAYGROUND_MAX_PLAYING, default MAX_PLAYING). A Play beyond that is *queued*: its status says
 so ("queued", and "training": how many train now), it costs nothing while it waits, and it
@@ -44,6 +48,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from playground.data import CustomData
+from playground.lockstep import WAIT_SECONDS, Blocks, Lane, Lanes, slack
 from playground.spec import Spec
 
 if TYPE_CHECKING:  # torch is loaded where trainers live (a pool process), not by the app server
@@ -115,6 +120,9 @@ class Hosted:
     last_touch: float = 0.0   # any command: the idle timeout counts from here
     last_look: float = 0.0    # a frame, a call or a control: the idle pause counts from here
     group: str | None = None  # the runs of one compare share a group: trained in lock-step
+    lane: Lane | None = None  # the run's lanes in its compare's block (playground/lockstep.py), if any
+    published: int | None = -1  # what its lanes say now: its epoch while playing, None (BIG) if not; -1: unknown
+    epoch_seconds: float | None = None  # how long its epochs take (moving average), for its lock-step slack
     until: int | None = None  # play pauses at this epoch (a Lab experiment's budget)
     queued_at: float | None = None  # Play pressed while the host was full: waiting since then
 
@@ -164,8 +172,10 @@ def _same_custom(a: CustomData | None, b: CustomData | None) -> bool:
 class Host:
     """The trainers of many sessions and the commands on them; driven by a process or a thread."""
 
-    def __init__(self, state_path: str | None = None, cap: int | None = None):
+    def __init__(self, state_path: str | None = None, cap: int | None = None, lanes: Lanes | None = None):
         self.entries: dict[str, Hosted] = {}
+        self.lanes = lanes             # shared with the other hosts: a compare spans hosts (None: it cannot)
+        self._stalled = False          # the last slice found nothing it may train (waiting on another host)
         self.state_path = state_path
         self.max_playing = cap if cap is not None else max_playing()  # more Plays than this wait
         self._turn = 0                 # round-robin cursor over the playing trainers
@@ -198,7 +208,7 @@ class Host:
             if command in _EDITS and GIVE_WAY_SECONDS > 0 and now - self._give_way_until > GIVE_WAY_EVERY:
                 self._give_way_until = now + GIVE_WAY_SECONDS
             if command == "free":
-                del self.entries[rid]
+                self._unbind(self.entries.pop(rid))
                 self.admit()
                 return "ok", None, None, len(self.entries)
             try:
@@ -209,6 +219,7 @@ class Host:
         except Exception as exc:  # a trainer that cannot be built: the caller raises it
             return "error", exc, None, len(self.entries)
         finally:
+            self.sync_lanes()
             self._dirty = True
             self.write_state(force=True)
 
@@ -227,7 +238,11 @@ class Host:
                 member.playing, member.queued_at, member.until = False, None, None
             self.admit()
         elif command == "join":
+            # (group,) or (group, base, n, index): a compare that spans hosts has lanes.
+            self._unbind(entry)
             entry.group = args[0]
+            entry.lane = tuple(args[1:4]) if len(args) >= 4 and args[1] is not None and self.lanes else None
+            entry.published = -1
         elif command == "group_frame":
             # Every run of the compare in one command, so between the same two lock-step slices:
             # the frames show the same epoch. Each counts as a look at its run. With a measure
@@ -317,34 +332,42 @@ class Host:
 
     def wait_seconds(self) -> float:
         """How long the driver may wait for a command before the next slice: 0 while training,
-        the rest of a give-way pause, POLL_SECONDS when nothing plays."""
+        WAIT_SECONDS while every playing run waits for a run on another host, the rest of a
+        give-way pause, POLL_SECONDS when nothing plays."""
         if not self.playing:
             return POLL_SECONDS
-        return max(0.0, min(POLL_SECONDS, self._give_way_until - time.monotonic()))
+        rest = max(0.0, min(POLL_SECONDS, self._give_way_until - time.monotonic()))
+        return max(rest, WAIT_SECONDS) if self._stalled else rest
 
     def run_slice(self) -> bool:
-        """One slice of training for the next playing trainer in turn; False if none plays (or
-        the host gives way to a user's edit for a moment)."""
+        """One slice of training for the next playing trainer in turn; False if none plays, every
+        playing one waits for another host (its compare's lock-step), or the host gives way to
+        a user's edit for a moment."""
+        self._stalled = False
         playing = [e for e in self.entries.values() if e.playing]
         if not playing or time.monotonic() < self._give_way_until:
             return False
         # One turn per experiment: a compare's runs share theirs (they train in lock-step).
         turns = list({e.group or id(e): e for e in playing}.values())
-        entry = turns[self._turn % len(turns)]
-        self._turn += 1
-        if time.monotonic() - entry.last_look > IDLE_PAUSE:
-            entry.playing = False  # nobody looks: the tab was closed or hidden
-            self._dirty = True
-            self.admit()
-            return True
-        if entry.group is not None:
-            self._train_lockstep([e for e in playing if e.group == entry.group])
-        else:
-            left = None if entry.until is None else max(0, entry.until - entry.trainer.epoch)
-            self._train(entry, lambda t: t.train_for(SLICE_SECONDS, max_epochs=left))
-        self.admit()  # a run that stopped (diverged, budget reached) makes room for a queued one
-        self._dirty = True
-        return True
+        for k in range(len(turns)):
+            entry = turns[(self._turn + k) % len(turns)]
+            if time.monotonic() - entry.last_look > IDLE_PAUSE:
+                entry.playing = False  # nobody looks: the tab was closed or hidden
+                trained = True
+            elif entry.group is not None:
+                trained = self._train_lockstep([e for e in playing if e.group == entry.group])
+            else:
+                left = None if entry.until is None else max(0, entry.until - entry.trainer.epoch)
+                self._train(entry, lambda t: t.train_for(SLICE_SECONDS, max_epochs=left))
+                trained = True
+            if trained:
+                self._turn += k + 1
+                self.admit()  # a run that stopped (diverged, budget reached) makes room for a queued one
+                self.sync_lanes()
+                self._dirty = True
+                return True
+        self._stalled = True  # every compare here waits for a run on another host: do not spin
+        return False
 
     @staticmethod
     def _train(entry: Hosted, train) -> None:
@@ -362,10 +385,16 @@ class Host:
         return {rid: e for rid, e in self.entries.items()
                 if e is entry or (entry.group is not None and e.group == entry.group)}
 
-    def _train_lockstep(self, members: list[Hosted]) -> None:
+    def _train_lockstep(self, members: list[Hosted]) -> bool:
         """Whole epochs, one run after the other, for about SLICE_SECONDS; a run that is behind
         (it joined later, or was reset) catches up first. So between two slices, when frames
-        are taken, the playing runs of a compare have trained the same number of epochs."""
+        are taken, the playing runs of a compare have trained the same number of epochs.
+
+        A compare with lanes (its runs may live on other hosts too) follows their rule instead:
+        a run trains its next epoch only when no run of the compare is behind it and the limit
+        allows it (playground/lockstep.py). Returns False if no run here could train."""
+        if self.lanes is not None and all(m.lane is not None for m in members):
+            return self._train_by_lanes(members)
         deadline = time.monotonic() + SLICE_SECONDS
         while members:
             target = max(m.trainer.epoch for m in members)
@@ -374,19 +403,62 @@ class Host:
                 self._train(member, lambda t: t.train_epochs(1))
             members = [m for m in members if m.playing]  # a diverged run stops; the others go on
             if time.monotonic() >= deadline:
-                return
+                break
+        return True
+
+    def _train_by_lanes(self, members: list[Hosted]) -> bool:
+        deadline = time.monotonic() + SLICE_SECONDS
+        trained = False
+        while members:
+            moved = False
+            for member in sorted(members, key=lambda m: m.trainer.epoch):
+                self.sync_lanes()  # a run stopped meanwhile (diverged, budget) waits for nobody
+                if not member.playing or not self.lanes.may_train(member.lane, member.trainer.epoch,
+                                                                  slack(member.epoch_seconds)):
+                    continue
+                member.published = -1  # its target moved on: publish its epoch (or BIG) after it
+                start = time.perf_counter()
+                self._train(member, lambda t: t.train_epochs(1))
+                took = time.perf_counter() - start
+                member.epoch_seconds = took if member.epoch_seconds is None else 0.8 * member.epoch_seconds + 0.2 * took
+                moved = trained = True
+            self.sync_lanes()
+            members = [m for m in members if m.playing]  # a diverged run stops; the others go on
+            if not moved or time.monotonic() >= deadline:
+                break
+        return trained
+
+    def sync_lanes(self) -> None:
+        """Publish each hosted run's epoch in its compare's lanes if it plays, else BIG (nobody waits
+        for it), where that changed: after every command, slice and epoch."""
+        if self.lanes is None:
+            return
+        for entry in self.entries.values():
+            if entry.lane is None:
+                continue
+            epoch = entry.trainer.epoch if entry.playing else None
+            if epoch != entry.published:
+                self.lanes.publish(entry.lane, epoch)
+                entry.published = epoch
+
+    def _unbind(self, entry: Hosted) -> None:
+        """The run leaves its compare's lanes (it is freed, or joins another compare): BIG."""
+        if entry.lane is not None and self.lanes is not None:
+            self.lanes.publish(entry.lane, None)
+        entry.lane, entry.published = None, -1
 
     def housekeep(self) -> None:
         """Free the trainers whose idle timeout has passed; write the state file when due."""
         now = time.monotonic()
         for rid in [rid for rid, e in self.entries.items() if now - e.last_touch > e.idle_seconds]:
-            del self.entries[rid]
+            self._unbind(self.entries.pop(rid))
             self._dirty = True
         for entry in self.entries.values():
             if entry.queued_at is not None and now - entry.last_look > IDLE_PAUSE:
                 entry.queued_at = None  # nobody waits for it any more: the tab was closed
                 self._dirty = True
         self.admit()
+        self.sync_lanes()
         self.write_state()
 
     # -- state for tests without a page ------------------------------------------------------
@@ -444,7 +516,7 @@ def _send_reply(conn, reply: tuple) -> None:
 NICENESS = int(os.environ.get("PLAYGROUND_TRAINER_NICE", "0"))
 
 
-def _process_main(conn, state_dir: str | None) -> None:
+def _process_main(conn, state_dir: str | None, lanes: Lanes | None = None) -> None:
     """A pool process: answer commands, and between them train the playing trainers in turn."""
     # The server stops its daemonic pool processes with SIGTERM: exit through `finally`, so the
     # state file goes too.
@@ -465,7 +537,7 @@ def _process_main(conn, state_dir: str | None) -> None:
     warm.train_steps(1)
     _take_frame(warm, {})
     del warm
-    host = Host(_state_path(state_dir, f"pool-{os.getpid()}.json"))
+    host = Host(_state_path(state_dir, f"pool-{os.getpid()}.json"), lanes=lanes)
     conn.send(("ready", os.getpid()))
     try:
         while True:
@@ -493,9 +565,10 @@ def _process_main(conn, state_dir: str | None) -> None:
 class ProcessSlot:
     """One pool process as the server sees it: a pipe, a lock, a generation that counts restarts."""
 
-    def __init__(self, index: int, state_dir: str | None):
+    def __init__(self, index: int, state_dir: str | None, lanes: Lanes | None = None):
         self.index = index
         self.state_dir = state_dir
+        self.lanes = lanes                 # the pool's shared lanes, handed to every process it starts
         self.generation = 0
         self.load = 0                      # trainers hosted (as of the last reply), for placement
         self._lock = threading.Lock()      # one command at a time on the pipe
@@ -546,7 +619,7 @@ class ProcessSlot:
     def _spawn(self) -> None:
         ctx = mp.get_context("spawn")  # fork is unsafe beside Streamlit's threads and torch's pools
         conn, child = ctx.Pipe()
-        process = ctx.Process(target=_process_main, args=(child, self.state_dir),
+        process = ctx.Process(target=_process_main, args=(child, self.state_dir, self.lanes),
                               name=f"playground-pool-{self.index}", daemon=True)
         with _MAIN_SWAP:
             # spawn re-imports the parent's __main__ in the child; under Streamlit that is app.py
@@ -593,13 +666,13 @@ class ProcessSlot:
 class ThreadSlot:
     """A Host in this process, trained by a daemon thread; the same interface as ProcessSlot."""
 
-    def __init__(self, index: int, state_dir: str | None):
+    def __init__(self, index: int, state_dir: str | None, lanes: Lanes | None = None):
         self.index = index
         self.state_dir = state_dir
         self.generation = 0
         self.load = 0
         self._name = f"pool-{os.getpid()}-t{next(_THREAD_HOSTS)}.json"
-        self.host = Host(_state_path(state_dir, self._name))
+        self.host = Host(_state_path(state_dir, self._name), lanes=lanes)
         self._lock = threading.Lock()      # the host: a command or a slice, never both
         self._wake = threading.Event()
         self._stopped = False
@@ -632,7 +705,7 @@ class ThreadSlot:
         """Drop every hosted trainer, as a crashed process would (the tests' stand-in for a crash)."""
         with self._lock:
             self.host.remove_state()
-            self.host = Host(self.host.state_path)
+            self.host = Host(self.host.state_path, lanes=self.host.lanes)
             self.generation += 1
             self.load = 0
 
@@ -667,13 +740,20 @@ class Pool:
             raise ValueError(f"mode must be 'process', 'thread' or 'ray', got {mode!r}")
         self.mode = mode
         state_dir = state_dir if state_dir is not None else os.environ.get("PLAYGROUND_STATE_DIR") or None
+        # Lanes shared with every host, so a compare's runs can train on different hosts in
+        # lock-step (playground/lockstep.py); Ray actors have none: a compare keeps to one actor.
+        self.lanes: Lanes | None = None
+        self.blocks: Blocks | None = None
         if mode == "ray":  # Ray actors (playground/pool_ray.py): imported only when asked for
             from playground.pool_ray import RaySlot, ray_pool_size
 
-            slot, self.size = RaySlot, size or ray_pool_size()
+            self.size = size or ray_pool_size()
+            self.slots: list[ProcessSlot | ThreadSlot] = [RaySlot(i, state_dir) for i in range(self.size)]
         else:
             slot, self.size = (ProcessSlot if mode == "process" else ThreadSlot), size or pool_size()
-        self.slots: list[ProcessSlot | ThreadSlot] = [slot(i, state_dir) for i in range(self.size)]
+            self.lanes = Lanes.create()
+            self.blocks = Blocks(self.lanes)
+            self.slots = [slot(i, state_dir, self.lanes) for i in range(self.size)]
         self._lock = threading.Lock()
         self._warming = False  # a warm-up thread is starting the hosts
         # Frees of garbage-collected runners: a finalizer may run inside any code, even code
@@ -682,10 +762,12 @@ class Pool:
         self._frees: queue.SimpleQueue = queue.SimpleQueue()
         threading.Thread(target=self._reap, name="playground-pool-reaper", daemon=True).start()
 
-    def place(self) -> ProcessSlot | ThreadSlot:
-        """The least-loaded host (fewest trainers); counts the new trainer at once."""
+    def place(self, apart_from: tuple = ()) -> ProcessSlot | ThreadSlot:
+        """The least-loaded host (fewest trainers), preferring hosts not in `apart_from` (the hosts
+        of the other runs of a compare: its runs train side by side on different cores); counts
+        the new trainer at once."""
         with self._lock:
-            slot = min(self.slots, key=lambda s: s.load)
+            slot = min(self.slots, key=lambda s: (sum(other is s for other in apart_from), s.load))
             slot.load += 1  # two sessions starting together do not both pick the same host
             return slot
 
@@ -719,11 +801,22 @@ class Pool:
         """Queue a free of rid's trainer (safe from a finalizer)."""
         self._frees.put((slot, rid))
 
+    def free_block_later(self, base: int, members: list) -> None:
+        """Queue a free of a compare's lanes, after frees of its runs' trainers [(slot, rid)]: no
+        host writes into the lanes once another compare may have them (safe from a finalizer)."""
+        for slot, rid in members:
+            self._frees.put((slot, rid))
+        self._frees.put(("lanes", base))
+
     def _reap(self) -> None:
         while True:
             slot, rid = self._frees.get()
             if slot is None:
                 return
+            if isinstance(slot, str):  # ("lanes", base)
+                if self.blocks is not None:
+                    self.blocks.free(rid)
+                continue
             try:
                 slot.request(rid, "free")
             except Exception:  # noqa: BLE001 — a crashed host has freed it already

@@ -50,7 +50,9 @@ def test_compare_adds_a_variant_that_keeps_data_and_seeds(at):
     assert (variant.data.raw_train == first.data.raw_train).all() and (variant.data.y_test == first.data.y_test).all()
     a, b = _trainer(first).model.state_dict(), _trainer(variant).model.state_dict()
     assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
-    assert variant.runner._slot is first.runner._slot  # one host trains both in lock-step
+    # One compare in lock-step, each run on its own pool host (core) where the pool has two.
+    assert variant.runner._group is first.runner._group is not None
+    assert first.runner._pool.size == 1 or variant.runner._slot is not first.runner._slot
     assert first.runner.status["epoch"] == variant.runner.status["epoch"] == 0  # restarted together
     at.button(key="step").click().run()  # Step acts on every run
     assert first.runner.status["epoch"] == variant.runner.status["epoch"] == 1
@@ -100,7 +102,8 @@ def test_opening_a_lab_experiment_sets_up_its_runs(lab, at):
     at.button(key=f"lab_open_{name}").click().run()
     runs = _runs(at)
     assert [(r.spec, r.label) for r in runs] == [(run.spec, run.label) for run in experiment.runs]
-    assert len({id(r.runner._slot) for r in runs}) == 1
+    assert runs[0].runner._group is not None and len({id(r.runner._group) for r in runs}) == 1  # one compare
+    assert len({id(r.runner._slot) for r in runs}) == min(len(runs), runs[0].runner._pool.size)  # spread over hosts
     assert any(experiment.theory in m.value for m in at.markdown)
     at.button(key="step").click().run()
     verdict = next(i.value for i in at.info if "Verdict" in i.value)

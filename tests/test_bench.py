@@ -19,6 +19,8 @@ def test_bench_quick_reports_every_measurement(capsys):
         compare = results[f"compare_{runs}_runs_default_task"]
         assert compare["runs"] == runs and compare["epochs_per_s_each"] > 0
         assert compare["epochs_equal_at_every_frame"]
+        # Each run's speed, on as many pool processes as the runs (or the pool) allow.
+        assert len(compare["epochs_per_s_per_run"]) == runs and compare["hosts"] == min(runs, compare["pool_size"])
     assert results["loss_landscape_30x30"]["default task"]["random_median_ms"] > 0
     assert results["LSTM-16, recall T=20, batch 50"]["ratio"] > 0
     assert results["sequence_views_lstm16_T100"]["length"] == 100

@@ -10,7 +10,7 @@ import pytest
 
 from playground import compare
 from playground.compare import Run
-from playground.live import LiveRunner
+from playground.live import LiveRunner, lockstep
 from playground.pool import Host, Pool
 from playground.spec import LayerSpec, OptimizerSpec, Spec, SpecError
 
@@ -115,14 +115,13 @@ def test_host_trains_a_group_in_lockstep():
     assert not host.entries["b"].playing
 
 
-def test_runners_of_a_compare_share_a_host_and_stay_in_step():
+def test_runners_of_a_compare_go_to_different_hosts_and_stay_in_step():
     pool = Pool("thread", size=2)
     try:
         first = LiveRunner(SMALL, mode="thread", pool=pool)
         second = LiveRunner(replace(SMALL, seed=2), mode="thread", pool=pool, near=first)
-        assert second._slot is first._slot
-        for runner in (first, second):
-            runner.join(first.id)
+        assert second._slot is not first._slot  # one core each (tests/test_lockstep.py: the lanes)
+        lockstep([first, second])
         first.play()
         deadline = time.monotonic() + 60
         while first.status["epoch"] < 5 and time.monotonic() < deadline:

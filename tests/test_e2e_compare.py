@@ -1,7 +1,8 @@
-"""End-to-end: Compare in headless Chromium. Two runs play from one Play in lock-step: their
-epoch counts, read from the engine (the trainer pool's state file, one file per host, so both
-runs in one read), are equal at every look; the overlaid chart draws both runs. Screenshots
-at 1440×900 and 1280×720 go to tests/artifacts/."""
+"""End-to-end: Compare in headless Chromium. Two runs play from one Play in lock-step, each on
+its own pool process: the last epoch the overlaid chart draws is the same for both at every
+look, the engine (the trainer pool's state files, one per host) says they train, and after
+Pause their epoch counts are equal and stand still. Screenshots at 1440×900 and 1280×720 go to
+tests/artifacts/."""
 from __future__ import annotations
 
 import glob
@@ -26,19 +27,32 @@ CURVE_RUNS = f"""() => {{
     for (const t of gd.data) runs[t.name] = Math.max(runs[t.name] || 0, (t.x || []).length);
     return runs;
 }}"""
+# The last epoch each run's curves reach (the overlay keeps every run's last epoch when it thins).
+CURVE_LAST = f"""() => {{
+    const gd = document.querySelector('{CURVES}');
+    if (!gd || !gd.data) return null;
+    const last = {{}};
+    for (const t of gd.data) last[t.name] = Math.max(last[t.name] ?? -1, ...Array.from(t.x || [], Number));
+    return last;
+}}"""
 
 
-def _epochs(state_dir, ids: list[str]) -> list[int] | None:
-    """The runs' epoch counts from one read of the state file that holds them all."""
+def _states(state_dir) -> dict[str, dict]:
+    """{path: {runner id: state}} of every host's state file."""
+    out = {}
     for path in glob.glob(os.path.join(str(state_dir), "pool-*.json")):
         try:
             with open(path) as f:
-                states = json.load(f)
+                out[path] = json.load(f)
         except (OSError, ValueError):
             continue
-        if all(rid in states for rid in ids):
-            return [states[rid]["epoch"] for rid in ids]
-    return None
+    return out
+
+
+def _epochs(state_dir, ids: list[str]) -> list[int] | None:
+    """The runs' epoch counts from the state files of the hosts (a compare's runs live on several)."""
+    states = {rid: s for file in _states(state_dir).values() for rid, s in file.items()}
+    return [states[rid]["epoch"] for rid in ids] if all(rid in states for rid in ids) else None
 
 
 # Where each chart of the board is: {name: [top, bottom]} in the viewport's pixels.
@@ -69,16 +83,23 @@ def test_two_runs_play_in_lockstep_and_overlay(browser, tmp_path):
                                timeout=30_000)
         ids = parse_qs(page.evaluate("location.search")[1:])["run"][0].split(",")
         assert len(ids) == 2
+        hosts = [path for path, file in _states(tmp_path).items() if any(rid in file for rid in ids)]
+        assert len(hosts) == min(2, int(os.environ.get("PLAYGROUND_POOL_SIZE") or os.cpu_count() or 1)), hosts
         button(page, "play").click()
-        seen: list[list[int]] = []
+        seen: list[list[int]] = []   # what the engine says
+        drawn: list[dict] = []       # what the overlaid chart draws: each run's last epoch
         deadline = time.monotonic() + 90
         while (not seen or seen[-1][0] < 40) and time.monotonic() < deadline:
             epochs = _epochs(tmp_path, ids)
             if epochs is not None:
                 seen.append(epochs)
+            last = page.evaluate(CURVE_LAST)
+            if last and len(last) == 2:
+                drawn.append(last)
             time.sleep(0.05)
         assert seen and seen[-1][0] >= 40, f"the runs did not train: {seen[-5:]}"
-        assert all(a == b for a, b in seen), [s for s in seen if s[0] != s[1]][:5]
+        assert len({tuple(d.values()) for d in drawn}) > 3, drawn[-5:]  # the chart moved
+        assert all(len(set(d.values())) == 1 for d in drawn), [d for d in drawn if len(set(d.values())) > 1][:5]
         page.wait_for_function(f"(({CURVE_RUNS})() || {{}}) && Object.keys(({CURVE_RUNS})() || {{}}).length === 2"
                                f" && Object.values(({CURVE_RUNS})()).every(n => n >= 10)", timeout=30_000)
         names = sorted(page.evaluate(CURVE_RUNS))

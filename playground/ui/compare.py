@@ -3,8 +3,8 @@ live views of every run side by side.
 
 The session's experiments are the runs (state.ss.experiments); the toolbar, the data column
 and the layer cards edit the chosen run (state.experiment()), and Play, Step, +1 batch and
-Reset act on every run. The runs share one trainer host, which trains them in lock-step
-(playground/pool.py), so at every frame they have trained the same number of epochs.
+Reset act on every run. The runs train on different pool hosts (where the pool has several) in
+lock-step (playground/lockstep.py), so at every frame they have trained the same number of epochs.
 
 The views: each run's network and output (smaller), the loss and accuracy of all runs on one
 chart by epoch, the gradient norm per layer of all runs on one chart, and a table of the
@@ -19,7 +19,8 @@ from playground import compare
 from playground.compare import Run
 from playground.data import CustomData
 from playground.experiment import Experiment
-from playground.live import LiveRunner
+from playground.live import LiveRunner, lockstep
+from playground.lockstep import LanesExhausted
 from playground.ui.live_board import live_board, plotly_js_url
 from playground.ui.state import (RUN_PREFIXES, _mode, claim, flash, new_runners, session_runs, ss,
                                  url_query)
@@ -46,10 +47,8 @@ def run_labels(runs: list[Experiment]) -> list[str]:
 
 
 def _regroup(runs: list[Experiment]) -> None:
-    """Put the runs in one lock-step group (the first run's id names it), or none for one run."""
-    group = runs[0].runner.id if len(runs) > 1 else None
-    for run in runs:
-        run.runner.join(group)
+    """Put the runs in one lock-step group, or none for one run."""
+    lockstep([run.runner for run in runs])
 
 
 def add_variant(exp: Experiment) -> None:
@@ -63,15 +62,20 @@ def add_variant(exp: Experiment) -> None:
         return
     playing = any(r.runner.playing for r in runs)
     prefix = next(p for p in RUN_PREFIXES if p not in {r.prefix for r in runs})
-    runner = LiveRunner(exp.spec, exp.custom, mode=_mode(), near=runs[0].runner)
+    runner = LiveRunner(exp.spec, exp.custom, mode=_mode(), near=[r.runner for r in runs])
+    try:
+        lockstep([r.runner for r in runs] + [runner])
+    except LanesExhausted as exc:
+        runner.close()
+        flash("error", f"No variant was added: {exc}")
+        return
     variant = Experiment(exp.spec, runner, exp.custom, prefix=prefix)
     runs.append(variant)
     sync_widgets(variant, variant.spec)
-    _regroup(runs)
     for run in runs:
         run.runner.reset()
     if playing:
-        runs[0].runner.play()  # plays the whole group, the new run too
+        runs[0].runner.play()  # plays every run of the compare, on every host, the new run too
     ss.active_run = len(runs) - 1
     flash("info", f"Run {len(runs)} is a copy of run {runs.index(exp) + 1} (same data and seeds): change "
                   "what you want to compare in it. Every run restarted from its initial weights.")

@@ -23,7 +23,7 @@ from playground import compare
 from playground.compare import Run
 from playground.data import CUSTOM, CustomData
 from playground.experiment import Experiment
-from playground.live import LiveRunner, TrainerLost
+from playground.live import LiveRunner, TrainerLost, lockstep
 from playground.spec import Spec, SpecError
 
 ss = st.session_state
@@ -164,7 +164,7 @@ def init_session() -> None:
     run_ids = str(params.get(RUN_PARAM) or "").split(",")
     runners = [_adopt(run_ids[i] if i < len(run_ids) else None, run.spec) if message is None else None
                for i, run in enumerate(runs)]
-    if None in runners:  # a compare is adopted whole or not at all: its runs share one host
+    if None in runners:  # a compare is adopted whole or not at all: its runs train in lock-step
         runners = [None] * len(runs)
         try:
             runners = new_runners([run.spec for run in runs])
@@ -186,12 +186,17 @@ def init_session() -> None:
 
 
 def new_runners(specs: list[Spec], custom: CustomData | None = None) -> list[LiveRunner]:
-    """Runners for the runs of a compare: one host for all, trained in lock-step (one run: alone)."""
-    first = new_runner(specs[0], custom)
-    runners = [first] + [LiveRunner(spec, custom, mode=_mode(), near=first) for spec in specs[1:]]
-    if len(runners) > 1:
+    """Runners for the runs of a compare, each on its own pool host where there are enough (the
+    least loaded), trained in lock-step (one run: alone)."""
+    runners = [new_runner(specs[0], custom)]
+    try:
+        for spec in specs[1:]:
+            runners.append(LiveRunner(spec, custom, mode=_mode(), near=runners))
+        lockstep(runners)
+    except BaseException:
         for runner in runners:
-            runner.join(first.id)
+            runner.close()
+        raise
     return runners
 
 
