@@ -14,8 +14,8 @@ min done_j, give or take a small slack) and the limit allows it (epoch + 1 <= li
 so in target_i first, under the lock. The slack (a few epochs, only where an epoch is short)
 lets a run go on while the run on the other core was descheduled for a moment instead of
 waiting at every epoch: measured here with a browser bench running beside it, 2 runs of the
-default task trained at 77 epochs/s each with a slack of 3 against 68 without (median of 4). A run that does not play publishes BIG: nobody waits for it. The server takes the
-compare's frames (or pauses it) behind a barrier: under the lock it sets limit = L, the highest
+default task trained at 77 epochs/s each with a slack of 3 against 68 without (median of 4).
+A run that does not play publishes BIG: nobody waits for it. The server takes the compare's frames (or pauses it) behind a barrier: under the lock it sets limit = L, the highest
 target, then waits until every playing run has done L; every run is then at epoch L and stays
 there until the limit is lifted.
 

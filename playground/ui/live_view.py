@@ -143,7 +143,7 @@ def render_live(exp: Experiment) -> None:
     """One frame of the 2-D playground's views."""
     runner, view = exp.runner, exp.view
     last = view.last_board
-    if (last is not None and last[2] and runner.playing and not runner.status.get("error")
+    if (last is not None and last[2] and runner.playing and not runner.queued and not runner.status.get("error")
             and _drawn(exp) == view.drawn and time.monotonic() - last[0] < FRAME_SECONDS and _page_run()):
         # A page run while playing that changed nothing these views draw (the learning rate, a
         # regularisation setting, a menu): the frame of under FRAME_SECONDS ago again, whose
@@ -222,7 +222,7 @@ def render_live(exp: Experiment) -> None:
     board = dict(key=exp.key("live_board"), layout=layout, figures=figures, hold=hold,
                  on_event=lambda event: _board_event(exp, event), fit={"output_chart": OUTPUT_FIT},
                  query=urlencode(url_query(exp)), metrics=metric_items(header))
-    view.last_board = (time.monotonic(), board, runner.playing)
+    view.last_board = (time.monotonic(), board, runner.playing and not runner.queued)
     live_board(**board)
 
 
