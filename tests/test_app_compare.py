@@ -121,3 +121,19 @@ def _trainer(run):
     """The trainer of a thread-mode runner (the same object the pool host trains)."""
     slot = run.runner._slot
     return slot.host.entries[run.runner.id].trainer
+
+
+def test_a_lab_experiment_the_server_cannot_train_in_lock_step_says_why_and_keeps_the_page(lab, at, monkeypatch):
+    from playground.lockstep import Blocks, LanesExhausted
+
+    def full(self, n):
+        raise LanesExhausted("the server trains 300 compares in lock-step, which takes all 4096 of its lanes")
+
+    before = _runs(at)
+    monkeypatch.setattr(Blocks, "allocate", full)
+    name = next(iter(lab.EXPERIMENTS))
+    at.button(key=f"lab_open_{name}").click().run()
+    assert not at.exception
+    assert any("could not be opened" in e.value and "4096 of its lanes" in e.value for e in at.error)
+    assert _runs(at) == before and at.session_state["lab"] is None  # the page's run is kept, untouched
+    assert before[0].runner.status["step"] == 0 and not before[0].runner._closed

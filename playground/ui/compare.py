@@ -94,11 +94,16 @@ def remove_run(index: int) -> None:
         ss.lab = None
 
 
-def open_runs(runs: list[Run], lab: str | None = None, custom: CustomData | None = None) -> None:
-    """Replace the page's runs by `runs` (a Lab experiment, an uploaded config) with new trainers."""
+def open_runs(runs: list[Run], lab: str | None = None, custom: CustomData | None = None) -> bool:
+    """Replace the page's runs by `runs` (a Lab experiment, an uploaded config) with new trainers;
+    False (the page's runs kept, the user told why) if the server cannot train them in lock-step."""
     from playground.ui.controls import sync_widgets
 
-    runners = new_runners([run.spec for run in runs], custom)
+    try:
+        runners = new_runners([run.spec for run in runs], custom)
+    except LanesExhausted as exc:
+        flash("error", f"These runs could not be opened: {exc}.")
+        return False
     for old in session_runs():
         old.runner.close()
     ss.experiments = [Experiment(run.spec, runner, custom, prefix=RUN_PREFIXES[i], label=run.label)
@@ -107,6 +112,7 @@ def open_runs(runs: list[Run], lab: str | None = None, custom: CustomData | None
     for exp in ss.experiments:
         sync_widgets(exp, exp.spec)
         claim(exp)
+    return True
 
 
 def session_config() -> str:

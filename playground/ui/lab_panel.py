@@ -51,7 +51,8 @@ def open_lab(name: str) -> None:
     if exp is None:
         flash("error", f"There is no Lab experiment called {name!r}.")
         return
-    open_runs([Run(run.spec, run.label) for run in exp.runs], lab=name)
+    if not open_runs([Run(run.spec, run.label) for run in exp.runs], lab=name):
+        return
     ss.pop("_lab_verdict", None)
     ss.lab_changes = []
 
@@ -79,7 +80,8 @@ def _try_next(title: str, change) -> None:
     except Exception as exc:  # noqa: BLE001 - a suggestion that does not apply here is said, not raised
         flash("error", f"“{title}” could not be applied: {exc}")
         return
-    open_runs(changed, lab=ss.get("lab"), custom=runs[0].custom)
+    if not open_runs(changed, lab=ss.get("lab"), custom=runs[0].custom):
+        return
     ss.pop("_lab_verdict", None)
     ss.lab_changes = [*ss.get("lab_changes", []), title]
 

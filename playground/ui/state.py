@@ -24,6 +24,7 @@ from playground.compare import Run
 from playground.data import CUSTOM, CustomData
 from playground.experiment import Experiment
 from playground.live import LiveRunner, TrainerLost, lockstep
+from playground.lockstep import LanesExhausted
 from playground.spec import Spec, SpecError
 
 ss = st.session_state
@@ -168,7 +169,7 @@ def init_session() -> None:
         runners = [None] * len(runs)
         try:
             runners = new_runners([run.spec for run in runs])
-        except (SpecError, datasets.DatasetError) as exc:
+        except (SpecError, datasets.DatasetError, LanesExhausted) as exc:
             message = f"The link's experiment could not be built ({exc}). Showing the default experiment instead."
             runs, lab = [Run(Spec())], None
             runners = new_runners([Spec()])
