@@ -755,7 +755,6 @@ class Pool:
             self.blocks = Blocks(self.lanes)
             self.slots = [slot(i, state_dir, self.lanes) for i in range(self.size)]
         self._lock = threading.Lock()
-        self._warming = False  # a warm-up thread is starting the hosts
         # Frees of garbage-collected runners: a finalizer may run inside any code, even code
         # holding a slot's lock, so it only queues (SimpleQueue.put is reentrant) and this
         # thread sends.
@@ -772,30 +771,22 @@ class Pool:
             return slot
 
     def warm_up(self) -> None:
-        """Start every host that has not started, in the background, one after another.
+        """Start every host that has not started, in the background.
 
         A host's process imports torch, which takes seconds: started while the first page
-        loads, it is ready before the next tab needs it. One at a time, the first first: the
-        first page's trainer goes to it, and it starts sooner with the CPU to itself than
-        beside the other hosts' imports.
+        loads, it is ready before the next tab needs it.
         """
-        with self._lock:
-            if self._warming or all(slot.started for slot in self.slots):
-                return
-            self._warming = True
-        threading.Thread(target=self._start_all, name="playground-pool-warm-up", daemon=True).start()
+        for slot in self.slots:
+            if not slot.started:
+                threading.Thread(target=self._start, args=(slot,), name="playground-pool-warm-up",
+                                 daemon=True).start()
 
-    def _start_all(self) -> None:
+    @staticmethod
+    def _start(slot: ProcessSlot | ThreadSlot) -> None:
         try:
-            for slot in self.slots:
-                if not slot.started:
-                    try:
-                        slot.request(None, "list")  # spawns the process if it has not started
-                    except Exception:  # noqa: BLE001 - a host that fails to start is started again on first use
-                        pass
-        finally:
-            with self._lock:
-                self._warming = False
+            slot.request(None, "list")  # spawns the process if it has not started
+        except Exception:  # noqa: BLE001 - a host that fails to start is started again on first use
+            pass
 
     def free_later(self, slot: ProcessSlot | ThreadSlot, rid: str) -> None:
         """Queue a free of rid's trainer (safe from a finalizer)."""

@@ -328,28 +328,3 @@ def test_pool_memory_names_every_pool_process(process_pool):
     finally:
         runner.close()
 
-
-def test_warm_up_starts_the_hosts_one_after_another_the_first_first_and_once():
-    pool = Pool("thread", size=3)
-    spans: list[tuple[int, float, float]] = []
-    try:
-        for slot in pool.slots:
-            def start(rid, command, *args, slot=slot, real=slot.request):
-                begin = time.monotonic()
-                time.sleep(0.05)  # an import of torch, in miniature
-                reply = real(rid, command, *args)
-                spans.append((slot.index, begin, time.monotonic()))
-                return reply
-            slot.request = start
-        pool.warm_up()
-        pool.warm_up()  # a second page while the first warms up: no second start of any host
-        wait_until(lambda: len(spans) >= 3 and not pool._warming, "every host started")
-        time.sleep(0.1)
-        assert [index for index, _, _ in spans] == [0, 1, 2]
-        assert all(spans[k][2] <= spans[k + 1][1] for k in range(2))  # none overlaps the next
-        assert all(slot.started for slot in pool.slots)
-        pool.warm_up()  # all started: nothing more
-        time.sleep(0.1)
-        assert len(spans) == 3
-    finally:
-        pool.shutdown()
