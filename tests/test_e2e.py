@@ -30,6 +30,17 @@ NODES_PER_COLUMN = f"""() => {{
 }}"""
 
 
+# The output's decision-boundary picture: a digest of the source its layout holds, and whether the
+# <image> plotly drew shows that source (a held frame updates the picture alone, by a relayout).
+OUTPUT_PICTURE = f"""() => {{
+    const gd = document.querySelector('{OUTPUT}');
+    const src = gd && gd.layout && gd.layout.images && gd.layout.images[0] && gd.layout.images[0].source;
+    if (!src) return null;
+    const shown = [...gd.querySelectorAll('image')].some(i => (i.getAttribute('href') || i.getAttribute('xlink:href')) === src);
+    return {{digest: src.length + ':' + src.slice(-200), shown}};
+}}"""
+
+
 @pytest.fixture(scope="module")
 def app(tmp_path_factory):
     """(base URL, state dir) of one app server for the module."""
@@ -78,6 +89,19 @@ def test_play_trains_live_and_pause_stops(browser, app):
     _play_until_steps(page, state_dir, rid, 300)
     page.wait_for_function("""() => { const v = document.querySelector('.pg-metric[data-metric=Epoch] .pg-metric-value');
         return v && Number(v.innerText.replace(/,/g, '')) >= 10; }""", timeout=30_000)
+    # While training plays the boundary is redrawn with every frame (not only with the frames that
+    # rebuild the whole chart, one in four), and what is drawn is the picture the figure holds.
+    pictures, epochs = [], set()
+    deadline = time.monotonic() + 30
+    while len(epochs) < 12 and time.monotonic() < deadline:
+        picture = page.evaluate(OUTPUT_PICTURE)
+        if picture is not None:
+            pictures.append(picture)
+            epochs.add(metric(page, "Epoch"))
+        time.sleep(0.05)
+    changes = len({p["digest"] for p in pictures})
+    assert len(epochs) >= 12 and changes >= 0.6 * len(epochs), (len(epochs), changes)
+    assert all(p["shown"] for p in pictures), "a picture in the output's layout was not the one drawn"
     page.screenshot(path=str(ARTIFACTS / "e2e-playing.png"))
     _pause_and_check_stopped(page, state_dir, rid)
     assert float(metric(page, "Test loss")) < start_loss
