@@ -12,6 +12,10 @@ from playground.ui.state import warm_up_pool  # noqa: E402
 
 warm_up_pool()  # first thing: the trainer processes start while the rest of the page is built
 
+import datasets  # noqa: E402
+
+datasets.import_in_background()  # the dataset pictures need scikit-learn; it imports meanwhile
+
 from playground.ui.compare import render_compare_bar, render_run_picker  # noqa: E402
 from playground.ui.data_panel import picture_css, render_data_panel  # noqa: E402
 from playground.ui.image_panel import render_image_selector  # noqa: E402

@@ -23,6 +23,23 @@ from .images import MAX_IMAGE_BYTES, load_user_image
 from .registry import REGISTRY, get, names
 from .sequences import load_series_csv, load_text
 
+_IMPORTING: list = []  # the one background import thread of this process, once started
+
+
+def import_in_background() -> None:
+    """Start importing scikit-learn (moons, digits) in a background thread, once per process.
+
+    The import takes about a second. Lazy, it fell on the app's first page, whose dataset
+    pictures need it; begun while the page waits for its trainer process to start, it is done
+    by then. A later `import sklearn` waits for this one to finish (Python's import lock).
+    """
+    if not _IMPORTING:
+        import threading
+
+        thread = threading.Thread(target=__import__, args=("sklearn.datasets",), name="import-sklearn", daemon=True)
+        _IMPORTING.append(thread)
+        thread.start()
+
 __all__ = [
     "DatasetError",
     "DatasetInfo",
@@ -32,6 +49,7 @@ __all__ = [
     "download_idx",
     "find_idx_files",
     "get",
+    "import_in_background",
     "load_idx_dataset",
     "load_points_csv",
     "load_user_image",

@@ -61,6 +61,7 @@ STATE_EVERY = 0.2         # seconds between two state-file writes while training
 POLL_SECONDS = 0.1        # a host with nothing playing wakes this often to free idle trainers
 COMMANDS_PER_SLICE = 8    # commands answered in a row before the next slice (training is not starved)
 START_TIMEOUT = 120.0     # seconds a new pool process may take to import torch and say it is ready
+WARM_UP_STAGGER = 3.0     # seconds from the first host being ready to the other hosts' start (see warm_up)
 MAX_PLAYING = 4           # trainers a host trains at once; more Plays wait (env PLAYGROUND_MAX_PLAYING)
 # After a user's edit (a new network, data or setting) the host trains nothing for GIVE_WAY_SECONDS,
 # so the server and the browser have the CPU while they redraw the changed views: the edit is
@@ -755,6 +756,7 @@ class Pool:
             self.blocks = Blocks(self.lanes)
             self.slots = [slot(i, state_dir, self.lanes) for i in range(self.size)]
         self._lock = threading.Lock()
+        self._warming = False  # a warm-up thread is starting the hosts
         # Frees of garbage-collected runners: a finalizer may run inside any code, even code
         # holding a slot's lock, so it only queues (SimpleQueue.put is reentrant) and this
         # thread sends.
@@ -763,30 +765,43 @@ class Pool:
 
     def place(self, apart_from: tuple = ()) -> ProcessSlot | ThreadSlot:
         """The least-loaded host (fewest trainers), preferring hosts not in `apart_from` (the hosts
-        of the other runs of a compare: its runs train side by side on different cores); counts
-        the new trainer at once."""
+        of the other runs of a compare: its runs train side by side on different cores), then,
+        while the warm-up runs, hosts already started (one waiting for its turn to start would
+        make the page wait for its start); counts the new trainer at once."""
         with self._lock:
-            slot = min(self.slots, key=lambda s: (sum(other is s for other in apart_from), s.load))
+            slot = min(self.slots, key=lambda s: (sum(other is s for other in apart_from),
+                                                  self._warming and not s.started, s.load))
             slot.load += 1  # two sessions starting together do not both pick the same host
             return slot
 
     def warm_up(self) -> None:
-        """Start every host that has not started, in the background.
+        """Start every host that has not started, in the background: the first now, the others
+        WARM_UP_STAGGER seconds after it is ready.
 
-        A host's process imports torch, which takes seconds: started while the first page
-        loads, it is ready before the next tab needs it.
+        A host's process imports torch, which takes seconds of CPU. The first page's trainer
+        goes to the first host; the others' imports, beside it, slowed that page's first chart
+        (on two cores, from a fresh server: 4.5-5.0 s with one host, 5.6-5.8 s with two starting
+        together). Started a little later, they are ready before a second tab needs them.
         """
-        for slot in self.slots:
-            if not slot.started:
-                threading.Thread(target=self._start, args=(slot,), name="playground-pool-warm-up",
-                                 daemon=True).start()
+        with self._lock:
+            if self._warming or all(slot.started for slot in self.slots):
+                return
+            self._warming = True
+        threading.Thread(target=self._start_all, name="playground-pool-warm-up", daemon=True).start()
 
-    @staticmethod
-    def _start(slot: ProcessSlot | ThreadSlot) -> None:
+    def _start_all(self) -> None:
         try:
-            slot.request(None, "list")  # spawns the process if it has not started
-        except Exception:  # noqa: BLE001 - a host that fails to start is started again on first use
-            pass
+            waiting = [slot for slot in self.slots if not slot.started]
+            for k, slot in enumerate(waiting):
+                if k == 1 and waiting[0] is self.slots[0]:
+                    time.sleep(WARM_UP_STAGGER)  # the first page, on the first host, goes first
+                try:
+                    slot.request(None, "list")  # spawns the process if it has not started
+                except Exception:  # noqa: BLE001 - a host that fails to start is started again on first use
+                    pass
+        finally:
+            with self._lock:
+                self._warming = False
 
     def free_later(self, slot: ProcessSlot | ThreadSlot, rid: str) -> None:
         """Queue a free of rid's trainer (safe from a finalizer)."""

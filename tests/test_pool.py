@@ -328,3 +328,48 @@ def test_pool_memory_names_every_pool_process(process_pool):
     finally:
         runner.close()
 
+
+
+def test_warm_up_starts_the_first_host_then_the_others_a_little_later_and_once(monkeypatch):
+    monkeypatch.setattr(pool_module, "WARM_UP_STAGGER", 0.2)
+    pool = Pool("thread", size=3)
+    spans: list[tuple[int, float, float]] = []
+    try:
+        for slot in pool.slots:
+            def start(rid, command, *args, slot=slot, real=slot.request):
+                begin = time.monotonic()
+                time.sleep(0.05)  # an import of torch, in miniature
+                reply = real(rid, command, *args)
+                spans.append((slot.index, begin, time.monotonic()))
+                return reply
+            slot.request = start
+        pool.warm_up()
+        pool.warm_up()  # a second page while the first warms up: no second start of any host
+        wait_until(lambda: pool.slots[0].started, "the first host started")
+        # While the others wait for their turn, new trainers go to the started host, even loaded.
+        assert [pool.place() for _ in range(2)] == [pool.slots[0]] * 2
+        wait_until(lambda: len(spans) >= 3 and not pool._warming, "every host started")
+        time.sleep(0.1)
+        assert [index for index, _, _ in spans] == [0, 1, 2]
+        assert spans[1][1] - spans[0][2] >= 0.2  # the others only after the first is ready, and a pause
+        assert all(slot.started for slot in pool.slots)
+        assert pool.place() in pool.slots[1:]  # all started: the least loaded again
+        pool.warm_up()  # all started: nothing more
+        time.sleep(0.1)
+        assert len(spans) == 3
+    finally:
+        pool.shutdown()
+
+
+def test_scikit_learn_imports_in_the_background_once():
+    code = ("import sys, datasets\n"
+            "assert 'sklearn' not in sys.modules\n"
+            "datasets.import_in_background(); datasets.import_in_background()\n"
+            "assert len(datasets._IMPORTING) == 1\n"
+            "datasets._IMPORTING[0].join(60)\n"
+            "assert 'sklearn.datasets' in sys.modules\n")
+    import subprocess
+
+    done = subprocess.run([sys.executable, "-c", code], cwd=os.path.dirname(os.path.dirname(__file__)),
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
