@@ -33,3 +33,13 @@ def metrics(at) -> dict[str, str]:
 def metric(at, label: str) -> str:
     """The value shown under `label` (KeyError if the page shows no such metric)."""
     return metrics(at)[label]
+
+
+def table(at) -> dict[str, list[str]]:
+    """{column: cells} of the table under the board (a compare's figures), or of the dataframe
+    drawn instead where the board falls back to Streamlit's elements."""
+    for board in boards(at):
+        if board.get("table"):
+            return board["table"]
+    frame = at.dataframe[0].value
+    return {column: [str(v) for v in frame[column]] for column in frame.columns}

@@ -10,6 +10,8 @@ import pytest
 import torch
 from streamlit.testing.v1 import AppTest
 
+from board import table
+
 from playground import compare
 from playground.compare import Run
 from playground.spec import OptimizerSpec, Spec
@@ -60,7 +62,8 @@ def test_compare_adds_a_variant_that_keeps_data_and_seeds(at):
     at.selectbox(key=f"{variant.prefix}lr").set_value(0.3).run()
     assert variant.spec.optimizer.lr == 0.3 and first.spec.optimizer.lr == 0.03
     assert variant.spec.dataset == first.spec.dataset and variant.spec.seed == first.spec.seed
-    assert "lr" in at.dataframe[0].value.columns  # the table names what differs
+    shown = table(at)  # the table names what differs, and each run's figures at its epoch
+    assert shown["lr"] == ["0.03", "0.3"] and shown["epoch"] == ["1", "1"], shown
     assert not at.error
 
 

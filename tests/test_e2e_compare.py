@@ -124,4 +124,9 @@ def test_two_runs_play_in_lockstep_and_overlay(browser, tmp_path):
         first = _epochs(tmp_path, ids)
         time.sleep(1.0)
         assert first == _epochs(tmp_path, ids) and first[0] == first[1]
+        # The table under the charts gives each run's epoch as the engine has it.
+        shown = page.evaluate(f"""() => {{ const t = document.querySelector('{BOARD} .pg-table table');
+            const heads = [...t.querySelectorAll('th')].map(h => h.innerText), k = heads.indexOf('epoch');
+            return [...t.querySelectorAll('tbody tr')].map(r => r.children[k].innerText); }}""")
+        assert [int(e.replace(",", "")) for e in shown] == first, (shown, first)
         page.close()

@@ -252,8 +252,8 @@ def render_compare(runs: list[Experiment]) -> None:
     tabs = {"tabs": [{"name": name, "label": label, "active": name == tab} for name, label in SIDE_TABS.items()]}
     side = [tabs, f"compare_{tab}", {"caption": SIDE_CAPTIONS[tab]}]
     layout = board_layout(len(runs), grid, side) if not images else [[(1.0, side)]]
-    live_board("compare_board", layout, figures, hold=hold, on_event=_tab_event, query=_query(first))
-    st.dataframe(figures_table(runs, headers, labels), hide_index=True, width="stretch")
+    live_board("compare_board", layout, figures, hold=hold, on_event=_tab_event, query=_query(first),
+               table=figures_table(runs, headers, labels))
     render_views(runs, labels, first.view.frame_count)
 
 

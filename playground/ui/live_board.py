@@ -69,7 +69,7 @@ Layout = list  # list[str | list[tuple[float, list[Item]]]]
 Event = dict  # {"kind": "click", "chart", "points"} | {"kind": "toggle", "name", "value"} | {"kind": "button", "name"}
 Metric = dict  # {"label": "Epoch", "value": "1,234", "help": "..."} (help optional)
 
-HTML = '<div class="pg-metrics"></div><div class="pg-board"></div>'
+HTML = '<div class="pg-metrics"></div><div class="pg-board"></div><div class="pg-table"></div>'
 CSS = """
 .pg-metrics { display: flex; gap: 1rem; width: 100%; align-items: flex-end; flex-wrap: wrap; }
 .pg-metrics:empty { display: none; }
@@ -80,6 +80,12 @@ CSS = """
 .pg-progress { flex: 1 1 100%; font-size: 0.75rem; color: rgba(49, 51, 63, 0.75); }
 .pg-progress-bar { height: 0.25rem; border-radius: 0.25rem; background: rgba(49, 51, 63, 0.12); overflow: hidden; }
 .pg-progress-bar > div { height: 100%; background: #0877bd; }
+.pg-table { width: 100%; overflow-x: auto; margin-top: 0.5rem; }
+.pg-table:empty { display: none; }
+.pg-table table { border-collapse: collapse; font-size: 0.85rem; font-variant-numeric: tabular-nums; white-space: nowrap; }
+.pg-table th { text-align: left; font-weight: 600; color: rgba(49, 51, 63, 0.75); padding: 0.25rem 0.75rem 0.25rem 0;
+               border-bottom: 1px solid rgba(49, 51, 63, 0.2); }
+.pg-table td { padding: 0.2rem 0.75rem 0.2rem 0; border-bottom: 1px solid rgba(49, 51, 63, 0.08); }
 .pg-board { display: flex; flex-direction: column; gap: 0.5rem; width: 100%; }
 .pg-row { display: flex; gap: 1.5rem; width: 100%; align-items: flex-start; }
 .pg-col { display: flex; flex-direction: column; gap: 0.5rem; min-width: 0; }
@@ -177,7 +183,8 @@ CHART_CONFIG = {"displayModeBar": "hover", "modeBarButtons": [["toImage"]], "dis
 def live_board(key: str, layout: Layout, figures: dict[str, go.Figure], hold: Iterable[str] = (),
                on_event: Callable[[Event], None] | None = None, config: dict | None = None,
                fit: dict[str, dict] | None = None, query: str | None = None,
-               metrics: list[Metric] | None = None, progress: tuple[float, str] | None = None) -> None:
+               metrics: list[Metric] | None = None, progress: tuple[float, str] | None = None,
+               table: dict[str, list[str]] | None = None) -> None:
     """Draw `figures` laid out as `layout` in one board that stays mounted under `key`.
 
     Charts named in `hold` keep their traces and take only the new layout (images, shapes).
@@ -185,15 +192,17 @@ def live_board(key: str, layout: Layout, figures: dict[str, go.Figure], hold: It
     `fit` sizes a chart to the window: {name: {"min", "reserve", "aspect"}} gives it the height
     min(width × aspect, window height − reserve), at least `min` px (the output grows on a
     large screen and still fits a laptop's). `query`, if given, is put in the address bar.
-    `metrics` (label, value, help) and `progress` (fraction, text) head the board: drawn by it,
-    they cost no Streamlit elements, each of which re-renders much of the page in the browser
-    on every frame.
+    `metrics` (label, value, help) and `progress` (fraction, text) head the board, and `table`
+    ({column: cells}) follows it: drawn by it, they cost no Streamlit elements, each of which
+    re-renders much of the page in the browser on every frame.
     """
     config = {**CHART_CONFIG, **(config or {})}
     src = plotly_js_url()
     if src is None:
         _fallback_metrics(metrics or [], progress)
         _fallback(layout, figures, on_event, config)
+        if table:
+            st.dataframe(table, hide_index=True, width="stretch")
         return
 
     def changed() -> None:
@@ -209,6 +218,7 @@ def live_board(key: str, layout: Layout, figures: dict[str, go.Figure], hold: It
     if query is not None:
         data["query"] = query
     data["metrics"] = metrics or []
+    data["table"] = table or {}
     if progress is not None:
         data["progress"] = {"value": float(progress[0]), "text": progress[1]}
     _component(key=key, data=data, on_event_change=changed)

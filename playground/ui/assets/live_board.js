@@ -393,9 +393,31 @@ function metricsRow(parent, metrics, progress) {
   }
 }
 
+// The table under the charts ({column: [cell per row]}): rebuilt only when its columns change,
+// its cells' text set in place (a compare's figures change with every frame).
+function tableRow(parent, table) {
+  const box = parent.querySelector('.pg-table');
+  const columns = Object.keys(table || {});
+  const rows = columns.length ? table[columns[0]].length : 0;
+  const key = JSON.stringify([columns, rows]);
+  if (box.__key !== key) {
+    box.__key = key;
+    box.replaceChildren(...(columns.length ? [el('table', {}, [
+      el('thead', {}, [el('tr', {}, columns.map((c) => el('th', { textContent: c })))]),
+      el('tbody', {}, Array.from({ length: rows }, () => el('tr', {}, columns.map(() => el('td')))))])] : []));
+  }
+  const body = box.querySelector('tbody');
+  if (!body) return;
+  columns.forEach((c, j) => table[c].forEach((text, i) => {
+    const cell = body.children[i].children[j];
+    if (cell.textContent !== String(text)) cell.textContent = String(text);
+  }));
+}
+
 export default function (component) {
   const { parentElement, data, setTriggerValue } = component;
   metricsRow(parentElement, data.metrics || [], data.progress);
+  tableRow(parentElement, data.table);
   const root = parentElement.querySelector('.pg-board');
   root.__send = (event) => setTriggerValue('event', event);
   // The experiment's link: changes made in the live views do not reach the address bar otherwise.
