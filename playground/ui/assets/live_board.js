@@ -79,13 +79,14 @@ function sameTraces(a, b) {
 // output's score). Plotly redraws those alone, without recomputing the chart.
 const RELAYOUT_ONLY = /^(images\[\d+\]\.source|title\.text)$/;
 
+// What plotly writes into the layout it keeps (an axis's inferred type, range and domain), so
+// the previous layout may have these where the new one has not.
 const PLOTLY_FILLS = new Set(['type', 'autorange', 'autosize', 'range', 'domain']);
 
 // The relayout that turns layout `prev` into `next` ({} when they do not differ), or null when
 // they differ in anything else or in shape. Objects `share` kept are the same objects, so
-// identity tells what changed.
-// `sized`: the chart's height and width when they are as last drawn (plotly drops them from the
-// layout it keeps when it sizes the chart itself).
+// identity tells what changed. `sized`: the top-level height and width to skip, being as last
+// drawn (plotly drops them from the layout it keeps when it sizes the chart itself).
 function relayoutUpdate(prev, next, sized = new Set(), path = '', update = {}) {
   if (prev === next) return update;
   const arrays = Array.isArray(prev) && Array.isArray(next);
@@ -93,7 +94,6 @@ function relayoutUpdate(prev, next, sized = new Set(), path = '', update = {}) {
     && !Array.isArray(prev) && !Array.isArray(next);
   if (arrays || objects) {
     const keys = Object.keys(next);
-    // Plotly writes what it inferred into the layout it keeps (an axis's type, range, domain).
     if (Object.keys(prev).some((k) => !(k in next) && !(objects && PLOTLY_FILLS.has(k)))) return null;
     for (const k of keys) {
       if (!path && sized.has(k)) continue;
