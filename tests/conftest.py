@@ -16,7 +16,7 @@ import torch  # noqa: E402
 
 torch.set_num_threads(1)
 
-# tests/browser.py is a helper module, importable as `browser` from the tests.
+# tests/browser.py, board.py and pools.py are helper modules, importable by name from the tests.
 sys.path.insert(0, str(ROOT / "tests"))
 
 import pytest  # noqa: E402
@@ -28,3 +28,14 @@ def browser():
     from browser import launched_browser
 
     yield from launched_browser()
+
+
+@pytest.fixture
+def thread_pool(request):
+    """A pool of thread hosts, shut down after the test: one host, or the test module's
+    THREAD_HOSTS."""
+    from playground.pool import Pool
+
+    pool = Pool("thread", size=getattr(request.module, "THREAD_HOSTS", 1))
+    yield pool
+    pool.shutdown()

@@ -18,23 +18,13 @@ from playground.lockstep import (BIG, MAX_SLACK, SLACK_SECONDS, WAIT_SECONDS, Bl
                                  slack)
 from playground.pool import Host, Pool
 from playground.spec import Spec
+from pools import step_count, wait_until
 
-DEADLINE = 60.0
+THREAD_HOSTS = 2  # the thread_pool fixture's hosts: a compare's runs on two
+
 SMALL = replace(Spec(), dataset=replace(Spec().dataset, n_samples=60))
 DIVERGES = Spec.from_dict({"dataset": {"name": "plane"}, "init": "normal", "optimizer": {"lr": 10},
                            "layers": [{"type": "dense", "units": 8, "activation": "relu"}] * 4})
-
-
-def wait_until(condition, what: str, deadline: float = DEADLINE) -> None:
-    end = time.monotonic() + deadline
-    while not condition():
-        if time.monotonic() > end:
-            pytest.fail(f"timed out waiting for {what}")
-        time.sleep(0.02)
-
-
-def step_count(trainer) -> int:
-    return trainer.step_count
 
 
 def epoch_of(trainer) -> int:
@@ -48,13 +38,6 @@ def compare_of(pool: Pool, *specs: Spec) -> list[LiveRunner]:
         runners.append(LiveRunner(spec, mode=pool.mode, pool=pool, near=runners))
     lockstep(runners)
     return runners
-
-
-@pytest.fixture
-def thread_pool():
-    pool = Pool("thread", size=2)
-    yield pool
-    pool.shutdown()
 
 
 # -- the host's rule, on lanes of its own (no threads) ----------------------------------------

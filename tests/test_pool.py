@@ -24,27 +24,12 @@ from playground import pool as pool_module
 from playground.live import LiveRunner, TrainerLost
 from playground.pool import Pool, pool_memory
 from playground.spec import LayerSpec, OptimizerSpec, Spec
-
-DEADLINE = 60.0  # seconds a wait may take on a loaded machine before the test fails
-
-
-def wait_until(condition, what: str, deadline: float = DEADLINE) -> None:
-    """Poll `condition` until it is true; fail (saying what) if it never becomes true."""
-    end = time.monotonic() + deadline
-    while not condition():
-        if time.monotonic() > end:
-            pytest.fail(f"timed out waiting for {what}")
-        time.sleep(0.02)
-
+from pools import step_count, wait_until
 
 # Functions run in the trainer's host (module level: a pool process unpickles them by name).
 def linear_widths(trainer) -> list[int]:
     """out_features of every Linear layer of the trainer's model, input side first."""
     return [m.out_features for m in trainer.model.modules() if isinstance(m, torch.nn.Linear)]
-
-
-def step_count(trainer) -> int:
-    return trainer.step_count
 
 
 def learning_rate(trainer) -> float:
@@ -74,13 +59,6 @@ def read_states(state_dir) -> dict:
         with open(path) as f:
             merged.update(json.load(f))
     return merged
-
-
-@pytest.fixture
-def thread_pool():
-    pool = Pool("thread", size=1)
-    yield pool
-    pool.shutdown()
 
 
 @pytest.fixture(scope="module")

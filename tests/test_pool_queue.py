@@ -15,6 +15,7 @@ from playground import pool as pool_module
 from playground.live import LiveRunner
 from playground.pool import Host, Pool
 from playground.spec import Spec
+from pools import step_count
 
 
 def make_host(cap: int, n: int) -> tuple[Host, list[str]]:
@@ -110,10 +111,6 @@ def test_a_runner_says_it_is_queued_until_its_turn(monkeypatch):
         first.close()
         second.close()
         pool.shutdown()
-
-
-def step_count(trainer) -> int:
-    return trainer.step_count
 
 
 @pytest.mark.parametrize("value", ["0", "-3"])
