@@ -15,9 +15,11 @@ so in target_i first, under the lock. The slack (a few epochs, only where an epo
 lets a run go on while the run on the other core was descheduled for a moment instead of
 waiting at every epoch: measured here with a browser bench running beside it, 2 runs of the
 default task trained at 77 epochs/s each with a slack of 3 against 68 without (median of 4).
-A run that does not play publishes BIG: nobody waits for it. The server takes the compare's frames (or pauses it) behind a barrier: under the lock it sets limit = L, the highest
-target, then waits until every playing run has done L; every run is then at epoch L and stays
-there until the limit is lifted.
+A run that does not play publishes BIG: nobody waits for it.
+
+The server takes the compare's frames (or pauses it) behind a barrier: under the lock it sets
+limit = L, the highest target, then waits until every playing run has done L; every run is then
+at epoch L and stays there until the limit is lifted.
 
 No torch and no Streamlit here: plain integers in shared memory.
 """

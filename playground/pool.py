@@ -791,9 +791,8 @@ class Pool:
 
     def _start_all(self) -> None:
         try:
-            waiting = [slot for slot in self.slots if not slot.started]
-            for k, slot in enumerate(waiting):
-                if k == 1 and waiting[0] is self.slots[0]:
+            for k, slot in enumerate([slot for slot in self.slots if not slot.started]):
+                if k == 1:
                     time.sleep(WARM_UP_STAGGER)  # the first page, on the first host, goes first
                 try:
                     slot.request(None, "list")  # spawns the process if it has not started

@@ -140,3 +140,25 @@ def test_a_lab_experiment_the_server_cannot_train_in_lock_step_says_why_and_keep
     assert any("could not be opened" in e.value and "4096 of its lanes" in e.value for e in at.error)
     assert _runs(at) == before and at.session_state["lab"] is None  # the page's run is kept, untouched
     assert before[0].runner.status["step"] == 0 and not before[0].runner._closed
+
+
+def test_removing_a_run_the_server_cannot_regroup_says_why_and_keeps_every_run(at, monkeypatch):
+    from playground.lockstep import Blocks, LanesExhausted
+
+    at.button(key="compare_add").click().run()
+    at.button(key="compare_add").click().run()
+    before = _runs(at)
+    assert len(before) == 3
+
+    def full(self, n):
+        raise LanesExhausted("the server trains 300 compares in lock-step, which takes all 4096 of its lanes")
+
+    monkeypatch.setattr(Blocks, "allocate", full)
+    at.button(key="remove_run").click().run()
+    assert not at.exception
+    assert any("was not removed" in e.value and "4096 of its lanes" in e.value for e in at.error)
+    assert _runs(at) == before and not any(r.runner._closed for r in before)
+    assert len({id(r.runner._group) for r in before}) == 1  # still one compare, in lock-step
+    monkeypatch.undo()
+    at.button(key="remove_run").click().run()  # with lanes free again, it goes
+    assert len(_runs(at)) == 2 and not at.exception

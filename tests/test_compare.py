@@ -208,7 +208,7 @@ def test_cli_trains_every_run_of_a_compare_config(tmp_path, capsys):
 
 
 def test_the_overlay_draws_long_histories_thinned_keeping_the_first_and_last_epoch():
-    from playground.viz.compare import CURVE_POINTS, thinned
+    from playground.viz.curves import CURVE_POINTS, thinned
 
     history = {"epoch": list(range(1, 2001)), "train_loss": [1 / e for e in range(1, 2001)]}
     short = thinned(history)

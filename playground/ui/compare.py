@@ -46,11 +46,6 @@ def run_labels(runs: list[Experiment]) -> list[str]:
     return compare.labels([Run(r.spec, r.label) for r in runs])
 
 
-def _regroup(runs: list[Experiment]) -> None:
-    """Put the runs in one lock-step group, or none for one run."""
-    lockstep([run.runner for run in runs])
-
-
 def add_variant(exp: Experiment) -> None:
     """Compare: a new run that copies exp (same spec, data and seeds); every run restarts from
     its initial weights so that they train side by side from epoch 0."""
@@ -86,9 +81,12 @@ def remove_run(index: int) -> None:
     runs = session_runs()
     if len(runs) < 2 or not 0 <= index < len(runs):
         return
-    removed = runs.pop(index)
-    removed.runner.close()
-    _regroup(runs)
+    try:  # the others first: the compare they make without it may be refused, and then nothing changes
+        lockstep([run.runner for k, run in enumerate(runs) if k != index])
+    except LanesExhausted as exc:
+        flash("error", f"Run {index + 1} was not removed: {exc}.")
+        return
+    runs.pop(index).runner.close()
     ss.active_run = min(ss.get("active_run", 0), len(runs) - 1)
     if len(runs) == 1:
         ss.lab = None

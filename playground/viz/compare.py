@@ -17,7 +17,7 @@ from typing import Any
 import plotly.graph_objects as go
 
 from ._common import plain, plain_figures
-from .curves import CURVE_POINTS, overlay_curves, run_colors, thinned
+from .curves import overlay_curves, run_colors, thinned
 from .dashboard import diagram, output_view
 from .gradients import gradient_overlay
 
