@@ -18,6 +18,7 @@ pytestmark = pytest.mark.e2e
 
 BOARD = ".st-key-live_board"
 NETWORK = f"{BOARD} [data-chart=network_chart] .js-plotly-plot"
+CURVES = f"{BOARD} [data-chart=curves_chart] .js-plotly-plot"
 OUTPUT = f"{BOARD} [data-chart=output_chart] .js-plotly-plot"
 # Hidden neurons per column of the diagram, from the nodes trace's customdata [column, node].
 NODES_PER_COLUMN = f"""() => {{
@@ -38,6 +39,20 @@ OUTPUT_PICTURE = f"""() => {{
     if (!src) return null;
     const shown = [...gd.querySelectorAll('image')].some(i => (i.getAttribute('href') || i.getAttribute('xlink:href')) === src);
     return {{digest: src.length + ':' + src.slice(-200), shown}};
+}}"""
+
+
+# The loss curves' train-loss line: the last epoch the board says it draws (gd.__drawn: between
+# plotly's full redraws the board extends the lines itself), and whether the line drawn ends at
+# that epoch's point on the axes.
+CURVE_END = f"""() => {{
+    const gd = document.querySelector('{CURVES}');
+    const data = gd && (gd.__drawn || gd.data), path = gd && gd.querySelector('.scatterlayer path.js-line');
+    if (!data || !data.length || !path || !gd._fullLayout) return null;
+    const t = data[0], x = t.x[t.x.length - 1], y = t.y[t.y.length - 1];
+    const end = path.getAttribute('d').split(/[ML]/).pop().split(',').map(Number);
+    const xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis;
+    return {{epoch: x, ends: Math.abs(end[0] - xa.c2p(x)) < 1 && Math.abs(end[1] - ya.c2p(y)) < 1}};
 }}"""
 
 
@@ -91,17 +106,22 @@ def test_play_trains_live_and_pause_stops(browser, app):
         return v && Number(v.innerText.replace(/,/g, '')) >= 10; }""", timeout=30_000)
     # While training plays the boundary is redrawn with every frame (not only with the frames that
     # rebuild the whole chart, one in four), and what is drawn is the picture the figure holds.
-    pictures, epochs = [], set()
+    # So are the loss curves: their lines reach the latest epoch with every frame.
+    pictures, epochs, curves = [], set(), []
     deadline = time.monotonic() + 30
     while len(epochs) < 12 and time.monotonic() < deadline:
-        picture = page.evaluate(OUTPUT_PICTURE)
-        if picture is not None:
+        picture, curve = page.evaluate(OUTPUT_PICTURE), page.evaluate(CURVE_END)
+        if picture is not None and curve is not None:
             pictures.append(picture)
+            curves.append(curve)
             epochs.add(metric(page, "Epoch"))
         time.sleep(0.05)
     changes = len({p["digest"] for p in pictures})
     assert len(epochs) >= 12 and changes >= 0.6 * len(epochs), (len(epochs), changes)
     assert all(p["shown"] for p in pictures), "a picture in the output's layout was not the one drawn"
+    curve_changes = len({c["epoch"] for c in curves})
+    assert curve_changes >= 0.6 * len(epochs), (len(epochs), curve_changes)
+    assert all(c["ends"] for c in curves), "a loss line does not end at the last point it is said to draw"
     page.screenshot(path=str(ARTIFACTS / "e2e-playing.png"))
     _pause_and_check_stopped(page, state_dir, rid)
     assert float(metric(page, "Test loss")) < start_loss

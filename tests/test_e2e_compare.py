@@ -20,11 +20,12 @@ pytestmark = pytest.mark.e2e
 BOARD = ".st-key-compare_board"
 CURVES = f"{BOARD} [data-chart=compare_curves] .js-plotly-plot"
 # The runs the overlaid chart draws (its legend entries) and how many epochs each trace holds.
+# (gd.__drawn: the traces its lines show, which the board draws between plotly's full redraws.)
 CURVE_RUNS = f"""() => {{
     const gd = document.querySelector('{CURVES}');
     if (!gd || !gd.data) return null;
     const runs = {{}};
-    for (const t of gd.data) runs[t.name] = Math.max(runs[t.name] || 0, (t.x || []).length);
+    for (const t of gd.__drawn || gd.data) runs[t.name] = Math.max(runs[t.name] || 0, (t.x || []).length);
     return runs;
 }}"""
 # The last epoch each run's curves reach (the overlay keeps every run's last epoch when it thins).
@@ -32,7 +33,7 @@ CURVE_LAST = f"""() => {{
     const gd = document.querySelector('{CURVES}');
     if (!gd || !gd.data) return null;
     const last = {{}};
-    for (const t of gd.data) last[t.name] = Math.max(last[t.name] ?? -1, ...Array.from(t.x || [], Number));
+    for (const t of gd.__drawn || gd.data) last[t.name] = Math.max(last[t.name] ?? -1, ...Array.from(t.x || [], Number));
     return last;
 }}"""
 

@@ -547,6 +547,23 @@ def test_loss_curves_with_gaps_and_spike():
     assert len(V.loss_curves({}).data) == 0  # empty history → placeholder
 
 
+def test_playing_curves_leave_the_epoch_axis_room_to_grow():
+    import math
+
+    from playground.viz.curves import NICE_ENDS, ROOM, growing_range
+
+    for last in (1, 9, 95, 100, 137, 999, 1000, 12345):
+        lo, hi = growing_range([0, last])
+        assert lo == 0 and last * ROOM <= hi <= last * ROOM * 4 / 3  # the next round number up
+        assert round(hi / 10 ** math.floor(math.log10(hi)), 9) in NICE_ENDS
+    hist = {"epoch": list(range(1, 138)), "train_loss": [1 / i for i in range(1, 138)],
+            "test_loss": [2 / i for i in range(1, 138)]}
+    assert list(V.loss_curves(hist, playing=True).layout.xaxis.range) == [1, 200]
+    assert V.loss_curves(hist).layout.xaxis.range is None  # paused: the axis fits the curve
+    two = V.overlay_curves([hist, {**hist, "epoch": list(range(2, 139))}], ["a", "b"], "regression", playing=True)
+    assert list(two.layout.xaxis.range) == [1, 200]
+
+
 # ---------------------------------------------------------------- gradients
 
 def test_flag_gradients():

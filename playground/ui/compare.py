@@ -246,12 +246,12 @@ def render_compare(runs: list[Experiment]) -> None:
             cache = ss["_compare_gradients"] = (drawn, compare_view.gradients_figure(frames, labels, side_height))
         figures["compare_gradients"] = cache[1]
     else:
-        figures["compare_curves"] = compare_view.curves_figure(frames, labels, side_height)
+        figures["compare_curves"] = compare_view.curves_figure(frames, labels, side_height, playing)
     tabs = {"tabs": [{"name": name, "label": label, "active": name == tab} for name, label in SIDE_TABS.items()]}
     side = [tabs, f"compare_{tab}", {"caption": SIDE_CAPTIONS[tab]}]
     layout = board_layout(len(runs), grid, side) if not images else [[(1.0, side)]]
     live_board("compare_board", layout, figures, hold=hold, on_event=_tab_event, query=_query(first),
-               table=figures_table(runs, headers, labels))
+               table=figures_table(runs, headers, labels), extend=["compare_curves"] if holding else [])
     render_views(runs, labels, first.view.frame_count)
 
 

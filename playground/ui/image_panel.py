@@ -240,7 +240,7 @@ def render_image_live(exp: Experiment) -> None:
     _, views, items = cache
     figures = dict(views)
     items = [{"note": w} for w in header.warnings] + items
-    figures["img_curves_chart"] = loss_curves(header.history, "epoch", "classification")
+    figures["img_curves_chart"] = loss_curves(header.history, "epoch", "classification", playing=runner.playing)
     if "selected_image_chart" in figures:
         # The image, what the network says it is, and the curves on top; the feature maps under.
         layout = [[(0.6, ["selected_image_chart"]), (1.1, ["probabilities_chart"]), (1.3, ["img_curves_chart"])],
@@ -248,4 +248,5 @@ def render_image_live(exp: Experiment) -> None:
     else:
         layout = [[(2.2, items), (1.0, ["img_curves_chart", "img_stats_chart"])]]
     live_board(exp.key("image_board"), layout, figures, metrics=metric_items(header),
+               extend=() if slow else ("img_curves_chart",),
                progress=(header.epoch_progress, f"epoch {header.epoch + 1}: {header.epoch_progress:.0%} of the batches"))

@@ -184,10 +184,12 @@ def live_board(key: str, layout: Layout, figures: dict[str, go.Figure], hold: It
                on_event: Callable[[Event], None] | None = None, config: dict | None = None,
                fit: dict[str, dict] | None = None, query: str | None = None,
                metrics: list[Metric] | None = None, progress: tuple[float, str] | None = None,
-               table: dict[str, list[str]] | None = None) -> None:
+               table: dict[str, list[str]] | None = None, extend: Iterable[str] = ()) -> None:
     """Draw `figures` laid out as `layout` in one board that stays mounted under `key`.
 
     Charts named in `hold` keep their traces and take only the new layout (images, shapes).
+    Charts named in `extend` (line charts whose new points fall on their axes as drawn, such as
+    the loss curves with a `growing_range`) redraw only their lines; anything else is drawn whole.
     `on_event` gets each click on a chart's point, toggle change and button press.
     `fit` sizes a chart to the window: {name: {"min", "reserve", "aspect"}} gives it the height
     min(width × aspect, window height − reserve), at least `min` px (the output grows on a
@@ -211,7 +213,7 @@ def live_board(key: str, layout: Layout, figures: dict[str, go.Figure], hold: It
             on_event(dict(event))
 
     cache = ss.setdefault(f"_{key}_json", {})
-    data = board_data(src, layout, figures, hold, config, cache)
+    data = board_data(src, layout, figures, hold, config, cache, extend)
     for name, rule in (fit or {}).items():
         if name in data["charts"]:
             data["charts"][name]["fit"] = rule
@@ -225,13 +227,13 @@ def live_board(key: str, layout: Layout, figures: dict[str, go.Figure], hold: It
 
 
 def board_data(src: str, layout: Layout, figures: dict[str, go.Figure], hold: Iterable[str] = (),
-               config: dict | None = None, cache: dict | None = None) -> dict[str, Any]:
+               config: dict | None = None, cache: dict | None = None, extend: Iterable[str] = ()) -> dict[str, Any]:
     """What the board's JavaScript gets: the layout and, for each chart in it, its figure as JSON.
 
     `cache` (chart name -> (figure, JSON)) spares serialising again a figure object that was sent
     before: the once-a-second gradient row is the same objects on the frames in between.
     """
-    hold = set(hold)
+    hold, extend = set(hold), set(extend)
     charts = {}
     for name in _chart_names(layout):
         if name not in figures:
@@ -241,7 +243,7 @@ def board_data(src: str, layout: Layout, figures: dict[str, go.Figure], hold: It
         text = kept[1] if kept is not None and kept[0] is figure else pio.to_json(figure, validate=False)
         if cache is not None:
             cache[name] = (figure, text)
-        charts[name] = {"figure": text, "hold": name in hold}
+        charts[name] = {"figure": text, "hold": name in hold, "extend": name in extend}
     return {"src": src, "layout": layout, "charts": charts, "config": config or {}}
 
 

@@ -175,7 +175,8 @@ def render_live(exp: Experiment) -> None:
             # Sized for one screen: the output is the largest chart (its plot ≥ 300 px at 1280×720).
             "output_chart": restyled(dashboard.output_view(frame, data, view.show_test, view.discretize),
                                       OUTPUT_LAYOUT, axis_titles=False),
-            "curves_chart": restyled(dashboard.loss_curves(header.history, "epoch", header.task), CURVES_LAYOUT),
+            "curves_chart": restyled(dashboard.loss_curves(header.history, "epoch", header.task,
+                                                           playing=runner.playing), CURVES_LAYOUT),
         }
     tabs = {"tabs": [{"name": name, "label": label, "active": name == view.tab} for name, label in TABS.items()]}
     left: list = [tabs]
@@ -219,7 +220,9 @@ def render_live(exp: Experiment) -> None:
     # values) and redraw only their images and links: a full chart recomputation each frame
     # took CPU from training on a 2-core machine. (A 1-D fit is drawn as a trace: never held.)
     hold = () if slow_frame else ("network_chart",) if data.kind == "curve" else ("network_chart", "output_chart")
+    # And the curves draw only their lines' new points (on axes that leave room for them).
     board = dict(key=exp.key("live_board"), layout=layout, figures=figures, hold=hold,
+                 extend=() if slow_frame else ("curves_chart",),
                  on_event=lambda event: _board_event(exp, event), fit={"output_chart": OUTPUT_FIT},
                  query=urlencode(url_query(exp)), metrics=metric_items(header))
     view.last_board = (time.monotonic(), board, runner.playing and not runner.queued)

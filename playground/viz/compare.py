@@ -141,11 +141,12 @@ def run_figures(frame: Any, data: Any, grid: Grid, hold: bool = False, title: st
     return network, output
 
 
-def curves_figure(frames: list[Any], labels: list[str], height: int) -> Figure:
+def curves_figure(frames: list[Any], labels: list[str], height: int, playing: bool = False) -> Figure:
     """Loss and accuracy of every run by epoch (solid train, dashed test), one colour per run;
-    long histories thinned to CURVE_POINTS epochs (see `thinned`)."""
+    long histories thinned to CURVE_POINTS epochs (see `thinned`); `playing` as in `overlay_curves`."""
     with plain_figures():
-        figure = plain(overlay_curves([thinned(f.header.history) for f in frames], labels, frames[0].header.task))
+        figure = plain(overlay_curves([thinned(f.header.history) for f in frames], labels, frames[0].header.task,
+                                      playing))
     figure["layout"].pop("title", None)
     figure["layout"].update(height=height, margin=CURVES_MARGIN)
     return figure

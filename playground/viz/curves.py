@@ -15,6 +15,23 @@ LOSS_COLOR = "#2a2f35"
 # compare curves of 2,000 epochs were 0.5 MB a frame.
 CURVE_POINTS = 400
 ACC_COLOR = "#2ca02c"
+# While training plays, the epoch axis ends at the first of these (× 10^k) at least ROOM past the
+# latest epoch, not at the latest epoch itself: the board then draws the new points between the
+# once-a-second full redraws on the axes as they are (live_board.js, extendLines), and the axis
+# moves a few times a minute instead of with every frame.
+NICE_ENDS = (1.0, 1.2, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0)
+ROOM = 1.1
+
+
+def growing_range(values: list[float]) -> list[float] | None:
+    """[first, a round number at least ROOM × the last] for an axis of epochs that grows while
+    training plays (None without values)."""
+    if not values:
+        return None
+    lo, hi = float(values[0]), float(values[-1])
+    want = max(hi * ROOM, lo + 1.0)
+    scale = 10.0 ** np.floor(np.log10(want))
+    return [lo, next(float(n * scale) for n in NICE_ENDS if n * scale >= want)]
 
 
 def _loss_range(values: list[float | None]) -> list[float] | None:
@@ -64,9 +81,11 @@ def loss_curves(
     x_key: str = "epoch",
     task: str = "classification",
     points: int = CURVE_POINTS,
+    playing: bool = False,
 ) -> go.Figure:
     """Train/test loss on the left axis, accuracy (classification) on a right % axis; a long
-    history thinned to about `points` epochs, its latest always among them."""
+    history thinned to about `points` epochs, its latest always among them. `playing`: the x axis
+    leaves room for the next second's epochs (`growing_range`)."""
     history = thinned(history, points)
     # Only the keys drawn here: histories may carry other per-step data (e.g. grad norms).
     wanted = (x_key, "train_loss", "test_loss", "train_accuracy", "test_accuracy")
@@ -106,6 +125,8 @@ def loss_curves(
         legend=dict(orientation="h", x=1.0, xanchor="right", y=1.0, yanchor="bottom",
                     bgcolor="rgba(0,0,0,0)", font=dict(size=11)),
     )
+    if playing:
+        layout["xaxis"]["range"] = growing_range(x)
     shapes, notes = epoch_marks(history)
     if shapes:
         layout.update(shapes=shapes, annotations=notes)
@@ -126,9 +147,11 @@ def run_colors(n: int) -> list[str]:
     return [QUALITATIVE[i % len(QUALITATIVE)] for i in range(n)]
 
 
-def overlay_curves(histories: list[dict[str, list]], labels: list[str], task: str = "classification") -> go.Figure:
+def overlay_curves(histories: list[dict[str, list]], labels: list[str], task: str = "classification",
+                   playing: bool = False) -> go.Figure:
     """The loss (top) and, for classification, accuracy (bottom) of several runs on one chart by
-    epoch: a colour per run (legend: what differs), solid train, dashed test."""
+    epoch: a colour per run (legend: what differs), solid train, dashed test. `playing` as in
+    `loss_curves`."""
     colors = run_colors(len(histories))
     has_acc = task == "classification"
     traces: list[dict] = []
@@ -158,6 +181,9 @@ def overlay_curves(histories: list[dict[str, list]], labels: list[str], task: st
         legend=dict(orientation="h", x=0.0, xanchor="left", y=1.0, yanchor="bottom",
                     bgcolor="rgba(0,0,0,0)", font=dict(size=11)),
     )
+    epochs = [x for h in histories for x in (h.get("epoch") or []) if x is not None]
+    if playing and epochs:
+        layout["xaxis"]["range"] = growing_range([min(epochs), max(epochs)])
     if has_acc:
         layout["yaxis2"] = dict(title=dict(text="accuracy"), domain=[0.0, 0.45], range=[0, 1.02],
                                 tickformat=".0%", tickmode="array", tickvals=[0, 0.5, 1.0], zeroline=False)
