@@ -75,9 +75,10 @@ function sameTraces(a, b) {
     && a.every((t, i) => t.type === b[i].type && t.name === b[i].name && t.visible === b[i].visible);
 }
 
-// Layout fields a held chart may change by a relayout: its pictures and its title's text (an
-// output's score). Plotly redraws those alone, without recomputing the chart.
-const RELAYOUT_ONLY = /^(images\[\d+\]\.source|title\.text)$/;
+// Layout fields a held chart may change by a relayout: its pictures, its title's text (an
+// output's score) and its shapes' paths (a network's links, a path per sign and width). Plotly
+// redraws those alone, without recomputing the chart.
+const RELAYOUT_ONLY = /^(images\[\d+\]\.source|title\.text|shapes\[\d+\]\.path)$/;
 
 // What plotly writes into the layout it keeps (an axis's inferred type, range and domain), so
 // the previous layout may have these where the new one has not.
