@@ -231,3 +231,33 @@ def test_a_bare_lab_link_opens_that_experiments_runs():
     assert compare.from_query({"lab": "nonsense", "optimizer.lr": "0.1"}) == \
         ([Run(replace(Spec(), optimizer=replace(Spec().optimizer, lr=0.1)))], None)
     assert compare.from_query({"lab": "memory", "optimizer.lr": "0.1"})[0][0].spec.optimizer.lr == 0.1
+
+
+def test_held_frames_keep_only_charts_whose_picture_is_in_the_layout():
+    """Between whole frames a 2-D run's network and output keep their traces (hover values; the
+    maps and boundary are layout pictures), a 1-D fit keeps its network only, and a sequence run
+    keeps nothing: its hidden state and gradient through time are traces, and stale traces under
+    the new frame's axes drew a wrong picture."""
+    import plotly.io as pio
+
+    from playground.frame import take_frame
+    from playground.presets import sequence_spec
+    from playground.train import Trainer
+    from playground.viz import compare as view
+
+    grid = view.run_grid(2)
+    curve = replace(BASE, dataset=replace(BASE.dataset, name="sine"), features=("x1",))
+    for spec, kind, held in ((BASE, "points", {"network", "output"}), (curve, "curve", {"network"}),
+                             (sequence_spec("recall"), "sequence", set())):
+        trainer = Trainer(spec)
+        frame = take_frame(trainer, {})
+        assert frame.header.kind == kind
+        whole = dict(zip(("network", "output"), view.run_figures(frame, trainer.data, grid)))
+        parts = dict(zip(("network", "output"), view.run_figures(frame, trainer.data, grid, hold=True)))
+        for part in ("network", "output"):
+            sent, full = (pio.to_json({"data": f[part]["data"]}, validate=False) for f in (parts, whole))
+            if part in held:  # stubs: the type and name the board compares, no data
+                assert parts[part]["data"] == [{k: t[k] for k in ("type", "name", "visible") if t.get(k) is not None}
+                                               for t in whole[part]["data"]], (kind, part)
+            else:
+                assert sent == full, (kind, part)

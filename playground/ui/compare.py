@@ -236,7 +236,7 @@ def render_compare(runs: list[Experiment]) -> None:
             figures[f"run{i}_network"], figures[f"run{i}_output"] = compare_view.run_figures(
                 frame, run.data, grid, hold=holding, title=title)
             if holding:
-                hold += [f"run{i}_network"] + ([f"run{i}_output"] if frame.header.kind != "curve" else [])
+                hold += [f"run{i}_{part}" for part in compare_view.held_parts(frame.header.kind)]
     tab = ss.get("compare_tab", "curves")
     side_height = grid.side_height
     if tab == "gradients":

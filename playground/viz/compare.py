@@ -115,10 +115,17 @@ def _titled(figure: Figure, text: str, extra_top: int = 0, size: int = 12) -> No
                                             yref="container", pad=dict(t=2, l=2), font=dict(size=size)))
 
 
+def held_parts(kind: str) -> tuple[str, ...]:
+    """Which of a run's charts ("network", "output") a frame of data `kind` may hold: those whose
+    traces are only hover values, what changes being in the layout (the maps, links and boundary
+    pictures). A 1-D fit is a trace, and a sequence run's charts (its hidden state, its gradient
+    through time) are traces whose axes follow them: never held."""
+    return {"points": ("network", "output"), "curve": ("network",)}.get(kind, ())
+
+
 def run_figures(frame: Any, data: Any, grid: Grid, hold: bool = False, title: str = "") -> tuple[Figure, Figure]:
     """One run's network diagram (titled `title`) and output (titled with its score, see
-    `score`), sized for `grid`; held (see `held`) when `hold`, except a 1-D fit, which is a
-    trace. The titles are in the figures, not in the board's captions, so the board's layout
+    `score`), sized for `grid`; when `hold`, the parts `held_parts` names are held (see `held`). The titles are in the figures, not in the board's captions, so the board's layout
     stays the same from frame to frame."""
     with plain_figures():  # serialised only: no go.Figure (half of this function's time)
         network = plain(diagram(frame, None, height=grid.network_height, width=grid.network_px))
@@ -134,11 +141,8 @@ def run_figures(frame: Any, data: Any, grid: Grid, hold: bool = False, title: st
             layout[axis] = {k: v for k, v in layout[axis].items() if k != "title"}
     output["data"] = [dict(trace, showscale=False) if trace.get("type") == "heatmap" else trace
                       for trace in output["data"]]
-    if hold:
-        network = held(network)
-        if frame.header.kind != "curve":
-            output = held(output)
-    return network, output
+    parts = held_parts(frame.header.kind) if hold else ()
+    return (held(network) if "network" in parts else network), (held(output) if "output" in parts else output)
 
 
 def curves_figure(frames: list[Any], labels: list[str], height: int, playing: bool = False) -> Figure:
