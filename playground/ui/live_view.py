@@ -23,6 +23,7 @@ from playground.ui.live_board import live_board
 from playground.ui.state import claim, experiment, session_runs, show_flashes, ss, url_query
 from playground.viz import dashboard
 from playground.viz._common import plain, plain_figures, restyled
+from playground.viz.compare import held_parts
 
 FRAME_SECONDS = 0.25
 HEARTBEAT_SECONDS = 15.0
@@ -219,7 +220,7 @@ def render_live(exp: Experiment) -> None:
     # Between the once-a-second frames, the network and the output keep their traces (hover
     # values) and redraw only their images and links: a full chart recomputation each frame
     # took CPU from training on a 2-core machine. (A 1-D fit is drawn as a trace: never held.)
-    hold = () if slow_frame else ("network_chart",) if data.kind == "curve" else ("network_chart", "output_chart")
+    hold = () if slow_frame else tuple(f"{part}_chart" for part in held_parts(data.kind))
     # And the curves draw only their lines' new points (on axes that leave room for them).
     board = dict(key=exp.key("live_board"), layout=layout, figures=figures, hold=hold,
                  extend=() if slow_frame else ("curves_chart",),

@@ -125,8 +125,9 @@ def held_parts(kind: str) -> tuple[str, ...]:
 
 def run_figures(frame: Any, data: Any, grid: Grid, hold: bool = False, title: str = "") -> tuple[Figure, Figure]:
     """One run's network diagram (titled `title`) and output (titled with its score, see
-    `score`), sized for `grid`; when `hold`, the parts `held_parts` names are held (see `held`). The titles are in the figures, not in the board's captions, so the board's layout
-    stays the same from frame to frame."""
+    `score`), sized for `grid`; when `hold`, the parts `held_parts` names are held (see `held`).
+    The titles are in the figures, not in the board's captions, so the board's layout stays the
+    same from frame to frame."""
     with plain_figures():  # serialised only: no go.Figure (half of this function's time)
         network = plain(diagram(frame, None, height=grid.network_height, width=grid.network_px))
         output = plain(output_view(frame, data, False, False))
