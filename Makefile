@@ -26,7 +26,6 @@ test: $(VENV)/.dev
 	$(PY) -m pytest
 
 bench: $(VENV)/.app
-	$(PY) -m compileall -q app.py playground datasets > /dev/null
 	$(PY) -m playground bench
 
 clean:

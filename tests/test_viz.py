@@ -553,7 +553,7 @@ def test_playing_curves_leave_the_epoch_axis_room_to_grow():
     from playground.viz.curves import NICE_ENDS, ROOM, growing_range
 
     for last in (1, 9, 95, 100, 137, 999, 1000, 12345):
-        lo, hi = growing_range([0, last])
+        lo, hi = growing_range(0, last)
         assert lo == 0 and last * ROOM <= hi <= last * ROOM * 4 / 3  # the next round number up
         assert round(hi / 10 ** math.floor(math.log10(hi)), 9) in NICE_ENDS
     hist = {"epoch": list(range(1, 138)), "train_loss": [1 / i for i in range(1, 138)],

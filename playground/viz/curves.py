@@ -23,13 +23,11 @@ NICE_ENDS = (1.0, 1.2, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0)
 ROOM = 1.1
 
 
-def growing_range(values: list[float]) -> list[float] | None:
-    """[first, a round number at least ROOM × the last] for an axis of epochs that grows while
-    training plays (None without values)."""
-    if not values:
-        return None
-    lo, hi = float(values[0]), float(values[-1])
-    want = max(hi * ROOM, lo + 1.0)
+def growing_range(first: float, last: float) -> list[float]:
+    """[first, a round number at least ROOM × last] for an axis of epochs that grows while
+    training plays."""
+    lo = float(first)
+    want = max(float(last) * ROOM, lo + 1.0)
     scale = 10.0 ** np.floor(np.log10(want))
     return [lo, next(float(n * scale) for n in NICE_ENDS if n * scale >= want)]
 
@@ -126,7 +124,7 @@ def loss_curves(
                     bgcolor="rgba(0,0,0,0)", font=dict(size=11)),
     )
     if playing:
-        layout["xaxis"]["range"] = growing_range(x)
+        layout["xaxis"]["range"] = growing_range(x[0], x[-1])
     shapes, notes = epoch_marks(history)
     if shapes:
         layout.update(shapes=shapes, annotations=notes)
@@ -181,9 +179,9 @@ def overlay_curves(histories: list[dict[str, list]], labels: list[str], task: st
         legend=dict(orientation="h", x=0.0, xanchor="left", y=1.0, yanchor="bottom",
                     bgcolor="rgba(0,0,0,0)", font=dict(size=11)),
     )
-    epochs = [x for h in histories for x in (h.get("epoch") or []) if x is not None]
-    if playing and epochs:
-        layout["xaxis"]["range"] = growing_range([min(epochs), max(epochs)])
+    spans = [h["epoch"] for h in histories if h.get("epoch")]  # each run's epochs, in order
+    if playing and spans:
+        layout["xaxis"]["range"] = growing_range(min(e[0] for e in spans), max(e[-1] for e in spans))
     if has_acc:
         layout["yaxis2"] = dict(title=dict(text="accuracy"), domain=[0.0, 0.45], range=[0, 1.02],
                                 tickformat=".0%", tickmode="array", tickvals=[0, 0.5, 1.0], zeroline=False)
