@@ -17,7 +17,7 @@ import datasets  # noqa: E402
 datasets.import_in_background()  # the dataset pictures need scikit-learn; it imports meanwhile
 
 from playground.ui.compare import render_compare_bar, render_run_picker  # noqa: E402
-from playground.ui.data_panel import picture_css, render_data_panel  # noqa: E402
+from playground.ui.data_panel import picture_css, render_data_column  # noqa: E402
 from playground.ui.image_panel import render_image_selector  # noqa: E402
 from playground.ui.lab_panel import render_lab_panel  # noqa: E402
 from playground.ui.legend import render_legend  # noqa: E402
@@ -35,7 +35,7 @@ render_toolbar(exp)
 data_col, main_col = st.columns([0.78, 4.22], gap="small")
 with data_col:
     render_compare_bar(exp)
-    render_data_panel(exp)
+    render_data_column()
 with main_col:
     render_lab_panel()
     render_run_picker()  # which run of a compare the controls edit

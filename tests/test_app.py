@@ -42,6 +42,10 @@ def _epoch(trainer) -> int:
     return trainer.epoch
 
 
+def _learning_rate(trainer) -> float:
+    return trainer.optimizer.param_groups[0]["lr"]
+
+
 def _metric(at, label):
     return board.metric(at, label)
 
@@ -140,7 +144,12 @@ def test_a_page_run_while_playing_that_changes_nothing_drawn_reuses_the_last_fra
         # (the next refresh, a fragment run, brings the new one) and the URL follows the change.
         next(s for s in at.selectbox if s.label.startswith("Learning")).set_value(0.1).run()
         assert _metric(at, "Epoch") == shown and _exp(at).spec.optimizer.lr == 0.1
+        assert runner.call(_learning_rate) == 0.1  # the trainer got it
         assert at.query_params["optimizer.lr"] in ("0.1", ["0.1"])
+        # Only the live views ran for it (state.redraw_only): AppTest's tree then holds
+        # theirs alone, not the toolbar's.
+        assert not [s for s in at.selectbox if s.label.startswith("Learning")]
+        at.run()
         # A new dataset changes what is drawn: a fresh frame at once, of the new points.
         at.button(key="dataset_xor").click().run()
         assert _exp(at).spec.dataset.name == "xor" and _output_points(at) != points
@@ -220,6 +229,11 @@ def test_problem_type_regression_and_curve(at):
     spec = _exp(at).spec
     assert spec.dataset.name == "sine" and spec.features == ("x1",)
     assert list(board.metrics(at)) == ["Epoch", "Train loss", "Test loss"]
+    # Only the data column and the live views ran for the pick (state.redraw_only): AppTest's tree
+    # then holds theirs alone, not the toolbar's.
+    keys = {b.key for b in at.button}
+    assert "dataset_plane" in keys and "step" not in keys
+    at.run()
     at.button(key="step").click().run()
     assert not at.exception
 

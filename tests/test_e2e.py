@@ -6,6 +6,7 @@ files, see tests/browser.py), not from the page's counters, and never from how l
 from __future__ import annotations
 
 import json
+import re
 import time
 from urllib.parse import parse_qs, urlencode, urlparse
 
@@ -183,6 +184,23 @@ def test_an_activation_changed_on_the_diagram_while_playing_stays(browser, app):
     assert [layer.get("activation") for layer in _layers_in_url(page)] == ["relu", "tanh"]
     # The toolbar's all-layers picker is drawn for the "mixed" state (its key names that state).
     page.locator(".st-key-toolbar .st-key-activation_all_mixed").first.wait_for(state="attached", timeout=10_000)
+    page.close()
+
+
+def test_the_all_layers_activation_picked_twice_sets_both(browser, app):
+    # The toolbar's picker redraws only the live views (state.redraw_only), so the picker
+    # itself is not redrawn between two picks: the second must not be taken for a stale value.
+    url, _ = app
+    page = open_page(browser, url, 1280, 720)
+    _ready(page)
+    for name in ("relu", "sigmoid"):
+        page.locator("[class*='st-key-activation_all'] button[aria-label=Open]").first.click()
+        page.locator("[role=listbox] [role=option]").filter(has_text=re.compile(f"^{name}$")).first.click()
+        page.wait_for_function("JSON.parse(new URLSearchParams(location.search).get('layers'))"
+                               f".every(layer => layer.activation === '{name}')", timeout=30_000)
+    # The network drawn says so too (its column headers name each layer's activation).
+    page.wait_for_function(f"[...document.querySelectorAll(\"{BOARD} select[title='Activation of this layer']\")]"
+                           ".every(s => s.value === 'sigmoid')", timeout=30_000)
     page.close()
 
 

@@ -12,7 +12,7 @@ from typing import Any, Callable
 from playground.experiment import Experiment
 from playground.layers import KINDS
 from playground.spec import LayerSpec, Spec, limits
-from playground.ui.state import set_spec, ss
+from playground.ui.state import redraw_only, set_spec, ss
 
 LEARNING_RATES = [0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0]
 REG_RATES = [0.0, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0]
@@ -103,9 +103,12 @@ def fixed_nonlinearity(spec: Spec) -> str | None:
     return ", ".join(dict.fromkeys(cells)) or "none"
 
 
-def changed(exp: Experiment, key: str) -> None:
-    """on_change of a spec widget: write its value into the spec."""
+def changed(exp: Experiment, key: str, redraw: tuple[str, ...] = ()) -> None:
+    """on_change of a spec widget: write its value into the spec; then rerun only the fragments
+    `redraw` (state.redraw_only), or the page if it names none."""
     set_spec(exp, CONTROLS[key].put(exp.spec, ss[exp.key(key)]))
+    if redraw:
+        redraw_only(*redraw)
 
 
 def layer_changed(exp: Experiment, i: int, name: str) -> None:
@@ -121,17 +124,19 @@ def set_layers(exp: Experiment, layers: list[LayerSpec]) -> bool:
     return set_spec(exp, replace(exp.spec, layers=tuple(layers)), sync=True)
 
 
-def set_all_activations(exp: Experiment, name: str) -> None:
+def set_all_activations(exp: Experiment, name: str) -> bool:
     """TensorFlow Playground's single activation control: one function for every layer."""
     if name == "mixed":
-        return
+        return False
     layers = [replace(l, activation=name) if l.type in ("dense", "conv2d") else l for l in exp.spec.layers]
-    set_layers(exp, layers)
+    return set_layers(exp, layers)
 
 
-def widget(exp: Experiment, fn: Callable, label: str, key: str, **kwargs: Any) -> Any:
-    """Draw a spec widget bound to CONTROLS[key], for experiment `exp`."""
-    return fn(label, key=exp.key(key), on_change=changed, args=(exp, key), **kwargs)
+def widget(exp: Experiment, fn: Callable, label: str, key: str, redraw: tuple[str, ...] = (),
+           **kwargs: Any) -> Any:
+    """Draw a spec widget bound to CONTROLS[key], for experiment `exp`; `redraw`: the fragments
+    its change shows in, which then rerun without the rest of the page."""
+    return fn(label, key=exp.key(key), on_change=changed, args=(exp, key, redraw), **kwargs)
 
 
 def choices_with(current: Any, options: list) -> list:

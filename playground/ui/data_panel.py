@@ -1,7 +1,14 @@
-"""The data column: dataset picker with thumbnails, data controls, CSV upload, input features."""
+"""The data column: dataset picker with thumbnails, data controls, CSV upload, input features.
+
+Drawn as a fragment (state.DATA_FRAGMENT): each control's callback ends by rerunning this column
+and the live views only (state.redraw_only), not the page, so every callback here goes through
+`_redrawn` and every spec widget through `_widget`.
+"""
 from __future__ import annotations
 
 from dataclasses import replace
+from functools import partial, wraps
+from typing import Callable
 
 import numpy as np
 import streamlit as st
@@ -13,9 +20,21 @@ from playground.presets import image_spec, sequence_spec
 from playground.spec import Spec, limits
 from playground.ui.controls import BATCH_SIZES, choices_with, widget
 from playground.experiment import Experiment
-from playground.ui.state import flash, set_spec, ss
+from playground.ui.state import DATA_FRAGMENT, VIEWS, experiment, flash, redraw_only, set_spec, ss
 from playground.ui.toolbar import problem_of
 from playground.viz import dataset_thumbnail, map_thumbnail
+
+
+_widget = partial(widget, redraw=VIEWS)  # a spec widget of this column
+
+
+def _redrawn(callback: Callable[..., None]) -> Callable[..., None]:
+    """A callback of this column, after which the column and the live views redraw."""
+    @wraps(callback)
+    def run(*args) -> None:
+        callback(*args)
+        redraw_only(*VIEWS)
+    return run
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -211,9 +230,18 @@ def _dataset_grid(exp: Experiment, names: list[str]) -> None:
     for name in names:
         info = datasets.get(name)
         title = SHORT_TITLES.get(name, info.title) + ("" if _available(name) else " ↓")
-        grid.button(title, key=exp.key(f"dataset_{name}"), on_click=_pick_dataset, args=(exp, name),
+        grid.button(title, key=exp.key(f"dataset_{name}"), on_click=_redrawn(_pick_dataset), args=(exp, name),
                     type="primary" if exp.spec.dataset.name == name else "secondary",
                     help=f"{info.title}: {info.description}" + ("" if _available(name) else " (not downloaded yet)"))
+
+
+def render_data_column() -> None:
+    """The data column as a fragment: a change of the data reruns it and the live views alone."""
+    @st.fragment(key=DATA_FRAGMENT)
+    def column() -> None:
+        render_data_panel(experiment())
+
+    column()
 
 
 def render_data_panel(exp: Experiment) -> None:
@@ -232,29 +260,30 @@ def render_data_panel(exp: Experiment) -> None:
         st.caption(f"Training on your uploaded points ({len(exp.custom.X) if exp.custom else 0} rows).")
     info = datasets.get(spec.dataset.name) if spec.dataset.name != CUSTOM else None
     ratio, noise = limits("dataset.train_ratio"), limits("dataset.noise")  # the widgets' ranges are the spec's
-    widget(exp, st.slider, "Training data", "train_ratio", min_value=round(ratio.lo * 100), max_value=round(ratio.hi * 100),
-           step=5, format="%d%%", help="The share of the samples used for training; the rest is the test set.")
+    _widget(exp, st.slider, "Training data", "train_ratio", min_value=round(ratio.lo * 100),
+            max_value=round(ratio.hi * 100), step=5, format="%d%%",
+            help="The share of the samples used for training; the rest is the test set.")
     if sequence:
         length = limits("dataset.length")
-        widget(exp, st.slider, "Sequence length", "length", min_value=int(length.lo), max_value=int(length.hi),
-               help="Steps per sequence (T). Longer sequences need a longer memory.")
-    widget(exp, st.slider, "Noise" if not image else "Pixel noise", "noise", min_value=round(noise.lo * 100),
-           max_value=round(noise.hi * 100), step=5, format="%d%%", disabled=info is None)
-    widget(exp, st.select_slider, "Batch size", "batch_size", options=choices_with(spec.batch_size, BATCH_SIZES))
+        _widget(exp, st.slider, "Sequence length", "length", min_value=int(length.lo), max_value=int(length.hi),
+                help="Steps per sequence (T). Longer sequences need a longer memory.")
+    _widget(exp, st.slider, "Noise" if not image else "Pixel noise", "noise", min_value=round(noise.lo * 100),
+            max_value=round(noise.hi * 100), step=5, format="%d%%", disabled=info is None)
+    _widget(exp, st.select_slider, "Batch size", "batch_size", options=choices_with(spec.batch_size, BATCH_SIZES))
     with st.popover("Data options", icon=":material/database:", width="stretch"):
         if info is not None:
             n = limits("dataset.n_samples", spec.dataset.name)
-            widget(exp, st.number_input, n.label, "n_samples", min_value=n.lo, max_value=n.hi, step=n.step)
+            _widget(exp, st.number_input, n.label, "n_samples", min_value=n.lo, max_value=n.hi, step=n.step)
         else:  # uploaded points: the CSV's rows are what is trained on (there may be fewer than 10)
             st.caption(f"Samples: the {len(exp.custom.X) if exp.custom else 0} rows of your CSV.")
         seed = limits("dataset.seed")
-        widget(exp, st.number_input, "Data seed", "data_seed", min_value=int(seed.lo), max_value=int(seed.hi), step=1,
-               disabled=info is None)
+        _widget(exp, st.number_input, "Data seed", "data_seed", min_value=int(seed.lo), max_value=int(seed.hi), step=1,
+                disabled=info is None)
         if info is not None and "classes" in info.options:
-            widget(exp, st.slider, "Classes", "classes", min_value=2, max_value=8)
+            _widget(exp, st.slider, "Classes", "classes", min_value=2, max_value=8)
         if image:
-            widget(exp, st.radio, "Normalisation", "normalize", options=["standard", "none"],
-                   format_func={"standard": "zero mean, unit variance", "none": "pixels in [0, 1]"}.get)
+            _widget(exp, st.radio, "Normalisation", "normalize", options=["standard", "none"],
+                    format_func={"standard": "zero mean, unit variance", "none": "pixels in [0, 1]"}.get)
         elif sequence:
             st.caption("Recall: noise puts keys among the distractors. Adding and forecast: noise on the "
                        "targets or the series. Brackets: a share of the labels flipped.")
@@ -264,11 +293,11 @@ def render_data_panel(exp: Experiment) -> None:
                 st.caption("Plain UTF-8 text, up to 200 kB." if text else
                            "One numeric column (a header row is optional), one value per row.")
                 st.file_uploader("Upload", type=["txt"] if text else ["csv", "txt"], key=exp.key("upload_sequence"),
-                                 on_change=_sequence_uploaded, args=(exp,), label_visibility="collapsed")
+                                 on_change=_redrawn(_sequence_uploaded), args=(exp,), label_visibility="collapsed")
         else:
             st.markdown("**Your own data (CSV)**")
             st.caption("Columns `x1`, `x2` and `label` (classes) or `target` (regression), one point per row.")
-            st.file_uploader("Upload points", type=["csv"], key=exp.key("upload_csv"), on_change=_csv_uploaded,
+            st.file_uploader("Upload points", type=["csv"], key=exp.key("upload_csv"), on_change=_redrawn(_csv_uploaded),
                              args=(exp,), label_visibility="collapsed",
                              max_upload_size=datasets.MAX_CSV_BYTES // 2**20)
     if image:
@@ -284,4 +313,4 @@ def render_data_panel(exp: Experiment) -> None:
     with st.container(key=exp.key("features_grid")):
         for name in usable:
             ss[exp.key(f"feature_{name}")] = name in spec.features
-            st.checkbox(LABELS[name], key=exp.key(f"feature_{name}"), on_change=_feature_toggled, args=(exp, name))
+            st.checkbox(LABELS[name], key=exp.key(f"feature_{name}"), on_change=_redrawn(_feature_toggled), args=(exp, name))

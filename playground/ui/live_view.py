@@ -20,7 +20,7 @@ from playground.layers import infer_shapes
 from playground.spec import MAX_LAYERS, MAX_UNITS
 from playground.ui import builder
 from playground.ui.live_board import live_board
-from playground.ui.state import claim, experiment, session_runs, show_flashes, ss, url_query
+from playground.ui.state import LIVE_FRAGMENT, OUTSIDE_CLICK, claim, experiment, session_runs, show_flashes, ss, url_query
 from playground.viz import dashboard
 from playground.viz._common import plain, plain_figures, restyled
 from playground.viz.compare import held_parts
@@ -125,12 +125,14 @@ def _board_event(exp: Experiment, event: dict) -> None:
 
 
 # -- one frame of the 2-D views --------------------------------------------------------------
-def _page_run() -> bool:
-    """True in a run of the whole page (a click outside the live views), False in a fragment's."""
+def _outside_click() -> bool:
+    """True in a run for a click outside the live views: a run of the whole page, or of the live
+    views alone for a control outside them (state.redraw_only); False in a refresh or for a
+    click inside the views."""
     from streamlit.runtime.scriptrunner import get_script_run_ctx
 
     ctx = get_script_run_ctx()
-    return ctx is None or not ctx.fragment_ids_this_run
+    return ss.pop(OUTSIDE_CLICK, False) or ctx is None or not ctx.fragment_ids_this_run
 
 
 def _drawn(exp: Experiment) -> tuple:
@@ -140,13 +142,13 @@ def _drawn(exp: Experiment) -> tuple:
             view.selected, view.tab)
 
 
-def render_live(exp: Experiment) -> None:
-    """One frame of the 2-D playground's views."""
+def render_live(exp: Experiment, outside_click: bool = False) -> None:
+    """One frame of the 2-D playground's views; `outside_click`: this run answers a click outside them."""
     runner, view = exp.runner, exp.view
     last = view.last_board
     if (last is not None and last[2] and runner.playing and not runner.queued and not runner.status.get("error")
-            and _drawn(exp) == view.drawn and time.monotonic() - last[0] < FRAME_SECONDS and _page_run()):
-        # A page run while playing that changed nothing these views draw (the learning rate, a
+            and _drawn(exp) == view.drawn and time.monotonic() - last[0] < FRAME_SECONDS and outside_click):
+        # A click outside the views while playing that changed nothing they draw (the learning rate, a
         # regularisation setting, a menu): the frame of under FRAME_SECONDS ago again, whose
         # figures the board has drawn already, so it draws nothing; the next refresh brings the
         # new one. A fresh frame here cost the click ~100 ms (a frame, its figures, three charts
@@ -237,9 +239,11 @@ def live_fragment() -> None:
     playing = any(run.runner.playing for run in runs)
     queued = any(run.runner.queued for run in runs)
 
-    @st.fragment(run_every=QUEUED_SECONDS if queued else FRAME_SECONDS if playing else HEARTBEAT_SECONDS)
+    @st.fragment(run_every=QUEUED_SECONDS if queued else FRAME_SECONDS if playing else HEARTBEAT_SECONDS,
+                 key=LIVE_FRAGMENT)
     def frame() -> None:
         runs, current = session_runs(), experiment()
+        outside_click = _outside_click()
         for run in runs:
             claim(run)
         if playing != any(run.runner.playing for run in runs) or (
@@ -270,7 +274,7 @@ def live_fragment() -> None:
                     view.frame_count += 1
                     render_sequence_live(current)
                 else:
-                    render_live(current)
+                    render_live(current, outside_click)
                 render_views(runs, [current.label or "this run"], view.frame_count)
             # The cards are the image networks' builder (kernels, strides) and every layer's full
             # detail for 2-D ones; shown on request, so the views stay on one screen.

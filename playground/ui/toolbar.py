@@ -23,7 +23,7 @@ from playground.spec import MAX_CONFIG_BYTES, SpecError, limits
 from playground.ui.controls import (LEARNING_RATES, REG_RATES, choices_with, common_activation,
                                     fixed_nonlinearity, set_all_activations, widget)
 from playground.ui.export_menu import render_export_menu
-from playground.ui.state import flash, session_runs, set_spec, ss
+from playground.ui.state import LIVE_FRAGMENT, flash, redraw_only, session_runs, set_spec, ss
 
 PROBLEMS = {"classification": "Classification", "regression": "Regression", "image": "Images",
             "sequence": "Sequences"}
@@ -98,13 +98,17 @@ def _problem_changed(exp: Experiment) -> None:
     set_spec(exp, preset_for_problem(exp.spec, problem), custom=None, sync=True)
 
 
-def _activation_changed(exp: Experiment, key: str, drawn: str) -> None:
-    """The toolbar's all-layers picker; `drawn` is the state it was drawn for. A picker drawn for
-    another state than the network's now (the network was edited on the diagram since) is stale:
-    what it sends is not the user's choice."""
-    if common_activation(exp.spec) != drawn or ss[key] == drawn:
+def _activation_changed(exp: Experiment, key: str) -> None:
+    """The toolbar's all-layers picker. A picker that shows another state than the network's now
+    (the network was edited on the diagram since) is stale: what it sends is not the user's choice.
+    What it shows is noted in `<key>_shown`: when drawn, and after a change it made, since that
+    change redraws only the live views, not the picker."""
+    shown = ss.get(f"{key}_shown")
+    if common_activation(exp.spec) != shown or ss[key] == shown:
         return
-    set_all_activations(exp, ss[key])
+    if set_all_activations(exp, ss[key]):
+        ss[f"{key}_shown"] = ss[key]
+    redraw_only(LIVE_FRAGMENT)
 
 
 def _config_uploaded(exp: Experiment) -> None:
@@ -187,7 +191,8 @@ def render_toolbar(exp: Experiment) -> None:
                    help="Back to the same initial weights (from the seed); keeps the data.")
         bar.button("Regenerate", key=k("regenerate"), on_click=_regenerate, args=(exp,), width="content",
                    help="Draw a new sample of the dataset (a new data seed).")
-        widget(exp, knobs.selectbox, "Learning rate", "lr",
+        # The knobs whose change shows only in the live views redraw only those.
+        widget(exp, knobs.selectbox, "Learning rate", "lr", redraw=(LIVE_FRAGMENT,),
                options=choices_with(spec.optimizer.lr, LEARNING_RATES), format_func=lambda v: f"{v:g}", width=92)
         # The key names the state the picker was drawn for: a change made on the diagram gives a
         # new widget, so the browser cannot send the old picker's stale value back as a choice
@@ -202,15 +207,15 @@ def render_toolbar(exp: Experiment) -> None:
                             "This network has no hidden layer: the output layer is linear.")
         else:
             key = k(f"activation_all_{common}")
-            ss[key] = common
+            ss[key] = ss[f"{key}_shown"] = common
             act_options = list(ACTIVATIONS) + (["mixed"] if common == "mixed" else [])
             knobs.selectbox("Activation", act_options, key=key, on_change=_activation_changed,
-                            args=(exp, key, common), width=108,
+                            args=(exp, key), width=108,
                             help="Set every hidden layer's activation at once (each layer can differ on the "
                                  "diagram).")
-        widget(exp, knobs.selectbox, "Regularization", "reg_kind", options=["none", "l1", "l2"],
-               format_func=lambda v: {"none": "None", "l1": "L1", "l2": "L2"}[v], width=90)
-        widget(exp, knobs.selectbox, "Reg. rate", "reg_rate",
+        widget(exp, knobs.selectbox, "Regularization", "reg_kind", redraw=(LIVE_FRAGMENT,),
+               options=["none", "l1", "l2"], format_func=lambda v: {"none": "None", "l1": "L1", "l2": "L2"}[v], width=90)
+        widget(exp, knobs.selectbox, "Reg. rate", "reg_rate", redraw=(LIVE_FRAGMENT,),
                options=choices_with(spec.regularization.rate, REG_RATES), format_func=lambda v: f"{v:g}", width=80)
         ss[k("problem")] = problem_of(exp)
         knobs.selectbox("Problem type", list(PROBLEMS), key=k("problem"), format_func=PROBLEMS.get,
