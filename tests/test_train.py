@@ -40,8 +40,9 @@ def test_one_step_matches_plain_pytorch():
     ("sgd", 0.9, True), ("adam", 0.0, False), ("adamw", 0.0, False), ("rmsprop", 0.5, False),
     ("adagrad", 0.0, False)])
 def test_each_optimizer_matches_plain_torch_optim_over_several_steps(name, momentum, nesterov):
-    # The trainer calls the optimiser's step without torch's profiler wrapper: the updates
-    # must still be exactly those of a plain loop with the standard torch.optim step.
+    # The trainer uses torch's fused update kernels and calls the optimiser's step without the
+    # profiler wrapper: the updates must still be those (to rounding) of a plain loop with the
+    # standard, unfused torch.optim step.
     spec = replace(Spec(), optimizer=OptimizerSpec(name=name, lr=0.01, momentum=momentum, nesterov=nesterov))
     trainer = Trainer(spec)
     reference = copy.deepcopy(trainer.model)

@@ -60,11 +60,11 @@ INIT_CODE: dict[str, str] = {
 
 # The optimisers of playground.optimizers.make_optimizer: class and the options each takes.
 OPTIMIZER_CODE: dict[str, tuple[str, tuple[str, ...]]] = {
-    "sgd": ("torch.optim.SGD", ("momentum", "nesterov")),
-    "adam": ("torch.optim.Adam", ()),
-    "adamw": ("torch.optim.AdamW", ()),
+    "sgd": ("torch.optim.SGD", ("momentum", "nesterov", "fused")),
+    "adam": ("torch.optim.Adam", ("fused",)),
+    "adamw": ("torch.optim.AdamW", ("fused",)),
     "rmsprop": ("torch.optim.RMSprop", ("momentum",)),
-    "adagrad": ("torch.optim.Adagrad", ()),
+    "adagrad": ("torch.optim.Adagrad", ("fused",)),
 }
 
 
@@ -268,6 +268,8 @@ def _train_section(trainer: "Trainer", has_batch_norm: bool) -> Section:
         options.append(f"momentum={o.momentum!r}")
     if "nesterov" in takes and o.nesterov and o.momentum > 0:
         options.append("nesterov=True")
+    if "fused" in takes:  # torch's one-kernel update, as the playground trains (the same rule, faster)
+        options.append("fused=True")
     reg = spec.regularization.kind != "none" and spec.regularization.rate > 0
     lines = ["def train(epochs=EPOCHS):",
              '    """Train from the seed\'s initial weights; returns the model and its per-epoch history."""',
