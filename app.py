@@ -30,7 +30,7 @@ from playground.ui.toolbar import render_toolbar  # noqa: E402
 
 init_session()
 exp = experiment()
-inject_css(picture_css(exp), preload=plotly_js_url())
+inject_css(picture_css(exp), plotly_src=plotly_js_url())
 render_toolbar(exp)
 data_col, main_col = st.columns([0.78, 4.22], gap="small")
 with data_col:

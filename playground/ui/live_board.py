@@ -134,7 +134,9 @@ CSS = """
 .pg-options-row { display: flex; gap: 0.25rem; }
 @media (max-width: 700px) { .pg-row { flex-direction: column; } .pg-col { width: 100%; } }
 """
-JS = (Path(__file__).with_name("assets") / "live_board.js").read_text(encoding="utf-8")
+ASSETS = Path(__file__).with_name("assets")
+LOAD_PLOTLY_JS = (ASSETS / "load_plotly.js").read_text(encoding="utf-8")  # loadPlotly(src), shared with style.py
+JS = LOAD_PLOTLY_JS + "\n" + (ASSETS / "live_board.js").read_text(encoding="utf-8")
 
 # isolate_styles=False: plotly.js puts its styles in the page's <head>, which a shadow root would hide.
 _component = st.components.v2.component("playground_live_board", html=HTML, css=CSS, js=JS,

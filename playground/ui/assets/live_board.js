@@ -1,17 +1,3 @@
-function loadPlotly(src) {
-  if (window.Plotly) return Promise.resolve(window.Plotly);
-  if (!window.__playgroundPlotly) {
-    window.__playgroundPlotly = new Promise((resolve, reject) => {
-      const script = document.createElement('script');
-      script.src = src;
-      script.onload = () => resolve(window.Plotly);
-      script.onerror = () => { window.__playgroundPlotly = null; reject(new Error('could not load ' + src)); };
-      document.head.appendChild(script);
-    });
-  }
-  return window.__playgroundPlotly;
-}
-
 const DTYPES = { f8: Float64Array, f4: Float32Array, i1: Int8Array, u1: Uint8Array, u1c: Uint8ClampedArray,
                  i2: Int16Array, u2: Uint16Array, i4: Int32Array, u4: Uint32Array };
 
