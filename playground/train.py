@@ -17,7 +17,7 @@ import torch
 from playground.data import CustomData, DataBundle, build_data
 from playground.losses import resolve_loss
 from playground.model import PlaygroundNet, build_model
-from playground.optimizers import make_optimizer, set_hyperparameters
+from playground.optimizers import make_optimizer, plain_step, set_hyperparameters
 from playground.spec import Spec
 
 # Hyper-parameters that change in place, without resetting the weights (TensorFlow
@@ -211,10 +211,9 @@ class Trainer:
         optimizer = make_optimizer(o.name, self.model.parameters(), o.lr, o.momentum, o.nesterov)
         # optimizer.step() and zero_grad() go through torch's profiler wrapper and hook checks,
         # which for these tiny models cost ~15 % of a step (measured). The trainer registers no
-        # optimizer hooks, so it calls the undecorated step (still under its no-grad guard) and
-        # clears gradients itself, as zero_grad(set_to_none=True) does.
-        step = getattr(type(optimizer).step, "__wrapped__", None)
-        self._step = (lambda: step(optimizer)) if step is not None else optimizer.step
+        # optimizer hooks, so it calls the undecorated step (under no_grad) and clears gradients
+        # itself, as zero_grad(set_to_none=True) does.
+        self._step = plain_step(optimizer)
         self._params = [p for group in optimizer.param_groups for p in group["params"]]
         # Where each weight layer's tensor sits among the parameters (for its pre-clip norm).
         index = {id(p): i for i, p in enumerate(self._params)}

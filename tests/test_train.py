@@ -317,3 +317,27 @@ def test_divergence_keeps_the_weights_and_gradients_of_the_last_finite_step():
     # The weights are those after the last finite step's update, not those of a step on a NaN loss.
     for p_ref, p in zip(reference.parameters(), trainer.model.parameters()):
         assert torch.allclose(p, p_ref, rtol=1e-5, equal_nan=True)
+
+
+def test_training_and_frames_never_import_torch_dynamo():
+    # torch.optim's wrappers import torch._dynamo on first use (1-3 s of a trainer process's
+    # start, measured); the trainer avoids them (playground.optimizers). A fresh interpreter,
+    # since this one may have imported it for another test.
+    import subprocess
+    import sys
+
+    code = ("import sys\n"
+            "from dataclasses import replace\n"
+            "from playground.spec import OptimizerSpec, Spec\n"
+            "from playground.train import Trainer\n"
+            "from playground.frame import take_frame\n"
+            "for name in ('sgd', 'adam', 'rmsprop'):\n"
+            "    t = Trainer(replace(Spec(), optimizer=OptimizerSpec(name=name, lr=0.03), patience=2))\n"
+            "    t.train_epochs(3); take_frame(t)\n"
+            "    t.optimizer.load_state_dict(t.optimizer.state_dict())\n"
+            "    t.optimizer.zero_grad()\n"
+            "assert t.epoch == 3, t.epoch\n"
+            "print('torch._dynamo' in sys.modules)\n")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip() == "False"
