@@ -20,7 +20,8 @@ from playground.layers import infer_shapes
 from playground.spec import MAX_LAYERS, MAX_UNITS
 from playground.ui import builder
 from playground.ui.live_board import live_board
-from playground.ui.state import LIVE_FRAGMENT, OUTSIDE_CLICK, claim, experiment, session_runs, show_flashes, ss, url_query
+from playground.ui.state import (LIVE_FRAGMENT, OUTSIDE_CLICK, claim, experiment, session_runs, show_flashes, ss,
+                                 url_query)
 from playground.viz import dashboard
 from playground.viz._common import plain, plain_figures, restyled
 from playground.viz.compare import held_parts
@@ -148,8 +149,8 @@ def render_live(exp: Experiment, outside_click: bool = False) -> None:
     last = view.last_board
     if (last is not None and last[2] and runner.playing and not runner.queued and not runner.status.get("error")
             and _drawn(exp) == view.drawn and time.monotonic() - last[0] < FRAME_SECONDS and outside_click):
-        # A click outside the views while playing that changed nothing they draw (the learning rate, a
-        # regularisation setting, a menu): the frame of under FRAME_SECONDS ago again, whose
+        # A click outside the views while playing that changed nothing they draw (the learning
+        # rate, a regularisation setting, a menu): the frame of under FRAME_SECONDS ago again, whose
         # figures the board has drawn already, so it draws nothing; the next refresh brings the
         # new one. A fresh frame here cost the click ~100 ms (a frame, its figures, three charts
         # redrawn), for a picture the refresh replaces a moment later.

@@ -239,8 +239,8 @@ def write_url(exp: Experiment) -> None:
 def redraw_only(*fragments: str) -> None:
     """From a widget callback: rerun only the named fragments (LIVE_FRAGMENT, DATA_FRAGMENT)
     instead of the whole page, for a control whose change shows in them alone (the learning rate,
-    a dataset, a feature). A full page run, while training plays, answered such a click in
-    230-320 ms against 100-160 ms for a fragment run (bench).
+    a dataset, a feature). While training played, the learning rate's click took p50 231-281 ms
+    as a page run and 180-236 ms this way (bench --browser, two runs each).
 
     The page reruns instead when it may show more: a message waits (a refused change, whose
     widgets the page puts back), the page has several runs (the run picker's labels name what
