@@ -229,19 +229,21 @@ def render_compare(runs: list[Experiment]) -> None:
     colors = run_colors(len(runs))
     # Between whole draws the networks and outputs are held (their pictures and links redrawn,
     # their traces kept); the board's fallback (no static serving) draws every figure whole, so
-    # it gets them whole. Whole draws come once a second, and every two seconds from four runs
-    # on: eight charts drawn whole were the renderer's largest cost (plotly, ~300 ms a second),
-    # and with them every 2 s it spent 13 % less per frame and refreshed more often (3.5-3.8
-    # against 2.8-3.3 times a second, 3 alternated runs on a busy machine). Only the hover
-    # values of the networks and outputs are that much older.
-    whole = slow and (len(runs) < 4 or first.view.frame_count % (2 * SLOW_EVERY) == 0 or not playing or changed)
-    holding = not whole and plotly_js_url() is not None
+    # it gets them whole. Each run is drawn whole once a second, and every two seconds from four
+    # runs on (eight charts drawn whole were the renderer's largest cost, plotly's ~300 ms a
+    # second; only their hover values are that much older), and the runs take turns: all of
+    # them at once made the frame after it come a tick late, ~450 ms after it, every time
+    # (server log of a 4-run compare), which held the refresh under 4 a second.
+    static = plotly_js_url() is not None
+    period = SLOW_EVERY if len(runs) < 4 else 2 * SLOW_EVERY
     if not images:
         for i, (run, frame) in enumerate(zip(runs, frames)):
+            turn = (first.view.frame_count - i * period // len(runs)) % period == 0
+            held = static and playing and not changed and not turn
             title = f"<span style='color:{colors[i]}'>■</span> {i + 1} · {_short(labels[i])}"
             figures[f"run{i}_network"], figures[f"run{i}_output"] = compare_view.run_figures(
-                frame, run.data, grid, hold=holding, title=title)
-            if holding:
+                frame, run.data, grid, hold=held, title=title)
+            if held:
                 hold += [f"run{i}_{part}" for part in compare_view.held_parts(frame.header.kind)]
     tab = ss.get("compare_tab", "curves")
     side_height = grid.side_height
@@ -257,7 +259,7 @@ def render_compare(runs: list[Experiment]) -> None:
     side = [tabs, f"compare_{tab}", {"caption": SIDE_CAPTIONS[tab]}]
     layout = board_layout(len(runs), grid, side) if not images else [[(1.0, side)]]
     live_board("compare_board", layout, figures, hold=hold, on_event=_tab_event, query=_query(first),
-               table=figures_table(runs, headers, labels), extend=["compare_curves"] if holding else [])
+               table=figures_table(runs, headers, labels), extend=["compare_curves"] if static and not slow else [])
     render_views(runs, labels, first.view.frame_count)
 
 
