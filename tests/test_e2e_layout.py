@@ -139,3 +139,30 @@ def test_nothing_is_clipped(browser, app_url, width, height):
             if chart["div"] is not None:
                 assert chart["div"]["width"] >= 300, f"{name} is {chart['div']['width']} px wide"
     page.close()
+
+
+# Streamlit marks a rerunning fragment's elements stale (data-stale="true") for the length of the run.
+STALE_STYLES = """() => { window.__stale = [];
+    new MutationObserver((records) => { for (const m of records) {
+        const e = m.target;
+        if (m.attributeName !== 'data-stale' || e.getAttribute('data-stale') !== 'true' || !e.closest('.st-key-live_frame')) continue;
+        const s = getComputedStyle(e);
+        window.__stale.push({opacity: s.opacity, transition: s.transitionDuration + ' ' + s.transitionProperty});
+    } }).observe(document.body, {subtree: true, attributes: true, attributeFilter: ['data-stale']}); }"""
+
+
+def test_the_live_views_are_not_faded_while_they_refresh(browser, app_url):
+    """Four reruns a second marked the live views stale every time: Streamlit's fade, an opacity
+    transition, put each element on a layer of its own and back and repainted the whole page. The
+    page's CSS keeps them as they are: no transition and full opacity, while marked stale."""
+    page = open_page(browser, app_url, 1280, 720)
+    try:
+        page.locator(f"{OUTPUT} .main-svg").first.wait_for(timeout=60_000)
+        page.evaluate(STALE_STYLES)
+        page.locator(".st-key-play button").first.click()
+        page.wait_for_function("window.__stale.length >= 8", timeout=30_000)  # two seconds of frames
+        seen = page.evaluate("window.__stale")
+        page.locator(".st-key-play button").first.click()
+    finally:
+        page.close()
+    assert all(s["opacity"] == "1" and s["transition"].startswith("0s") for s in seen), seen

@@ -199,7 +199,7 @@ def test_backprop_step_is_minus_learning_rate_times_gradient_for_plain_sgd():
     xb, yb = trainer._x_train[order], trainer._y_train[order]
     loss = F.binary_cross_entropy_with_logits(reference(xb).squeeze(1), yb)
     loss.backward()
-    assert step.loss_before == pytest.approx(float(loss), rel=1e-6)
+    assert step.loss_before == pytest.approx(loss.item(), rel=1e-6)
     for name, layer in reference.weight_layers():
         g = layer.weight.grad.numpy()
         assert np.allclose(step.links[name].grad, g, atol=1e-7)

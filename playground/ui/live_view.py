@@ -20,8 +20,8 @@ from playground.layers import infer_shapes
 from playground.spec import MAX_LAYERS, MAX_UNITS
 from playground.ui import builder
 from playground.ui.live_board import live_board
-from playground.ui.state import (LIVE_FRAGMENT, OUTSIDE_CLICK, claim, experiment, session_runs, show_flashes, ss,
-                                 url_query)
+from playground.ui.state import (LIVE_FRAGMENT, LIVE_FRAME, OUTSIDE_CLICK, claim, experiment, session_runs,
+                                 show_flashes, ss, url_query)
 from playground.viz import dashboard
 from playground.viz._common import plain, plain_figures, restyled
 from playground.viz.compare import held_parts
@@ -253,41 +253,49 @@ def live_fragment() -> None:
             # click was handled by a fragment run (seen under load: training, with Play still
             # shown): redraw the whole page so the Play button, the URL and the refresh rate catch up.
             st.rerun(scope="app")
-        show_flashes()
-        notice = st.empty()  # filled after the frame, whose reply says whether Play still waits
-        try:
-            if len(runs) > 1:
-                from playground.ui.compare import render_compare
-
-                render_compare(runs)
-            else:
-                from playground.ui.lab_panel import render_verdict, render_views
-
-                view = current.view  # a one-run Lab experiment: its verdict and views too
-                render_verdict(runs, slow=not current.runner.playing or view.frame_count % SLOW_EVERY == 0)
-                if current.data.kind == "image":
-                    from playground.ui.image_panel import render_image_live
-
-                    render_image_live(current)  # (it counts its frames, as render_live does)
-                elif current.data.kind == "sequence":
-                    from playground.ui.sequence_panel import render_sequence_live
-
-                    view.frame_count += 1
-                    render_sequence_live(current)
-                else:
-                    render_live(current, outside_click)
-                render_views(runs, [current.label or "this run"], view.frame_count)
-            # The cards are the image networks' builder (kernels, strides) and every layer's full
-            # detail for 2-D ones; shown on request, so the views stay on one screen.
-            if current.data.kind == "sequence" or st.toggle("Layer details", key=current.key("layer_details"),
-                         help="Every layer as a card with its shape, parameters and options; "
-                              "add conv, pooling and other layers here."):
-                builder.render_builder(current)
-        except TrainerLost as exc:
-            st.error(str(exc))
-        waiting = next((run for run in runs if run.runner.queued), None)
-        if waiting is not None:
-            with notice.container(key="queued"):
-                st.info(waiting.runner.queue_message(), icon=":material/hourglass_top:")
+        # Its elements in one keyed container: the page's CSS keeps them from being marked stale
+        # while the fragment reruns (playground/ui/style.py).
+        with st.container(key=LIVE_FRAME):
+            _draw_frame(runs, current, outside_click)
 
     frame()
+
+
+def _draw_frame(runs: list[Experiment], current: Experiment, outside_click: bool) -> None:
+    """The live fragment's elements: one run's views, or a compare's; the layer cards on request."""
+    show_flashes()
+    notice = st.empty()  # filled after the frame, whose reply says whether Play still waits
+    try:
+        if len(runs) > 1:
+            from playground.ui.compare import render_compare
+
+            render_compare(runs)
+        else:
+            from playground.ui.lab_panel import render_verdict, render_views
+
+            view = current.view  # a one-run Lab experiment: its verdict and views too
+            render_verdict(runs, slow=not current.runner.playing or view.frame_count % SLOW_EVERY == 0)
+            if current.data.kind == "image":
+                from playground.ui.image_panel import render_image_live
+
+                render_image_live(current)  # (it counts its frames, as render_live does)
+            elif current.data.kind == "sequence":
+                from playground.ui.sequence_panel import render_sequence_live
+
+                view.frame_count += 1
+                render_sequence_live(current)
+            else:
+                render_live(current, outside_click)
+            render_views(runs, [current.label or "this run"], view.frame_count)
+        # The cards are the image networks' builder (kernels, strides) and every layer's full
+        # detail for 2-D ones; shown on request, so the views stay on one screen.
+        if current.data.kind == "sequence" or st.toggle("Layer details", key=current.key("layer_details"),
+                     help="Every layer as a card with its shape, parameters and options; "
+                          "add conv, pooling and other layers here."):
+            builder.render_builder(current)
+    except TrainerLost as exc:
+        st.error(str(exc))
+    waiting = next((run for run in runs if run.runner.queued), None)
+    if waiting is not None:
+        with notice.container(key="queued"):
+            st.info(waiting.runner.queue_message(), icon=":material/hourglass_top:")
