@@ -253,8 +253,8 @@ def live_fragment() -> None:
             # click was handled by a fragment run (seen under load: training, with Play still
             # shown): redraw the whole page so the Play button, the URL and the refresh rate catch up.
             st.rerun(scope="app")
-        # Its elements in one keyed container: the page's CSS keeps them from being marked stale
-        # while the fragment reruns (playground/ui/style.py).
+        # Its elements in one keyed container: the page's CSS does not fade them while Streamlit
+        # marks them stale, four times a second (playground/ui/style.py).
         with st.container(key=LIVE_FRAME):
             _draw_frame(runs, current, outside_click)
 

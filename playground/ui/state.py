@@ -30,7 +30,7 @@ from playground.spec import Spec, SpecError
 ss = st.session_state
 RUN_PARAM = "run"
 LIVE_FRAGMENT = "live_views"  # the key of the live views' fragment (live_view.py), for st.rerun(scope=...)
-LIVE_FRAME = "live_frame"     # the key of the container of its elements (style.py's CSS finds them by it)
+LIVE_FRAME = "live_frame"     # the key of the container of its elements (style.py: not faded while stale)
 DATA_FRAGMENT = "data_column"  # the key of the data column's fragment (data_panel.py)
 VIEWS = (DATA_FRAGMENT, LIVE_FRAGMENT)  # what a change of the data shows in
 OUTSIDE_CLICK = "live_outside_click"  # set when a control outside the live views reruns only them
