@@ -155,3 +155,63 @@ def pio_json(fig) -> str:
     import plotly.io as pio
 
     return pio.to_json(fig, validate=False)
+
+
+def _png(rgb: tuple[int, int, int]) -> str:
+    import base64
+    import io
+
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("RGB", (2, 2), rgb).save(buf, format="PNG")
+    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
+
+
+def _held_fig(path: str, rgb: tuple[int, int, int], title: str):
+    fig = _fig([1, 2, 3])
+    fig.update_layout(title=dict(text=title), xaxis=dict(range=[0, 3]), yaxis=dict(range=[0, 100]),
+                      shapes=[dict(type="path", path=path, xref="x", yref="y", layer="below",
+                                   line=dict(color="blue", width=2))],
+                      images=[dict(source=_png(rgb), xref="x", yref="y", x=0, y=100, sizex=1, sizey=20,
+                                   layer="below")])
+    return fig
+
+
+@pytest.mark.e2e
+def test_a_held_frame_s_links_picture_and_title_are_drawn_as_plotly_draws_them(page):
+    # Frame 2 (held) changes only a link shape's path, a picture and the title: the board sets
+    # them on the SVG itself, without Plotly.relayout. What it shows must be what plotly draws
+    # for that figure from scratch (a second chart, Plotly.react of frame 2).
+    one = _held_fig("M0,10.00L1,50.00M1,50.00L2,30.00", (255, 0, 0), "epoch 1")
+    two = _held_fig("M0,20.00L2,80.00M1,5.50L3,99.00", (0, 0, 255), "epoch 2")
+    shown = page.evaluate("""async ([one, two]) => {
+        const el = document.getElementById('plot'); el.__config = {};
+        el.__figure = null; el.__source = null;
+        const read = (gd) => ({
+            d: gd.querySelector('.shapelayer path[data-index="0"]').getAttribute('d'),
+            href: gd.querySelector('.imagelayer image, .layer-below image, image').getAttribute('xlink:href')
+                  || gd.querySelector('image').getAttribute('href'),
+            title: gd.querySelector('.g-gtitle text.gtitle').textContent});
+        let relayouts = 0;
+        const relayout = Plotly.relayout;
+        Plotly.relayout = (...a) => { relayouts += 1; return relayout(...a); };
+        try {
+            el.__latest = {figure: one, hold: false}; await draw(el, Plotly);
+            el.__latest = {figure: two, hold: true}; await draw(el, Plotly);
+        } finally { Plotly.relayout = relayout; }
+        const fresh = document.createElement('div'); fresh.style.width = '400px'; document.body.appendChild(fresh);
+        const fig = JSON.parse(two);
+        await Plotly.react(fresh, fig.data, fig.layout, {});
+        const result = {board: read(el), plotly: read(fresh), relayouts, layout: el.layout.shapes[0].path};
+        Plotly.purge(fresh); fresh.remove();
+        return result;
+    }""", [pio_json(one), pio_json(two)])
+    board, plotly = shown["board"], shown["plotly"]
+    assert shown["relayouts"] == 0                    # done on the SVG
+    numbers = [float(v) for v in plotly["d"].replace("M", " ").replace("L", " ").replace(",", " ").split()]
+    drawn = [float(v) for v in board["d"].replace("M", " ").replace("L", " ").replace(",", " ").split()]
+    assert drawn == pytest.approx(numbers, abs=0.01) and len(numbers) == 8
+    assert board["href"] == plotly["href"] == json.loads(pio_json(two))["layout"]["images"][0]["source"]
+    assert board["title"] == plotly["title"] == "epoch 2"
+    assert shown["layout"] == "M0,20.00L2,80.00M1,5.50L3,99.00"  # the layout plotly keeps, for later draws
