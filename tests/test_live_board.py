@@ -190,8 +190,7 @@ def test_a_held_frame_s_links_picture_and_title_are_drawn_as_plotly_draws_them(p
         el.__figure = null; el.__source = null;
         const read = (gd) => ({
             d: gd.querySelector('.shapelayer path[data-index="0"]').getAttribute('d'),
-            href: gd.querySelector('.imagelayer image, .layer-below image, image').getAttribute('xlink:href')
-                  || gd.querySelector('image').getAttribute('href'),
+            href: gd.querySelector('image').href.baseVal,  // the source the browser shows
             title: gd.querySelector('.g-gtitle text.gtitle').textContent});
         let relayouts = 0;
         const relayout = Plotly.relayout;

@@ -101,6 +101,8 @@ function relayoutUpdate(prev, next, sized = new Set(), path = '', update = {}) {
 // whole chart, 8-16 ms a chart (~190 ms a second in a 4-run compare's renderer). Updates
 // gd.layout as plotly would, so later full draws start from it. False, with nothing changed,
 // where an element is not found once or a value is not of that simple kind: plotly relayouts.
+const XLINK = 'http://www.w3.org/1999/xlink';  // plotly sets a picture's href in this namespace
+
 function relayoutInPlace(el, update) {
   const layout = el.layout, full = el._fullLayout;
   if (!layout || !full) return false;
@@ -111,7 +113,7 @@ function relayoutInPlace(el, update) {
       const old = layout.images && layout.images[+m[1]] && layout.images[+m[1]].source;
       const found = [...el.querySelectorAll('image')].filter((img) => img._imgSrc === old);
       if (typeof value !== 'string' || !value.startsWith('data:') || found.length !== 1) return false;
-      ops.push(() => { found[0].setAttribute('xlink:href', value); found[0]._imgSrc = value; layout.images[+m[1]].source = value; });
+      ops.push(() => { found[0].setAttributeNS(XLINK, 'href', value); found[0]._imgSrc = value; layout.images[+m[1]].source = value; });
       continue;
     }
     m = key.match(/^shapes\[(\d+)\]\.path$/);
