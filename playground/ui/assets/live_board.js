@@ -95,14 +95,15 @@ function relayoutUpdate(prev, next, sized = new Set(), path = '', update = {}) {
   return update;
 }
 
+const XLINK = 'http://www.w3.org/1999/xlink';  // plotly sets a picture's href in this namespace
+const SEGMENT = /([ML])(-?[\d.]+),(-?[\d.]+)/g;        // a point of a link path: M or L, then x,y
+
 // A held chart's relayout done on the SVG plotly drew, without plotly: a new picture's href, a
 // link shape's path (straight M/L segments in data coordinates, converted as plotly converts
 // them) or a plain title's text. Plotly.relayout of those ran plotly's layout defaults for the
 // whole chart, 8-16 ms a chart (~190 ms a second in a 4-run compare's renderer). Updates
 // gd.layout as plotly would, so later full draws start from it. False, with nothing changed,
 // where an element is not found once or a value is not of that simple kind: plotly relayouts.
-const XLINK = 'http://www.w3.org/1999/xlink';  // plotly sets a picture's href in this namespace
-
 function relayoutInPlace(el, update) {
   const layout = el.layout, full = el._fullLayout;
   if (!layout || !full) return false;
@@ -110,10 +111,10 @@ function relayoutInPlace(el, update) {
   for (const [key, value] of Object.entries(update)) {
     let m = key.match(/^images\[(\d+)\]\.source$/);
     if (m) {
-      const old = layout.images && layout.images[+m[1]] && layout.images[+m[1]].source;
-      const found = [...el.querySelectorAll('image')].filter((img) => img._imgSrc === old);
+      const image = layout.images && layout.images[+m[1]];
+      const found = image ? [...el.querySelectorAll('image')].filter((img) => img._imgSrc === image.source) : [];
       if (typeof value !== 'string' || !value.startsWith('data:') || found.length !== 1) return false;
-      ops.push(() => { found[0].setAttributeNS(XLINK, 'href', value); found[0]._imgSrc = value; layout.images[+m[1]].source = value; });
+      ops.push(() => { found[0].setAttributeNS(XLINK, 'href', value); found[0]._imgSrc = value; image.source = value; });
       continue;
     }
     m = key.match(/^shapes\[(\d+)\]\.path$/);
@@ -123,8 +124,8 @@ function relayoutInPlace(el, update) {
       const xa = shape && typeof shape.xref === 'string' && axisOf(full, shape.xref);
       const ya = shape && typeof shape.yref === 'string' && axisOf(full, shape.yref);
       if (!xa || !ya || xa.type !== 'linear' || ya.type !== 'linear' || found.length !== 1 || typeof value !== 'string'
-          || !/^([ML]-?[\d.]+,-?[\d.]+)*$/.test(value)) return false;
-      const d = value.replace(/([ML])(-?[\d.]+),(-?[\d.]+)/g, (_, c, x, y) =>
+          || value.replace(SEGMENT, '') !== '') return false;
+      const d = value.replace(SEGMENT, (_, c, x, y) =>
         c + (xa._offset + xa.r2p(+x)).toFixed(2) + ',' + (ya._offset + ya.r2p(+y)).toFixed(2));
       ops.push(() => { found[0].setAttribute('d', d); shape.path = value; });
       continue;
