@@ -19,7 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import playground.viz as V  # noqa: E402
 from playground.viz.colors import hex_to_rgb  # noqa: E402
 from playground.viz.boundary import BG_OPACITY  # noqa: E402
-from playground.viz.network import link_segments  # noqa: E402
+from playground.viz.network import N_BINS, link_segments  # noqa: E402
 
 ORANGE_RGB = hex_to_rgb(V.ORANGE)
 BLUE_RGB = hex_to_rgb(V.BLUE)
@@ -220,6 +220,19 @@ def test_network_links_count_colour_and_width():
             src = next(k for (li, k), yy in ypos.items() if li == i and abs(yy - y0) < 0.01)
             dst = next(k for (li, k), yy in ypos.items() if li == i + 1 and abs(yy - y1) < 0.01)
             assert (w[i][dst, src] >= 0) == (t.line.color == V.BLUE)
+
+
+def test_network_links_are_the_same_twelve_shapes_whatever_the_weights():
+    # The live board redraws a held network's link paths alone only while its shapes stay the
+    # same list; a bucket that empties (all weights equal: one bucket) keeps its shape, empty.
+    layers, w = _net_2_4_2_1()
+    varied = links(V.network_diagram(layers, w))
+    equal = links(V.network_diagram(layers, [np.full_like(x, 2.0) for x in w]))
+    assert [s.name for s in varied] == [s.name for s in equal]
+    assert sorted(s.name for s in varied) == sorted(f"link{sign}{b}" for sign in "+-" for b in range(N_BINS))
+    filled = [s for s in equal if s.path]
+    assert [s.name for s in filled] == [f"link+{N_BINS - 1}"] and len(_segments(filled[0])) == 8 + 8 + 2
+    assert all(_segments(s) == [] for s in equal if not s.path)
 
 
 def test_network_none_weights_and_bad_shape():

@@ -20,7 +20,7 @@ from .boundary import _cell_edges, _is_classes, _resample, hover_heatmap, plane_
 from .colors import BLUE, DARK, DIVERGING, ORANGE, diverging_rgb, png_data_uri
 
 LINK_ROOM = 400.0  # px² of chart per link under which links are drawn thinner and fainter
-N_BINS = 6  # link width buckets per sign → at most 12 link shapes
+N_BINS = 6  # link width buckets per sign → 12 link shapes
 _BASE_WIDTHS = [0.6, 1.1, 1.7, 2.4, 3.2, 4.2]  # px, thinnest → thickest bucket
 _BASE_OPACITY = [0.30, 0.40, 0.50, 0.62, 0.74, 0.86]
 _ASSUMED_WIDTH = 520  # px; only used to keep nodes from colliding horizontally
@@ -198,7 +198,7 @@ def network_diagram(
 
     traces: list[dict] = []
 
-    # ---- links: bucket by sign × |w| so a dense net is ≤ 12 SVG paths, not thousands.
+    # ---- links: bucket by sign × |w| so a dense net is 12 SVG paths, not thousands.
     # Each bucket is one layout shape (an "M x,y L x,y" path per link), not a scatter
     # trace: plotly.js draws a gap-separated line trace several times slower.
     finite_w = [np.asarray(w, float) for w in weights if w is not None]
@@ -231,11 +231,12 @@ def network_diagram(
             seg = np.empty((int(m.sum()), 4))  # rows of (x0, y0, x1, y1)
             seg[:, 0], seg[:, 1], seg[:, 2], seg[:, 3] = i, y_src[m], i + 1, y_dst[m]
             segs[key].append(seg)
+    # Every bucket is a shape, an empty one with an empty path, so that the shapes are the same
+    # twelve from frame to frame: the live board then redraws only their paths (a bucket that
+    # emptied or filled changed the list, and the board redrew the whole chart).
     shapes: list[dict] = []
     for (sign, b), parts in segs.items():
-        if not parts:
-            continue
-        seg = np.concatenate(parts)
+        seg = np.concatenate(parts) if parts else np.empty((0, 4))
         # y is in pixels: 0.01 px is exact enough; one %-format call keeps 10k links fast.
         path = ("M%d,%.2fL%d,%.2f" * len(seg)) % tuple(seg.ravel().tolist())
         shapes.append(dict(
