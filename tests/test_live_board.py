@@ -214,3 +214,56 @@ def test_a_held_frame_s_links_picture_and_title_are_drawn_as_plotly_draws_them(p
     assert board["href"] == plotly["href"] == json.loads(pio_json(two))["layout"]["images"][0]["source"]
     assert board["title"] == plotly["title"] == "epoch 2"
     assert shown["layout"] == "M0,20.00L2,80.00M1,5.50L3,99.00"  # the layout plotly keeps, for later draws
+
+
+def _hover_fig(z: list, hovertext: list[str], title: str) -> str:
+    """An output-like chart: an invisible heatmap (its values only in hovers) and points whose
+    hover texts change, as a network's nodes do."""
+    import numpy as np
+
+    fig = make_figure([dict(type="heatmap", x=[0, 1, 2], y=[0, 1], z=np.array(z, dtype=float), opacity=0, zmin=0,
+                            zmax=1, showscale=False, hovertemplate="P %{z:.3f}<extra></extra>"),
+                       dict(type="scatter", mode="markers", x=[0.2, 1.8], y=[0.1, 0.9], hovertext=hovertext,
+                            hovertemplate="%{hovertext}<extra></extra>")])
+    fig.update_layout(title=dict(text=title), width=400, height=300, hovermode="closest",
+                      xaxis=dict(range=[-0.5, 2.5]), yaxis=dict(range=[-0.5, 1.5]))
+    return pio_json(fig)
+
+
+@pytest.mark.e2e
+def test_a_frame_that_changes_only_hover_values_updates_them_as_plotly_would(page):
+    # Frame 2 (not held) changes the heatmap's z, the points' hover texts and the title: the
+    # board sets them in place, without Plotly.react. Every hover label must read what plotly's
+    # own drawing of frame 2 (a second chart) reads, and none of frame 1's values.
+    one = _hover_fig([[0.1, 0.2, 0.3], [0.4, 0.5, 0.6]], ["a0", "b0"], "one")
+    two = _hover_fig([[0.9, 0.8, 0.7], [0.6, 0.55, 0.4]], ["a1", "b1"], "two")
+    shown = page.evaluate("""async ([one, two]) => {
+        const el = document.getElementById('plot'); el.__config = {};
+        el.__figure = null; el.__source = null;
+        let reacts = 0;
+        const react = Plotly.react;
+        Plotly.react = (...a) => { reacts += 1; return react(...a); };
+        try {
+            el.__latest = {figure: one, hold: false}; await draw(el, Plotly);
+            el.__latest = {figure: two, hold: false}; await draw(el, Plotly);
+        } finally { Plotly.react = react; }
+        const fresh = document.createElement('div'); fresh.style.width = '400px'; document.body.appendChild(fresh);
+        const fig = JSON.parse(two);
+        await Plotly.react(fresh, fig.data, fig.layout, {});
+        const label = (gd, where) => {
+            Plotly.Fx.hover(gd, where);
+            const text = [...gd.querySelectorAll('.hoverlayer .hovertext')].map((n) => n.textContent).join('|');
+            Plotly.Fx.unhover(gd);
+            return text;
+        };
+        const read = (gd) => [label(gd, [{curveNumber: 1, pointNumber: 0}]), label(gd, [{curveNumber: 1, pointNumber: 1}]),
+            ...[[0, 0], [1, 0], [2, 0], [0, 1], [1, 1], [2, 1]].map(([x, y]) => label(gd, {xval: x, yval: y})),
+            gd.querySelector('.g-gtitle text.gtitle').textContent];
+        const result = {board: read(el), plotly: read(fresh), reacts, again: el.__source === two};
+        Plotly.purge(fresh); fresh.remove();
+        return result;
+    }""", [one, two])
+    assert shown["reacts"] == 1  # only frame 1 was drawn whole
+    assert shown["plotly"] == ["a1", "b1", "P 0.900", "P 0.800", "P 0.700", "P 0.600", "P 0.550", "P 0.400", "two"]
+    assert shown["board"] == shown["plotly"]
+    assert shown["again"]  # the same figure sent again (as when paused) is not redrawn

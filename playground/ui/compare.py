@@ -227,13 +227,14 @@ def render_compare(runs: list[Experiment]) -> None:
     figures: dict = {}
     hold: list[str] = []
     colors = run_colors(len(runs))
-    # Between whole draws the networks and outputs are held (their pictures and links redrawn,
-    # their traces kept); the board's fallback (no static serving) draws every figure whole, so
-    # it gets them whole. Each run is drawn whole once a second, and every two seconds from four
-    # runs on (eight charts drawn whole were the renderer's largest cost, plotly's ~300 ms a
-    # second; only their hover values are that much older), and the runs take turns: all of
-    # them at once made the frame after it come a tick late, ~450 ms after it, every time
-    # (server log of a 4-run compare), which held the refresh under 4 a second.
+    # Between their turns the networks and outputs are held (their pictures and links redrawn,
+    # their traces not sent); the board's fallback (no static serving) draws every figure whole,
+    # so it gets them whole. A run's turn sends its traces (their hover values, which the board
+    # sets in place) once a second, and every two seconds from four runs on (then eight charts'
+    # traces: the board drew them whole, plotly's ~300 ms a second; their hover values are that
+    # much older), and the runs take turns: all of them at once made the frame after it come a
+    # tick late, ~450 ms after it, every time (server log of a 4-run compare), which held the
+    # refresh under 4 a second.
     static = plotly_js_url() is not None
     period = SLOW_EVERY if len(runs) < 4 else 2 * SLOW_EVERY
     if not images:

@@ -223,6 +223,7 @@ def render_live(exp: Experiment, outside_click: bool = False) -> None:
     # Between the once-a-second frames, the network and the output keep their traces (hover
     # values) and redraw only their images and links: a full chart recomputation each frame
     # took CPU from training on a 2-core machine. (A 1-D fit is drawn as a trace: never held.)
+    # The once-a-second frames send the traces, whose new hover values the board sets in place.
     hold = () if slow_frame else tuple(f"{part}_chart" for part in held_parts(data.kind))
     # And the curves draw only their lines' new points (on axes that leave room for them).
     board = dict(key=exp.key("live_board"), layout=layout, figures=figures, hold=hold,

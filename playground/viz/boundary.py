@@ -67,6 +67,10 @@ def hover_grid(xs: np.ndarray, ys: np.ndarray, *grids: np.ndarray) -> tuple:
 def hover_heatmap(xs, ys, z, **kw) -> dict:
     """Invisible coarse heatmap: hover values (and a colour bar, if asked) over a map image."""
     hx, hy, hz = hover_grid(xs, ys, z)
+    if "colorbar" in kw:
+        # Plotly writes its default y into the colour bar it was given; given here, the next
+        # frame's trace matches the drawn one, so the live board can update its hover values alone.
+        kw["colorbar"] = {"y": 0.5, **kw["colorbar"]}
     return dict(type="heatmap", x=hx, y=hy, z=hz, opacity=0, zsmooth=False, **kw)
 
 

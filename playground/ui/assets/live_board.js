@@ -144,6 +144,41 @@ function relayoutInPlace(el, update) {
   return true;
 }
 
+// The changes from traces `prev` (drawn) to `next` that only feed hover labels, as functions that
+// put each new value where plotly's hover reads it, in the calcdata plotly computed from the old:
+// a scatter's per-point hovertext (a network's node values), and the z of a heatmap drawn
+// invisible (opacity 0, an output's probabilities under the pointer: only its hover values
+// show). Null when anything else differs: the chart is then drawn in full. A whole draw for new
+// hover values cost 25-45 ms a chart (outputs and networks, ~140 ms a second in a 4-run compare).
+function hoverInPlace(el, prev, next) {
+  const full = el._fullData, calc = el.calcdata;
+  if (!full || !calc || prev.length !== next.length) return null;
+  const ops = [];
+  for (let i = 0; i < next.length; i++) {
+    const p = prev[i], n = next[i], trace = full[i], cd = calc[i];
+    if (p === n) continue;
+    for (const k of new Set([...Object.keys(p), ...Object.keys(n)])) {
+      const value = n[k];
+      if (p[k] === value) continue;
+      if (!(k in p) || !(k in n) || !trace || !cd || trace.index !== i) return null;
+      if (k === 'hovertext' && trace.type === 'scatter' && Array.isArray(value) && cd.length === value.length
+          && value.every((v) => typeof v === 'string')) {
+        ops.push(() => { cd.forEach((point, j) => { point.htx = value[j]; }); trace.hovertext = value; p[k] = value; });
+        continue;
+      }
+      const z = cd[0] && cd[0].z;
+      if (k === 'z' && trace.type === 'heatmap' && trace.opacity === 0 && !trace.transpose && Array.isArray(z)
+          && Array.isArray(value) && value.length === z.length
+          && value.every((row, r) => row.length === z[r].length && Array.prototype.every.call(row, Number.isFinite))) {
+        ops.push(() => { cd[0].z = Array.from(value, (row) => Array.from(row)); trace.z = value; p[k] = value; });
+        continue;
+      }
+      return null;
+    }
+  }
+  return ops;
+}
+
 // A line chart's axis as named by its trace ('x2' -> layout.xaxis2).
 function axisOf(layout, id) {
   return layout[id.charAt(0) + 'axis' + id.slice(1)];
@@ -224,14 +259,23 @@ async function draw(el, Plotly) {
         const height = Math.round(Math.max(fit.min, Math.min(byWidth, window.innerHeight - fit.reserve)));
         if (fig.layout.height !== height) fig.layout = { ...fig.layout, height };
       }
-      // A held chart whose only changes are its pictures, links and title: relayout those, on
-      // the SVG where it can (relayoutInPlace), where Plotly.react diffed and redrew the whole
-      // chart (5-8 ms, four outputs a frame in a compare). Plotly keeps the layout it was given,
-      // so the relayout updates el.__figure's too.
+      // A chart whose only changes are its pictures, links and title: relayout those, on the
+      // SVG where it can (relayoutInPlace), where Plotly.react diffed and redrew the whole chart
+      // (5-8 ms, four outputs a frame in a compare). Plotly keeps the layout it was given, so the
+      // relayout updates el.__figure's too. Held, its traces are kept; not held, they may differ
+      // in hover values alone (hoverInPlace), set in place too.
       const sized = new Set(['height', 'width'].filter((k) => el.__size && fig.layout && fig.layout[k] === el.__size[k]));
-      const update = held ? relayoutUpdate(el.__figure.layout, fig.layout, sized) : null;
-      if (update) {
+      const update = el.__figure && sameTraces(el.__figure.data, fig.data)
+        ? relayoutUpdate(el.__figure.layout, fig.layout, sized) : null;
+      if (update && held) {
         if (Object.keys(update).length && !relayoutInPlace(el, update)) await Plotly.relayout(el, update);
+        continue;
+      }
+      const hover = update && hoverInPlace(el, el.__figure.data, fig.data);
+      if (hover && (!Object.keys(update).length || relayoutInPlace(el, update))) {
+        for (const op of hover) op();
+        el.__source = figure;
+        el.__drawn = el.__figure.data;
         continue;
       }
       el.__figure = fig;
