@@ -229,17 +229,14 @@ def render_compare(runs: list[Experiment]) -> None:
     colors = run_colors(len(runs))
     # Between their turns the networks and outputs are held (their pictures and links redrawn,
     # their traces not sent); the board's fallback (no static serving) draws every figure whole,
-    # so it gets them whole. A run's turn sends its traces (their hover values, which the board
-    # sets in place) once a second, and every two seconds from four runs on (then eight charts'
-    # traces: the board drew them whole, plotly's ~300 ms a second; their hover values are that
-    # much older), and the runs take turns: all of them at once made the frame after it come a
-    # tick late, ~450 ms after it, every time (server log of a 4-run compare), which held the
-    # refresh under 4 a second.
+    # so it gets them whole. Once a second a run's turn sends its traces too (their hover values,
+    # which the board sets in place), and the runs take turns: when the board drew those charts
+    # whole, all of them at once made the frame after it come a tick late, ~450 ms after it
+    # (server log of a 4-run compare), which held the refresh under 4 a second.
     static = plotly_js_url() is not None
-    period = SLOW_EVERY if len(runs) < 4 else 2 * SLOW_EVERY
     if not images:
         for i, (run, frame) in enumerate(zip(runs, frames)):
-            turn = (first.view.frame_count - i * period // len(runs)) % period == 0
+            turn = (first.view.frame_count - i * SLOW_EVERY // len(runs)) % SLOW_EVERY == 0
             held = static and playing and not changed and not turn
             title = f"<span style='color:{colors[i]}'>■</span> {i + 1} · {_short(labels[i])}"
             figures[f"run{i}_network"], figures[f"run{i}_output"] = compare_view.run_figures(
