@@ -891,8 +891,13 @@ def run_browser_bench(seconds: float = 15.0, quick: bool | None = None, as_json:
             tasks = (("default task", DEFAULT_TASK),) + (LIVE_EXTRA_TASKS if viewport == VIEWPORTS[0] else ())
             for label, spec in tasks:
                 speed[f"{label}, {name}"] = browser_live_epochs_per_second(spec, speed_seconds, viewport, session)
+        configure_threads(1)  # as the pool's trainers run
         for runs in (2, 4):
+            # The machine's speed at that moment, for reading the row: the shared machine's
+            # speed drifts by a quarter or more within minutes.
+            alone = trainer_epochs_per_second(DEFAULT_TASK, 1.0)[0]
             compare[runs] = browser_compare_epochs_per_second(DEFAULT_TASK, runs, speed_seconds, VIEWPORTS[0], session)
+            compare[runs]["trainer_alone_epochs_per_s"] = round(alone, 1)
     if as_json:
         print(json.dumps({"live": speed, "compare": compare, "latency": latency}, indent=2))
         return 0
@@ -904,7 +909,8 @@ def run_browser_bench(seconds: float = 15.0, quick: bool | None = None, as_json:
     for runs, r in compare.items():
         print(f"compare in headless Chromium, {runs} runs of the default task, 1440x900: {r['epochs_per_s_each']:.1f} "
               f"epochs/s each (runs: {r['epochs_per_s_runs']}); each run's curve reached a new epoch "
-              f"{r['refreshes_per_s']:.1f} times/s")
+              f"{r['refreshes_per_s']:.1f} times/s (the trainer alone, headless, just before: "
+              f"{r['trainer_alone_epochs_per_s']:.1f} epochs/s)")
     if live_only:
         return 0
     print("\nlatency in the page, ms from pointer-down to the changed chart drawn (learning rate: to the "
