@@ -82,6 +82,47 @@ def _play_until_steps(page, state_dir, rid: str, steps: int) -> dict:
                        f"{steps} steps of training")
 
 
+# Counts Plotly.react calls per board chart from now on (window.__reacts).
+COUNT_REACTS = """() => {
+    window.__reacts = {};
+    const react = window.Plotly.react;
+    window.Plotly.react = function (gd, ...rest) {
+        const cell = gd.closest && gd.closest('[data-chart]');
+        const name = cell ? cell.dataset.chart : '?';
+        window.__reacts[name] = (window.__reacts[name] || 0) + 1;
+        return react.call(this, gd, ...rest);
+    };
+}"""
+# Hover labels of the output (its hover heatmap at a few points of the plane) and of the network's nodes, as the
+# board shows them and as plotly draws the figure the board last took (a fresh chart).
+HOVER_LABELS = f"""async () => {{
+    const label = (gd, where) => {{
+        Plotly.Fx.hover(gd, where);
+        const text = [...gd.querySelectorAll('.hoverlayer .hovertext')].map((n) => n.textContent).join('|');
+        Plotly.Fx.unhover(gd);
+        return text;
+    }};
+    const read = (output, network) => [
+        ...[[-4, -4], [0, 0], [2.5, -1.5], [4, 4]].map(([x, y]) => label(output, [{{curveNumber: 0, xval: x, yval: y}}])),
+        ...network.data[0].x.map((_, k) => label(network, [{{curveNumber: 0, pointNumber: k}}]))];
+    const output = document.querySelector('{OUTPUT}'), network = document.querySelector('{NETWORK}');
+    if (!output.__source || !network.__source) return null;  // a held frame is the last drawn
+    const fresh = [output, network].map((gd) => {{
+        const div = document.createElement('div');
+        div.style.width = gd.offsetWidth + 'px';
+        document.body.appendChild(div);
+        return div;
+    }});
+    for (const [gd, div] of [[output, fresh[0]], [network, fresh[1]]]) {{
+        const fig = JSON.parse(gd.__source);
+        await Plotly.newPlot(div, fig.data, fig.layout, {{}});
+    }}
+    const result = {{board: read(output, network), plotly: read(fresh[0], fresh[1])}};
+    fresh.forEach((div) => {{ Plotly.purge(div); div.remove(); }});
+    return result;
+}}"""
+
+
 def _pause_and_check_stopped(page, state_dir, rid: str) -> int:
     """Press Pause once (a lost click fails): Play comes back and the engine's step count stands still."""
     button(page, "play").click()
@@ -109,6 +150,7 @@ def test_play_trains_live_and_pause_stops(browser, app):
     # rebuild the whole chart, one in four), and what is drawn is the picture the figure holds.
     # So are the loss curves: their lines reach the latest epoch with every frame.
     pictures, epochs, curves = [], set(), []
+    page.evaluate(COUNT_REACTS)
     deadline = time.monotonic() + 30
     while len(epochs) < 12 and time.monotonic() < deadline:
         picture, curve = page.evaluate(OUTPUT_PICTURE), page.evaluate(CURVE_END)
@@ -123,9 +165,18 @@ def test_play_trains_live_and_pause_stops(browser, app):
     curve_changes = len({c["epoch"] for c in curves})
     assert curve_changes >= 0.6 * len(epochs), (len(epochs), curve_changes)
     assert all(c["ends"] for c in curves), "a loss line does not end at the last point it is said to draw"
+    # The once-a-second frames' new hover values are set in place: neither chart was drawn whole.
+    reacts = page.evaluate("window.__reacts")
+    assert not reacts.get("output_chart") and not reacts.get("network_chart"), reacts
     page.screenshot(path=str(ARTIFACTS / "e2e-playing.png"))
     _pause_and_check_stopped(page, state_dir, rid)
     assert float(metric(page, "Test loss")) < start_loss
+    # Paused, the last frame is sent whole; its hover values, set in place, read as plotly's own
+    # drawing of that figure reads them.
+    page.wait_for_function(f"!!document.querySelector('{OUTPUT}').__source", timeout=30_000)
+    labels = page.evaluate(HOVER_LABELS)
+    assert labels is not None and len(labels["board"]) == 4 + 9
+    assert all(labels["plotly"]) and labels["board"] == labels["plotly"], labels
     page.screenshot(path=str(ARTIFACTS / "e2e-paused.png"))
     page.close()
 
