@@ -267,3 +267,27 @@ def test_a_frame_that_changes_only_hover_values_updates_them_as_plotly_would(pag
     assert shown["plotly"] == ["a1", "b1", "P 0.900", "P 0.800", "P 0.700", "P 0.600", "P 0.550", "P 0.400", "two"]
     assert shown["board"] == shown["plotly"]
     assert shown["again"]  # the same figure sent again (as when paused) is not redrawn
+
+
+@pytest.mark.e2e
+def test_a_shown_colour_bar_that_follows_z_is_drawn_in_full(page):
+    # Without zmin/zmax a shown colour bar's range follows z: not a hover value alone.
+    import numpy as np
+
+    def fig(z):
+        f = make_figure([dict(type="heatmap", x=[0, 1], y=[0, 1], z=np.array(z, dtype=float), opacity=0)])
+        f.update_layout(width=300, height=200, xaxis=dict(range=[-0.5, 1.5]), yaxis=dict(range=[-0.5, 1.5]))
+        return pio_json(f)
+
+    reacts = page.evaluate("""async ([one, two]) => {
+        const el = document.getElementById('plot'); el.__config = {};
+        el.__figure = null; el.__source = null;
+        let reacts = 0;
+        const react = Plotly.react;
+        Plotly.react = (...a) => { reacts += 1; return react(...a); };
+        try {
+            for (const figure of [one, two]) { el.__latest = {figure, hold: false}; await draw(el, Plotly); }
+        } finally { Plotly.react = react; }
+        return reacts;
+    }""", [fig([[0, 1], [2, 3]]), fig([[0, 10], [20, 30]])])
+    assert reacts == 2

@@ -167,7 +167,9 @@ function hoverInPlace(el, prev, next) {
         continue;
       }
       const z = cd[0] && cd[0].z;
+      // (Its colour bar, if shown, must not follow z: a fixed zmin and zmax.)
       if (k === 'z' && trace.type === 'heatmap' && trace.opacity === 0 && !trace.transpose && Array.isArray(z)
+          && (trace.showscale === false || trace.zauto === false)
           && Array.isArray(value) && value.length === z.length
           && value.every((row, r) => row.length === z[r].length && Array.prototype.every.call(row, Number.isFinite))) {
         ops.push(() => { cd[0].z = Array.from(value, (row) => Array.from(row)); trace.z = value; p[k] = value; });
