@@ -56,6 +56,21 @@ def test_fallback_draws_streamlit_elements_and_reports_events(monkeypatch):
                                           {"kind": "button", "name": "go"}]
 
 
+# drawFrames(el, [[figure, hold], ...]): the board draws them in turn on a fresh chart; returns
+# how many of them plotly drew whole (Plotly.react).
+DRAW_FRAMES = """
+window.drawFrames = async (el, frames) => {
+    el.__config = {}; el.__figure = null; el.__source = null;
+    let reacts = 0;
+    const react = Plotly.react;
+    Plotly.react = (...a) => { reacts += 1; return react(...a); };
+    try {
+        for (const [figure, hold] of frames) { el.__latest = {figure, hold}; await draw(el, Plotly); }
+    } finally { Plotly.react = react; }
+    return reacts;
+};"""
+
+
 @pytest.fixture(scope="module")
 def page():
     from browser import CHROMIUM_ARGS, require_chromium
@@ -71,7 +86,8 @@ def page():
         pg = b.new_page()
         pg.set_content("<html><body><div id='plot' style='width: 400px'></div></body></html>")
         pg.add_script_tag(path=str(PLOTLY_JS))
-        pg.add_script_tag(content=helpers + "\nwindow.share = share; window.decode = decode; window.draw = draw;")
+        pg.add_script_tag(content=helpers + "\nwindow.share = share; window.decode = decode; window.draw = draw;"
+                          + DRAW_FRAMES)
         yield pg
         b.close()
 
@@ -238,15 +254,8 @@ def test_a_frame_that_changes_only_hover_values_updates_them_as_plotly_would(pag
     one = _hover_fig([[0.1, 0.2, 0.3], [0.4, 0.5, 0.6]], ["a0", "b0"], "one")
     two = _hover_fig([[0.9, 0.8, 0.7], [0.6, 0.55, 0.4]], ["a1", "b1"], "two")
     shown = page.evaluate("""async ([one, two]) => {
-        const el = document.getElementById('plot'); el.__config = {};
-        el.__figure = null; el.__source = null;
-        let reacts = 0;
-        const react = Plotly.react;
-        Plotly.react = (...a) => { reacts += 1; return react(...a); };
-        try {
-            el.__latest = {figure: one, hold: false}; await draw(el, Plotly);
-            el.__latest = {figure: two, hold: false}; await draw(el, Plotly);
-        } finally { Plotly.react = react; }
+        const el = document.getElementById('plot');
+        const reacts = await drawFrames(el, [[one, false], [two, false]]);
         const fresh = document.createElement('div'); fresh.style.width = '400px'; document.body.appendChild(fresh);
         const fig = JSON.parse(two);
         await Plotly.react(fresh, fig.data, fig.layout, {});
@@ -279,15 +288,6 @@ def test_a_shown_colour_bar_that_follows_z_is_drawn_in_full(page):
         f.update_layout(width=300, height=200, xaxis=dict(range=[-0.5, 1.5]), yaxis=dict(range=[-0.5, 1.5]))
         return pio_json(f)
 
-    reacts = page.evaluate("""async ([one, two]) => {
-        const el = document.getElementById('plot'); el.__config = {};
-        el.__figure = null; el.__source = null;
-        let reacts = 0;
-        const react = Plotly.react;
-        Plotly.react = (...a) => { reacts += 1; return react(...a); };
-        try {
-            for (const figure of [one, two]) { el.__latest = {figure, hold: false}; await draw(el, Plotly); }
-        } finally { Plotly.react = react; }
-        return reacts;
-    }""", [fig([[0, 1], [2, 3]]), fig([[0, 10], [20, 30]])])
+    reacts = page.evaluate("""([one, two]) => drawFrames(document.getElementById('plot'), [[one, false], [two, false]])""",
+                           [fig([[0, 1], [2, 3]]), fig([[0, 10], [20, 30]])])
     assert reacts == 2
