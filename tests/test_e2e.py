@@ -93,8 +93,9 @@ COUNT_REACTS = """() => {
         return react.call(this, gd, ...rest);
     };
 }"""
-# Hover labels of the output (its hover heatmap at a few points of the plane) and of the network's nodes, as the
-# board shows them and as plotly draws the figure the board last took (a fresh chart).
+# Hover labels of the output (its hover heatmap at a few points of the plane) and of the
+# network's nodes, as the board shows them and as plotly draws the figure the board last took
+# (a fresh chart).
 HOVER_LABELS = f"""async () => {{
     const label = (gd, where) => {{
         Plotly.Fx.hover(gd, where);
@@ -173,7 +174,8 @@ def test_play_trains_live_and_pause_stops(browser, app):
     assert float(metric(page, "Test loss")) < start_loss
     # Paused, the last frame is sent whole; its hover values, set in place, read as plotly's own
     # drawing of that figure reads them.
-    page.wait_for_function(f"!!document.querySelector('{OUTPUT}').__source", timeout=30_000)
+    page.wait_for_function(f"!!(document.querySelector('{OUTPUT}').__source && document.querySelector('{NETWORK}').__source)",
+                           timeout=30_000)
     labels = page.evaluate(HOVER_LABELS)
     assert labels is not None and len(labels["board"]) == 4 + 9
     assert all(labels["plotly"]) and labels["board"] == labels["plotly"], labels
