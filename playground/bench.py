@@ -218,7 +218,7 @@ def compare_epochs_per_second(spec: Spec, runs: int, seconds: float, mode: str =
                               frame: float = 0.25, size: int | None = None, pool: Any = None) -> dict:
     """A compare of `runs` copies of `spec` played in lock-step on the pool's hosts (as many as
     cores, or `size`), as the app does: every 250 ms the runs' frames are taken (one command per
-    host, behind the lock-step barrier) and the compare's figures are built (playground.viz.compare,
+    host, at the compare's level) and the compare's figures are built (playground.viz.compare,
     as the app builds them: each run's network and output, held between the once-a-second
     frames, and the overlaid curves) and serialised as the live board sends them.
 

@@ -263,8 +263,8 @@ class LiveRunner:
 
     def group_frames(self, runners: list["LiveRunner"], **request: Any) -> list[Any]:
         """The frames of `runners` (this runner's compare, in that order), so they show the same
-        epoch: one command per host, behind the compare's lock-step barrier (Lockstep.held); their
-        statuses follow too. A runner outside this runner's compare gets its own frame."""
+        epoch: one command per host, at the compare's level (Lockstep.held); their statuses
+        follow too. A runner outside this runner's compare gets its own frame."""
         return self.group_frames_measured(runners, None, **request)[0]
 
     def group_frames_measured(self, runners: list["LiveRunner"], measure: Callable[[Any], Any] | None,
@@ -272,16 +272,16 @@ class LiveRunner:
         """group_frames, and measure(trainer) of each run taken right after its frame (the same
         weights) as (True, value) or (False, "Error: message"); None without a measure.
         `measure` must be a module-level function (it is pickled)."""
-        args = (request,) if measure is None else (request, measure)
         group = self._group
         if group is None or group.base is None:
-            replies = {rid: rest for rid, *rest in self._send("group_frame", *args)}
+            replies = {rid: rest for rid, *rest in self._send("group_frame", request, measure)}
         else:
-            # One command per host, all at once, behind the barrier: every playing run is at the
-            # same epoch, and no run trains until the last frame is taken.
+            # One command per host, all at once, at one level: each host brings its playing runs
+            # to epoch L and takes their frames there, so every frame shows the same epoch.
             replies = {}
-            with group.held():
-                for reply in _on_each(group.host_heads(runners), lambda r: r._send("group_frame", *args)):
+            with group.held(wait=False) as level:
+                for reply in _on_each(group.host_heads(runners),
+                                      lambda r: r._send("group_frame", request, measure, level)):
                     replies.update({rid: rest for rid, *rest in reply})
         frames, measured = [], []
         for runner in runners:
@@ -335,7 +335,7 @@ class Lockstep:
 
     Where the pool has lanes (process and thread pools) the runs live on different hosts and
     the compare owns a block of the lanes (playground/lockstep.py): the hosts keep the runs
-    level epoch by epoch, and frames and Pause go behind a barrier. Without lanes (Ray) the
+    level epoch by epoch; frames are taken at one level and Pause goes behind a barrier. Without lanes (Ray) the
     runs share one host, which keeps them level itself. The block is freed when the last run
     leaves (it joins another compare or is closed), or soon after the runners are collected.
     """
@@ -371,15 +371,22 @@ class Lockstep:
         return list(heads.values())
 
     @contextmanager
-    def held(self) -> Iterator[int | None]:
-        """The barrier: inside it every playing run is at the same epoch (yielded; None when none
-        plays) and none trains further. Waits at most lockstep.BARRIER_SECONDS for them."""
+    def held(self, wait: bool = True) -> Iterator[tuple[int, int] | None]:
+        """The compare's level, lifted on exit: limit = L, the furthest target of its playing runs,
+        and a new ticket; yields (L, ticket), or None when no run plays.
+
+        wait=True (Pause) is the barrier: it first waits (at most lockstep.BARRIER_SECONDS) until
+        every playing run has reached L, and inside it none trains further. wait=False (frames)
+        yields at once: each host brings its runs to L, takes their frames there and lets them
+        pass the limit under the ticket (Host's group_frame)."""
         with self._lock:
             if self.base is None:
                 yield None
                 return
-            level = self.lanes.hold(self.base, len(self.runners))
+            level = self.lanes.level(self.base, len(self.runners))
             try:
+                if level is not None and wait:
+                    self.lanes.wait_for(self.base, len(self.runners), level[0])
                 yield level
             finally:
                 if level is not None:

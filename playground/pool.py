@@ -48,7 +48,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from playground.data import CustomData
-from playground.lockstep import WAIT_SECONDS, Blocks, Lane, Lanes, slack
+from playground.lockstep import BARRIER_SECONDS, WAIT_SECONDS, Blocks, Lane, Lanes, slack
 from playground.spec import Spec
 
 if TYPE_CHECKING:  # torch is loaded where trainers live (a pool process), not by the app server
@@ -124,6 +124,7 @@ class Hosted:
     lane: Lane | None = None  # the run's lanes in its compare's block (playground/lockstep.py), if any
     published: int | None = -1  # what its lanes say now: its epoch while playing, None (BIG) if not; -1: unknown
     epoch_seconds: float | None = None  # how long its epochs take (moving average), for its lock-step slack
+    ticket: int | None = None  # the lanes' ticket of its last frame taken at the limit: it may pass the limit
     until: int | None = None  # play pauses at this epoch (a Lab experiment's budget)
     queued_at: float | None = None  # Play pressed while the host was full: waiting since then
 
@@ -243,16 +244,23 @@ class Host:
             self._unbind(entry)
             entry.group = args[0]
             entry.lane = tuple(args[1:4]) if len(args) >= 4 and args[1] is not None and self.lanes else None
-            entry.published = -1
+            entry.published, entry.ticket = -1, None
         elif command == "group_frame":
-            # Every run of the compare in one command, so between the same two lock-step slices:
-            # the frames show the same epoch. Each counts as a look at its run. With a measure
-            # (a Lab verdict's), each run is measured right after its frame: the same weights.
+            # Every run of the compare hosted here in one command. With a level (L, ticket) the
+            # server set the compare's limit L: each playing run behind it trains up to L here
+            # first, so the frames show the same epoch on every host, then passes the limit under
+            # that ticket. Each counts as a look at its run. With a measure (a Lab verdict's),
+            # each run is measured right after its frame: the same weights.
+            request, measure, level = (tuple(args) + (None, None))[:3]
             now, out = time.monotonic(), []
-            measure = args[1] if len(args) > 1 else None
-            for rid, member in self._group_of(entry).items():
+            members = self._group_of(entry)
+            if level is not None:
+                self._train_to(list(members.values()), level[0])
+            for rid, member in members.items():
                 member.last_look = member.last_touch = now
-                frame = _take_frame(member.trainer, args[0])
+                if level is not None and member.lane is not None:
+                    member.ticket = level[1]
+                frame = _take_frame(member.trainer, request)
                 out.append((rid, frame, member.status(), None if measure is None else _measured(measure, member.trainer)))
             return out
         elif command == "step_epochs":
@@ -415,7 +423,7 @@ class Host:
             for member in sorted(members, key=lambda m: m.trainer.epoch):
                 self.sync_lanes()  # a run stopped meanwhile (diverged, budget) waits for nobody
                 if not member.playing or not self.lanes.may_train(member.lane, member.trainer.epoch,
-                                                                  slack(member.epoch_seconds)):
+                                                                  slack(member.epoch_seconds), member.ticket):
                     continue
                 member.published = -1  # its target moved on: publish its epoch (or BIG) after it
                 start = time.perf_counter()
@@ -428,6 +436,15 @@ class Host:
             if not moved or time.monotonic() >= deadline:
                 break
         return trained
+
+    def _train_to(self, members: list[Hosted], level: int) -> None:
+        """Train the playing members behind epoch `level` up to it (a frame's level), for at most
+        BARRIER_SECONDS: a frame never waits longer for a slow run than the pause barrier does."""
+        deadline = time.monotonic() + BARRIER_SECONDS
+        for member in sorted(members, key=lambda m: m.trainer.epoch):
+            while member.playing and member.trainer.epoch < level and time.monotonic() < deadline:
+                self._train(member, lambda t: t.train_epochs(1))
+            self.sync_lanes()
 
     def sync_lanes(self) -> None:
         """Publish each hosted run's epoch in its compare's lanes if it plays, else BIG (nobody waits

@@ -105,7 +105,7 @@ def test_the_barrier_holds_every_playing_run_at_the_furthest_target():
     lanes.publish((base, 3, 0), 5)
     lanes.publish((base, 3, 1), 7)   # ahead (it had started epoch 7)
     assert lanes.hold(base, 3, timeout=0.05) == 7   # run 0 never gets there here: the wait is bounded
-    assert lanes.block(base, 3)["limit"] == 7
+    assert lanes.block(base, 3)["limit"] == 7 and lanes.block(base, 3)["ticket"] == 1  # a new ticket
     lanes.release(base)
     assert lanes.block(base, 3)["limit"] == BIG
     lanes.publish((base, 3, 0), None)
@@ -113,10 +113,31 @@ def test_the_barrier_holds_every_playing_run_at_the_furthest_target():
     assert lanes.hold(base, 3, timeout=0.05) is None and lanes.block(base, 3)["limit"] == BIG  # nobody plays
 
 
+def test_a_frame_brings_a_run_to_the_level_then_it_passes_the_limit_under_that_ticket(monkeypatch):
+    monkeypatch.setattr(pool_module, "slack", lambda epoch_seconds: 100)  # no lock-step wait here
+    host, lanes, base = _lone_host()
+    lanes.publish((base, 2, 1), 6)             # the other run (another host) has done epoch 6
+    host.command("a", "play", ())
+    level, ticket = lanes.level(base, 2)       # the server's frame: limit 6, a new ticket, no wait
+    assert (level, lanes.block(base, 2)["limit"]) == (6, 6) and ticket == 1
+    kind, replies, _, _ = host.command("a", "group_frame", ({"resolution": 8}, None, (level, ticket)))
+    trainer = host.entries["a"].trainer
+    assert kind == "ok" and replies[0][1].header.epoch == trainer.epoch == 6  # brought to the level
+    assert lanes.block(base, 2)["done"][0] == 6
+    assert host.run_slice() and trainer.epoch > 6  # its frame is taken: on past the limit, unreleased
+    lanes.release(base)
+    # A new level whose frame this host has not taken (a Pause's barrier): the run stops there.
+    level, ticket = lanes.level(base, 2)
+    assert ticket == 2 and level == lanes.block(base, 2)["target"][0]
+    for _ in range(5):
+        host.run_slice()
+    assert trainer.epoch == level
+
+
 def test_blocks_are_contiguous_reused_and_run_out_with_a_clear_error():
-    lanes = Lanes.create(12)
+    lanes = Lanes.create(14)
     blocks = Blocks(lanes)
-    assert blocks.allocate(2) == 0 and blocks.allocate(2) == 5   # 1 + 2n lanes each
+    assert blocks.allocate(2) == 0 and blocks.allocate(2) == 6   # 2 + 2n lanes each
     with pytest.raises(LanesExhausted, match="lanes"):
         blocks.allocate(1)
     blocks.free(0)
