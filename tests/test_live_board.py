@@ -56,19 +56,21 @@ def test_fallback_draws_streamlit_elements_and_reports_events(monkeypatch):
                                           {"kind": "button", "name": "go"}]
 
 
-# drawFrames(el, [[figure, hold], ...]): the board draws them in turn on a fresh chart; returns
-# how many of them plotly drew whole (Plotly.react).
+# drawFrames(el, [[figure, hold, extend], ...]): the board draws them in turn (extend optional) on
+# a fresh chart unless `more`; returns how many of them plotly drew whole (Plotly.react).
+# settled(el): resolves when the board's drawing of el (one it started itself) is done.
 DRAW_FRAMES = """
-window.drawFrames = async (el, frames) => {
-    el.__config = {}; el.__figure = null; el.__source = null;
+window.drawFrames = async (el, frames, more = false) => {
+    if (!more) { el.__config = {}; el.__figure = null; el.__source = null; }
     let reacts = 0;
     const react = Plotly.react;
     Plotly.react = (...a) => { reacts += 1; return react(...a); };
     try {
-        for (const [figure, hold] of frames) { el.__latest = {figure, hold}; await draw(el, Plotly); }
+        for (const [figure, hold, extend] of frames) { el.__latest = {figure, hold, extend: !!extend}; await draw(el, Plotly); }
     } finally { Plotly.react = react; }
     return reacts;
-};"""
+};
+window.settled = async (el) => { while (el.__busy || el.__latest) await new Promise((r) => setTimeout(r, 10)); };"""
 
 
 @pytest.fixture(scope="module")
@@ -87,7 +89,7 @@ def page():
         pg.set_content("<html><body><div id='plot' style='width: 400px'></div></body></html>")
         pg.add_script_tag(path=str(PLOTLY_JS))
         pg.add_script_tag(content=helpers + "\nwindow.share = share; window.decode = decode; window.draw = draw;"
-                          + DRAW_FRAMES)
+                          + "window.watchPointer = watchPointer;" + DRAW_FRAMES)
         yield pg
         b.close()
 
@@ -291,3 +293,67 @@ def test_a_shown_colour_bar_that_follows_z_is_drawn_in_full(page):
     reacts = page.evaluate("""([one, two]) => drawFrames(document.getElementById('plot'), [[one, false], [two, false]])""",
                            [fig([[0, 1], [2, 3]]), fig([[0, 10], [20, 30]])])
     assert reacts == 2
+
+
+def _loss_lines(y, top, x_end=20):
+    """A live loss chart as curves_figure sends it: a line over epochs on set axis ranges."""
+    f = make_figure([dict(type="scatter", mode="lines", x=list(range(len(y))), y=y, name="loss")])
+    f.update_layout(width=400, height=250, xaxis=dict(range=[0, x_end]), yaxis=dict(range=[0, top]))
+    return pio_json(f)
+
+
+@pytest.mark.e2e
+def test_extended_lines_are_drawn_whole_only_when_a_point_leaves_the_axes_as_drawn(page):
+    # The first point, 5, is a spike that every frame's y range clips on purpose, and that range
+    # shrinks a little with each frame (as _loss_range's does in a long run): the lines are
+    # extended on the axes as drawn. Frame 4's new point is off them but inside its own range.
+    frames = [[_loss_lines([5, 1, 0.9], 1.1), False, True],
+              [_loss_lines([5, 1, 0.9, 0.8], 1.05), False, True],
+              [_loss_lines([5, 1, 0.9, 0.8, 0.7], 1.0), False, True],
+              [_loss_lines([5, 1, 0.9, 0.8, 0.7, 1.15], 1.2), False, True]]
+    shown = page.evaluate("""async (frames) => {
+        const el = document.getElementById('plot');
+        const first = await drawFrames(el, frames.slice(0, 1));
+        const extended = await drawFrames(el, frames.slice(1, 3), true);
+        const d = el.querySelector('path.js-line').getAttribute('d');
+        const spikeY = Number(d.match(/^M[-\\d.]+,(-?[\\d.]+)/)[1]);
+        const clip = el.querySelector('.overplot .xy, .plot').getAttribute('clip-path');
+        const last = await drawFrames(el, frames.slice(3), true);
+        return {first, extended, last, spikeY, clip, range: el._fullLayout.yaxis.range};
+    }""", frames)
+    assert (shown["first"], shown["extended"], shown["last"]) == (1, 0, 1)
+    assert shown["spikeY"] < 0 and shown["clip"]  # the spike lies above the plot area, which is clipped
+    assert shown["range"] == [0, 1.2]
+    # A new x range (training restarted: fewer epochs) is drawn whole, though the lines fit the old one.
+    assert page.evaluate("(f) => drawFrames(document.getElementById('plot'), [[f, false, true]], true)",
+                         _loss_lines([1, 0.9], 1.1, x_end=10)) == 1
+
+
+@pytest.mark.e2e
+def test_lines_under_the_pointer_are_drawn_whole_so_their_hover_values_are_the_latest(page):
+    frames = [[_loss_lines([1, 0.9, 0.8, 0.7 - 0.1 * k], 1.1), False, True] for k in range(4)]
+    shown = page.evaluate("""async (frames) => {
+        const el = document.getElementById('plot');
+        const label = (point) => {
+            Plotly.Fx.hover(el, [{curveNumber: 0, pointNumber: point}]);
+            const text = [...el.querySelectorAll('.hoverlayer .hovertext')].map((n) => n.textContent).join('|');
+            Plotly.Fx.unhover(el);
+            return text;
+        };
+        const react = Plotly.react;
+        let reacts = await drawFrames(el, frames.slice(0, 2));   // frame 1 whole, frame 2 extended
+        watchPointer(el, Plotly);
+        Plotly.react = (...a) => { reacts += 1; return react(...a); };
+        el.dispatchEvent(new PointerEvent('pointerenter'));      // the pointer comes over the chart
+        await settled(el);
+        Plotly.react = react;
+        const entered = [reacts, label(3)];
+        reacts += await drawFrames(el, frames.slice(2, 3), true);  // under the pointer: whole
+        const over = [reacts, label(3)];
+        el.dispatchEvent(new PointerEvent('pointerleave'));
+        reacts += await drawFrames(el, frames.slice(3), true);   // extended again
+        return {entered, over, left: reacts};
+    }""", frames)
+    assert shown["entered"][0] == 2 and "0.6" in shown["entered"][1]  # frame 2's last value, drawn whole
+    assert shown["over"][0] == 3 and "0.5" in shown["over"][1]
+    assert shown["left"] == 3

@@ -248,5 +248,5 @@ def render_image_live(exp: Experiment) -> None:
     else:
         layout = [[(2.2, items), (1.0, ["img_curves_chart", "img_stats_chart"])]]
     live_board(exp.key("image_board"), layout, figures, metrics=metric_items(header),
-               extend=() if slow else ("img_curves_chart",),
+               extend=("img_curves_chart",) if runner.playing else (),
                progress=(header.epoch_progress, f"epoch {header.epoch + 1}: {header.epoch_progress:.0%} of the batches"))

@@ -191,7 +191,9 @@ def live_board(key: str, layout: Layout, figures: dict[str, go.Figure], hold: It
 
     Charts named in `hold` keep their traces and take only the new layout (images, shapes).
     Charts named in `extend` (line charts whose new points fall on their axes as drawn, such as
-    the loss curves with a `growing_range`) redraw only their lines; anything else is drawn whole.
+    the loss curves with a `growing_range`) redraw only their lines while their layout is the
+    same but for the y ranges, and are drawn whole when the pointer comes over them (their
+    hover values); anything else is drawn whole. Send them extended while training plays only.
     `on_event` gets each click on a chart's point, toggle change and button press.
     `fit` sizes a chart to the window: {name: {"min", "reserve", "aspect"}} gives it the height
     min(width × aspect, window height − reserve), at least `min` px (the output grows on a

@@ -225,9 +225,10 @@ def render_live(exp: Experiment, outside_click: bool = False) -> None:
     # took CPU from training on a 2-core machine. (A 1-D fit is drawn as a trace: never held.)
     # The once-a-second frames send the traces, whose new hover values the board sets in place.
     hold = () if slow_frame else tuple(f"{part}_chart" for part in held_parts(data.kind))
-    # And the curves draw only their lines' new points (on axes that leave room for them).
+    # And while training plays the curves draw only their lines' new points, on axes that leave
+    # room for them (whole when the x axis grows, or under the pointer: live_board.js).
     board = dict(key=exp.key("live_board"), layout=layout, figures=figures, hold=hold,
-                 extend=() if slow_frame else ("curves_chart",),
+                 extend=("curves_chart",) if runner.playing and not changed else (),
                  on_event=lambda event: _board_event(exp, event), fit={"output_chart": OUTPUT_FIT},
                  query=urlencode(url_query(exp)), metrics=metric_items(header))
     view.last_board = (time.monotonic(), board, runner.playing and not runner.queued)

@@ -181,6 +181,21 @@ function hoverInPlace(el, prev, next) {
   return ops;
 }
 
+// The layout as plotly drew it, give or take what plotly filled in itself and the y axes' ranges:
+// lines that fit the axes as drawn are drawn right on them (extendLines checks that they fit).
+// A new x range (the epochs outgrew it, or training restarted) is drawn whole, and so the y
+// ranges catch up at the latest then.
+function sameLayout(drawn, next) {
+  const ranged = /^yaxis\d*$/;
+  const bare = Object.fromEntries(Object.entries(next || {}).map(([k, v]) => {
+    if (!ranged.test(k) || !v || typeof v !== 'object') return [k, v];
+    const { range, ...rest } = v;  // eslint-disable-line no-unused-vars
+    return [k, rest];
+  }));
+  const update = relayoutUpdate(drawn, bare);
+  return update !== null && Object.keys(update).length === 0;
+}
+
 // A line chart's axis as named by its trace ('x2' -> layout.xaxis2).
 function axisOf(layout, id) {
   return layout[id.charAt(0) + 'axis' + id.slice(1)];
@@ -190,8 +205,11 @@ function axisOf(layout, id) {
 // computed with the axes as drawn. Plotly.react recomputed and redrew the whole chart instead,
 // 25-45 ms for the loss curves four times a second, the largest chart cost while training.
 // False, with nothing changed, when a point falls off the axes as drawn or a trace is drawn
-// otherwise than as one straight-segment line: the chart is then drawn in full.
-function extendLines(el, data) {
+// otherwise than as one straight-segment line: the chart is then drawn in full. A point off the
+// y axis as drawn that the new figure's y range (`target`, its layout) leaves off too, a loss spike clipped
+// on purpose, is drawn where it lies, outside the plot area, which clips it as plotly does: in
+// a long run that range shrinks by a little each frame, and the curves were drawn whole each time.
+function extendLines(el, data, target = {}) {
   const full = el._fullData, layout = el._fullLayout, calc = el.calcdata;
   if (!full || !layout || !calc || full.length !== data.length) return false;
   const paths = [];
@@ -205,6 +223,9 @@ function extendLines(el, data) {
         || !xa || !ya || xa.type !== 'linear' || ya.type !== 'linear') return false;
     const [x0, x1] = [Math.min(...xa.range), Math.max(...xa.range)];
     const [y0, y1] = [Math.min(...ya.range), Math.max(...ya.range)];
+    const wanted = (axisOf(target, trace.yaxis) || {}).range;
+    const clipped = Array.isArray(wanted) && wanted.length === 2
+      ? (y) => y < Math.min(...wanted) || y > Math.max(...wanted) : () => false;
     const xs = data[i].x || [], ys = data[i].y || [];
     let d = '';
     for (let k = 0; k < ys.length; k++) {
@@ -213,7 +234,7 @@ function extendLines(el, data) {
         if (d) return false;  // a gap inside the line: plotly draws it as several lines
         continue;             // (before its first point, the line starts later)
       }
-      if (x < x0 || x > x1 || y < y0 || y > y1) return false;
+      if (x < x0 || x > x1 || ((y < y0 || y > y1) && !clipped(y))) return false;
       d += (d ? 'L' : 'M') + xa.c2p(x).toFixed(2) + ',' + ya.c2p(y).toFixed(2);
     }
     paths.push([lines[0], d]);
@@ -239,17 +260,24 @@ async function draw(el, Plotly) {
     while (el.__latest) {
       await yieldToInput();
       if (!el.__latest) break;
-      const { figure, hold, extend, fit } = el.__latest;
+      const next = el.__latest;
+      const { figure, hold, extend, fit } = next;
       el.__latest = null;
       if (figure === el.__source && el.__figure) continue;  // unchanged: nothing to draw
       const fig = share(el.__figure, JSON.parse(figure));
       // `extend`: the new points on the lines as drawn. el.__figure stays what plotly drew (its
-      // hover values, until the next full draw); el.__drawn is what the lines show.
-      if (extend && el.__figure && sameTraces(el.__figure.data, fig.data) && extendLines(el, fig.data)) {
+      // hover values) and el.__drawn is what the lines show, until a whole draw: when the lines
+      // leave their axes, when training stops, or when the pointer comes over the chart
+      // (el.__extended, the figure behind the lines, is then drawn whole: see watchPointer).
+      // (Its layout as drawn, too: a marker that moved, such as the best epoch's, is drawn whole.)
+      if (extend && !el.__pointer && el.__figure && sameLayout(el.__figure.layout, fig.layout)
+          && sameTraces(el.__figure.data, fig.data) && extendLines(el, fig.data, fig.layout)) {
         el.__source = null;
         el.__drawn = fig.data;
+        el.__extended = next;
         continue;
       }
+      el.__extended = null;
       // `hold`: keep the traces already drawn (their hover values) and take only the layout's
       // images and shapes, which plotly redraws without recomputing the chart. What is drawn
       // then is not `figure`, so the same figure sent again (say, once paused) is drawn in full.
@@ -290,6 +318,21 @@ async function draw(el, Plotly) {
   } finally {
     el.__busy = false;
   }
+}
+
+// Hover values are read from what plotly drew: over a chart whose lines were extended since
+// (el.__extended), the figure they show is drawn whole first, and while the pointer stays there
+// every frame is (so a hover label is of the latest frame). Extending alone saved a whole draw of
+// the curves once a second while training (the frames between had extended them already).
+function watchPointer(el, Plotly) {
+  el.addEventListener('pointerenter', () => {
+    el.__pointer = true;
+    if (el.__extended && !el.__latest) {
+      el.__latest = { ...el.__extended, extend: false };
+      draw(el, Plotly);
+    }
+  });
+  el.addEventListener('pointerleave', () => { el.__pointer = false; });
 }
 
 function chartCell(root, name) {
@@ -570,6 +613,7 @@ export default function (component) {
       plot.__config = data.config;
       if (!plot.__ready) {
         plot.__ready = true;
+        watchPointer(plot, Plotly);
         // Plotly's own `responsive` adds a window listener per chart that outlives the chart;
         // an observer on the element goes away with it.
         new ResizeObserver(() => {
