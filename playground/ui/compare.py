@@ -257,7 +257,8 @@ def render_compare(runs: list[Experiment]) -> None:
     side = [tabs, f"compare_{tab}", {"caption": SIDE_CAPTIONS[tab]}]
     layout = board_layout(len(runs), grid, side) if not images else [[(1.0, side)]]
     live_board("compare_board", layout, figures, hold=hold, on_event=_tab_event, query=_query(first),
-               table=figures_table(runs, headers, labels), extend=["compare_curves"] if static and playing and not changed else [])
+               table=figures_table(runs, headers, labels),
+               extend=["compare_curves"] if static and playing and not changed else [])
     render_views(runs, labels, first.view.frame_count)
 
 

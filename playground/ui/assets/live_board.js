@@ -205,10 +205,11 @@ function axisOf(layout, id) {
 // computed with the axes as drawn. Plotly.react recomputed and redrew the whole chart instead,
 // 25-45 ms for the loss curves four times a second, the largest chart cost while training.
 // False, with nothing changed, when a point falls off the axes as drawn or a trace is drawn
-// otherwise than as one straight-segment line: the chart is then drawn in full. A point off the
-// y axis as drawn that the new figure's y range (`target`, its layout) leaves off too, a loss spike clipped
-// on purpose, is drawn where it lies, outside the plot area, which clips it as plotly does: in
-// a long run that range shrinks by a little each frame, and the curves were drawn whole each time.
+// otherwise than as one straight-segment line: the chart is then drawn in full. A point off
+// the y axis as drawn that the new figure's y range (`target`, its layout) leaves off too (a
+// loss spike clipped on purpose) is drawn where it lies, outside the plot area, which clips it
+// as plotly does: in a long run that range shrinks a little each frame, and the curves were
+// drawn whole every time.
 function extendLines(el, data, target = {}) {
   const full = el._fullData, layout = el._fullLayout, calc = el.calcdata;
   if (!full || !layout || !calc || full.length !== data.length) return false;
@@ -267,9 +268,9 @@ async function draw(el, Plotly) {
       const fig = share(el.__figure, JSON.parse(figure));
       // `extend`: the new points on the lines as drawn. el.__figure stays what plotly drew (its
       // hover values) and el.__drawn is what the lines show, until a whole draw: when the lines
-      // leave their axes, when training stops, or when the pointer comes over the chart
-      // (el.__extended, the figure behind the lines, is then drawn whole: see watchPointer).
-      // (Its layout as drawn, too: a marker that moved, such as the best epoch's, is drawn whole.)
+      // leave their axes, the layout changes (a new epoch axis, a best-epoch marker that moved),
+      // training stops, or the pointer comes over the chart (watchPointer then draws
+      // el.__extended, the figure behind the lines, whole).
       if (extend && !el.__pointer && el.__figure && sameLayout(el.__figure.layout, fig.layout)
           && sameTraces(el.__figure.data, fig.data) && extendLines(el, fig.data, fig.layout)) {
         el.__source = null;
