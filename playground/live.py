@@ -383,10 +383,8 @@ class Lockstep:
             if self.base is None:
                 yield None
                 return
-            level = self.lanes.level(self.base, len(self.runners))
+            level = self.lanes.level(self.base, len(self.runners), wait)
             try:
-                if level is not None and wait:
-                    self.lanes.wait_for(self.base, len(self.runners), level[0])
                 yield level
             finally:
                 if level is not None:

@@ -22,7 +22,7 @@ The server pauses a compare behind a barrier: under the lock it sets limit = L, 
 target, and a new ticket, then waits until every playing run has done L; every run is then at
 epoch L and stays there until the limit is lifted.
 
-Frames take the same level without the wait (`level`): the server sets the limit and a new
+Frames take the same level without the wait (`level(wait=False)`): the server sets the limit and a new
 ticket and asks every host for its runs' frames at L. A host trains its runs that are behind up
 to L, takes their frames, and lets them go on past L under that ticket. So a host whose runs
 reached L first does not sit idle until the last run of the other host gets there and every
@@ -106,11 +106,13 @@ class Lanes:
                 self.lock.release()
 
     # -- the server --------------------------------------------------------------------------
-    def level(self, base: int, n: int, timeout: float = LOCK_SECONDS) -> tuple[int, int] | None:
+    def level(self, base: int, n: int, wait: bool = False,
+              timeout: float = BARRIER_SECONDS) -> tuple[int, int] | None:
         """limit = L, the furthest target of the playing runs, and a new ticket; returns (L, ticket),
-        or None when no run plays (then nothing is limited). Call release(base) afterwards."""
+        or None when no run plays (then nothing is limited). wait=True is the barrier: it then
+        waits (at most `timeout`) until every playing run has done L. Call release(base) afterwards."""
         a = self.array
-        if not self.lock.acquire(timeout=timeout):
+        if not self.lock.acquire(timeout=LOCK_SECONDS):
             return None
         try:
             live = [t for t in (a[base + 2 + 2 * i] for i in range(n)) if t < BIG]
@@ -118,25 +120,13 @@ class Lanes:
                 return None
             a[base] = max(live)
             a[base + 1] += 1
-            return a[base], a[base + 1]
+            leveled = a[base], a[base + 1]
         finally:
             self.lock.release()
-
-    def hold(self, base: int, n: int, timeout: float = BARRIER_SECONDS) -> int | None:
-        """The barrier: level(), then wait_for() its L. Returns L, or None when no run plays.
-        Call release(base) after the pause."""
-        leveled = self.level(base, n, timeout)
-        if leveled is None:
-            return None
-        self.wait_for(base, n, leveled[0], timeout)
-        return leveled[0]
-
-    def wait_for(self, base: int, n: int, level: int, timeout: float = BARRIER_SECONDS) -> None:
-        """Wait (at most `timeout`) until every playing run of the compare has done `level`."""
-        a = self.array
         deadline = time.monotonic() + timeout
-        while any(a[base + 3 + 2 * i] < level for i in range(n)) and time.monotonic() < deadline:
+        while wait and any(a[base + 3 + 2 * i] < leveled[0] for i in range(n)) and time.monotonic() < deadline:
             time.sleep(WAIT_SECONDS)
+        return leveled
 
     def release(self, base: int) -> None:
         """Lift the compare's limit."""

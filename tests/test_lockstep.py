@@ -104,13 +104,13 @@ def test_the_barrier_holds_every_playing_run_at_the_furthest_target():
     base = Blocks(lanes).allocate(3)
     lanes.publish((base, 3, 0), 5)
     lanes.publish((base, 3, 1), 7)   # ahead (it had started epoch 7)
-    assert lanes.hold(base, 3, timeout=0.05) == 7   # run 0 never gets there here: the wait is bounded
+    assert lanes.level(base, 3, wait=True, timeout=0.05) == (7, 1)  # run 0 never gets there here: the wait is bounded
     assert lanes.block(base, 3)["limit"] == 7 and lanes.block(base, 3)["ticket"] == 1  # a new ticket
     lanes.release(base)
     assert lanes.block(base, 3)["limit"] == BIG
     lanes.publish((base, 3, 0), None)
     lanes.publish((base, 3, 1), None)
-    assert lanes.hold(base, 3, timeout=0.05) is None and lanes.block(base, 3)["limit"] == BIG  # nobody plays
+    assert lanes.level(base, 3, wait=True, timeout=0.05) is None and lanes.block(base, 3)["limit"] == BIG  # no one plays
 
 
 def test_a_frame_brings_a_run_to_the_level_then_it_passes_the_limit_under_that_ticket(monkeypatch):

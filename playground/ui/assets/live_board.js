@@ -225,8 +225,8 @@ function extendLines(el, data, target = {}) {
     const [x0, x1] = [Math.min(...xa.range), Math.max(...xa.range)];
     const [y0, y1] = [Math.min(...ya.range), Math.max(...ya.range)];
     const wanted = (axisOf(target, trace.yaxis) || {}).range;
-    const clipped = Array.isArray(wanted) && wanted.length === 2
-      ? (y) => y < Math.min(...wanted) || y > Math.max(...wanted) : () => false;
+    const [w0, w1] = Array.isArray(wanted) && wanted.length === 2
+      ? [Math.min(...wanted), Math.max(...wanted)] : [-Infinity, Infinity];
     const xs = data[i].x || [], ys = data[i].y || [];
     let d = '';
     for (let k = 0; k < ys.length; k++) {
@@ -235,7 +235,7 @@ function extendLines(el, data, target = {}) {
         if (d) return false;  // a gap inside the line: plotly draws it as several lines
         continue;             // (before its first point, the line starts later)
       }
-      if (x < x0 || x > x1 || ((y < y0 || y > y1) && !clipped(y))) return false;
+      if (x < x0 || x > x1 || ((y < y0 || y > y1) && y >= w0 && y <= w1)) return false;
       d += (d ? 'L' : 'M') + xa.c2p(x).toFixed(2) + ',' + ya.c2p(y).toFixed(2);
     }
     paths.push([lines[0], d]);
