@@ -110,7 +110,7 @@ def test_the_barrier_holds_every_playing_run_at_the_furthest_target():
     assert lanes.block(base, 3)["limit"] == BIG
     lanes.publish((base, 3, 0), None)
     lanes.publish((base, 3, 1), None)
-    assert lanes.level(base, 3, wait=True, timeout=0.05) is None and lanes.block(base, 3)["limit"] == BIG  # no one plays
+    assert lanes.level(base, 3, wait=True, timeout=0.05) is None and lanes.block(base, 3)["limit"] == BIG  # none play
 
 
 def test_a_frame_brings_a_run_to_the_level_then_it_passes_the_limit_under_that_ticket(monkeypatch):
