@@ -336,8 +336,9 @@ class Lockstep:
     Where the pool has lanes (process and thread pools) the runs live on different hosts and
     the compare owns a block of the lanes (playground/lockstep.py): the hosts keep the runs
     level epoch by epoch; frames are taken at one level and Pause goes behind a barrier.
-    Without lanes (Ray) the runs share one host, which keeps them level itself. The block is freed when the last run
-    leaves (it joins another compare or is closed), or soon after the runners are collected.
+    Without lanes (Ray) the runs share one host, which keeps them level itself. The block is
+    freed when the last run leaves (it joins another compare or is closed), or soon after the
+    runners are collected.
     """
 
     def __init__(self, runners: Sequence[LiveRunner]):
