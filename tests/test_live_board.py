@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -324,9 +325,46 @@ def test_extended_lines_are_drawn_whole_only_when_a_point_leaves_the_axes_as_dra
     assert (shown["first"], shown["extended"], shown["last"]) == (1, 0, 1)
     assert shown["spikeY"] < 0 and shown["clip"]  # the spike lies above the plot area, which is clipped
     assert shown["range"] == [0, 1.2]
-    # A new x range (training restarted: fewer epochs) is drawn whole, though the lines fit the old one.
+
+
+@pytest.mark.e2e
+def test_a_new_epoch_axis_is_relayouted_and_the_lines_drawn_on_it_not_drawn_whole(page):
+    # The epochs outgrow the x axis (20 -> 40) while the y range moves: plotly relayouts the axes
+    # and the lines are drawn on them, as a whole draw of the same figure draws them.
+    grown = _loss_lines([1, 0.9, 0.8, 0.7] + [0.6] * 20, 1.05, x_end=40)
+    shown = page.evaluate("""async ([one, grown]) => {
+        const el = document.getElementById('plot');
+        const first = await drawFrames(el, [[one, false, true]]);
+        const relayouts = [], relayout = Plotly.relayout;
+        Plotly.relayout = (gd, update) => { relayouts.push(Object.keys(update).sort()); return relayout(gd, update); };
+        let whole;
+        try { whole = await drawFrames(el, [[grown, false, true]], true); } finally { Plotly.relayout = relayout; }
+        const board = {d: el.querySelector('path.js-line').getAttribute('d'),
+                       ticks: [...el.querySelectorAll('.xtick text')].map((t) => t.textContent)};
+        const fresh = document.createElement('div');
+        fresh.style.width = '400px';
+        document.body.appendChild(fresh);
+        const f = JSON.parse(grown);
+        await Plotly.newPlot(fresh, f.data, f.layout);
+        const plotly = {d: fresh.querySelector('path.js-line').getAttribute('d'),
+                        ticks: [...fresh.querySelectorAll('.xtick text')].map((t) => t.textContent)};
+        fresh.remove();
+        return {first, whole, relayouts, board, plotly, x: el._fullLayout.xaxis.range, y: el._fullLayout.yaxis.range};
+    }""", [_loss_lines([1, 0.9, 0.8, 0.7], 1.1), grown])
+    assert (shown["first"], shown["whole"]) == (1, 0)
+    assert shown["relayouts"] == [["xaxis.range"], ["yaxis.range"]]
+    assert (shown["x"], shown["y"]) == ([0, 40], [0, 1.05])
+    assert shown["board"]["ticks"] == shown["plotly"]["ticks"] and "40" in shown["board"]["ticks"]
+    points = [[round(float(v)) for v in p.split(",")] for p in re.findall(r"[ML]([-\d.]+,[-\d.]+)", shown["board"]["d"])]
+    expected = [[round(float(v)) for v in p.split(",")] for p in re.findall(r"[ML]([-\d.]+,[-\d.]+)", shown["plotly"]["d"])]
+    # (plotly drops the points inside a straight run of a line: its points are among the board's)
+    assert len(points) == 24 and (points[0], points[-1]) == (expected[0], expected[-1])
+    assert all(point in points for point in expected) and len(expected) > 2
+    # A layout that changes in more than its ranges (a best-epoch marker) is drawn whole.
+    marked = json.loads(grown)
+    marked["layout"]["shapes"] = [dict(type="line", x0=3, x1=3, y0=0, y1=1, xref="x", yref="y")]
     assert page.evaluate("(f) => drawFrames(document.getElementById('plot'), [[f, false, true]], true)",
-                         _loss_lines([1, 0.9], 1.1, x_end=10)) == 1
+                         json.dumps(marked)) == 1
 
 
 @pytest.mark.e2e
