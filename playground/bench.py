@@ -225,11 +225,10 @@ def compare_epochs_per_second(spec: Spec, runs: int, seconds: float, mode: str =
     Returns epochs/s of the slowest run and of each, frames/s, the hosts used, and whether the
     runs' epochs were equal at every frame. With `pool`, its hosts (left running) instead of a new pool's.
     """
-    import plotly.io as pio
-
     from playground.live import LiveRunner, lockstep
     from playground.pool import Pool
     from playground.viz import compare as compare_view
+    from playground.viz._common import figure_json
 
     own = pool is None
     pool = pool or Pool(mode, size=size)
@@ -254,7 +253,7 @@ def compare_epochs_per_second(spec: Spec, runs: int, seconds: float, mode: str =
             for f, runner, label in zip(latest, runners, labels):
                 figures += compare_view.run_figures(f, runner.data, grid, hold=not slow, title=label)
             for figure in figures:
-                pio.to_json(figure, validate=False)
+                figure_json(figure)
             level = level and len({f.header.epoch for f in latest}) == 1
             frames += 1
             time.sleep(max(0.0, frame - (time.perf_counter() - tick)))

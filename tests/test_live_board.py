@@ -26,6 +26,22 @@ def test_board_data_sends_the_charts_in_the_layout_with_their_hold_flags():
     json.dumps(data)  # all of it is JSON for the component
 
 
+def test_figures_are_sent_as_plotly_s_own_encoder_writes_them():
+    import numpy as np
+    import plotly.io as pio
+
+    from playground.viz._common import figure_json
+
+    figure = make_figure([dict(type="heatmap", z=np.array([[0.5, np.nan], [np.inf, -1.0]], dtype=np.float32),
+                               customdata=[[1, None]], hovertext=["<b>a</b> & é"])])
+    figure.update_layout(title=dict(text="x₁ <i>and</i> x₂"), xaxis=dict(range=[0, float("nan")]))
+    for fig in (figure, figure.to_plotly_json()):
+        text = figure_json(fig)
+        assert json.loads(text) == json.loads(pio.to_json(fig, validate=False, engine="json"))
+        assert "<" not in text and "é" in json.loads(text)["data"][0]["hovertext"][0]  # HTML-safe, as plotly's
+    assert json.loads(figure_json(figure))["data"][0]["z"]["dtype"] == "f4"  # typed arrays stay typed
+
+
 def test_fallback_draws_streamlit_elements_and_reports_events(monkeypatch):
     from streamlit.testing.v1 import AppTest
 
@@ -355,8 +371,10 @@ def test_a_new_epoch_axis_is_relayouted_and_the_lines_drawn_on_it_not_drawn_whol
     assert shown["relayouts"] == [["xaxis.range"], ["yaxis.range"]]
     assert (shown["x"], shown["y"]) == ([0, 40], [0, 1.05])
     assert shown["board"]["ticks"] == shown["plotly"]["ticks"] and "40" in shown["board"]["ticks"]
-    points = [[round(float(v)) for v in p.split(",")] for p in re.findall(r"[ML]([-\d.]+,[-\d.]+)", shown["board"]["d"])]
-    expected = [[round(float(v)) for v in p.split(",")] for p in re.findall(r"[ML]([-\d.]+,[-\d.]+)", shown["plotly"]["d"])]
+    def pixels(d: str) -> list[list[int]]:
+        return [[round(float(v)) for v in p.split(",")] for p in re.findall(r"[ML]([-\d.]+,[-\d.]+)", d)]
+
+    points, expected = pixels(shown["board"]["d"]), pixels(shown["plotly"]["d"])
     # (plotly drops the points inside a straight run of a line: its points are among the board's)
     assert len(points) == 24 and (points[0], points[-1]) == (expected[0], expected[-1])
     assert all(point in points for point in expected) and len(expected) > 2

@@ -25,10 +25,10 @@ from typing import Any, Callable, Iterable, Union
 
 import plotly
 import plotly.graph_objects as go
-import plotly.io as pio
 import streamlit as st
 
 from playground.ui.state import ss
+from playground.viz._common import figure_json
 
 # Streamlit serves <folder of app.py>/static at /app/static when static serving is on.
 STATIC_DIR = Path(__file__).resolve().parents[2] / "static"
@@ -244,7 +244,7 @@ def board_data(src: str, layout: Layout, figures: dict[str, go.Figure], hold: It
             continue
         figure = figures[name]
         kept = cache.get(name) if cache is not None else None
-        text = kept[1] if kept is not None and kept[0] is figure else pio.to_json(figure, validate=False)
+        text = kept[1] if kept is not None and kept[0] is figure else figure_json(figure)
         if cache is not None:
             cache[name] = (figure, text)
         charts[name] = {"figure": text, "hold": name in hold, "extend": name in extend}

@@ -83,6 +83,13 @@ def plain_figures():
         _PLAIN.reset(token)
 
 
+def figure_json(figure: go.Figure | dict) -> str:
+    """A figure as plotly.js reads it (no validation), serialised by orjson through plotly: the
+    same JSON as plotly's default encoder (HTML-safe too), in a third of the time (4.8 -> 1.6 ms
+    a frame of a 4-run compare's nine charts, measured) on the server's thread, four times a second."""
+    return pio.to_json(figure, validate=False, engine="orjson")
+
+
 def plain(figure: go.Figure | dict) -> dict:
     """A plain figure (as plain_figures makes them), its top-level dicts new. From a go.Figure
     (the tests validate figures): its own dicts, not copied as to_plotly_json does (2 ms a chart)."""
