@@ -378,6 +378,12 @@ def test_a_new_epoch_axis_is_relayouted_and_the_lines_drawn_on_it_not_drawn_whol
     # (plotly drops the points inside a straight run of a line: its points are among the board's)
     assert len(points) == 24 and (points[0], points[-1]) == (expected[0], expected[-1])
     assert all(point in points for point in expected) and len(expected) > 2
+    # The relayout is not a user's zoom that a later whole draw would keep (plotly's uirevision):
+    # a figure with the old range again (training restarted) is drawn on that range.
+    again = page.evaluate("""async (f) => { const el = document.getElementById('plot');
+        await drawFrames(el, [[f, false, false]], true); return el._fullLayout.xaxis.range; }""",
+                          _loss_lines([1, 0.9, 0.8], 1.1))
+    assert again == [0, 20]
     # A layout that changes in more than its ranges (a best-epoch marker) is drawn whole.
     marked = json.loads(grown)
     marked["layout"]["shapes"] = [dict(type="line", x0=3, x1=3, y0=0, y1=1, xref="x", yref="y")]
