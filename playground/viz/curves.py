@@ -17,8 +17,8 @@ CURVE_POINTS = 400
 ACC_COLOR = "#2ca02c"
 # While training plays, the epoch axis ends at the first of these (× 10^k) at least ROOM past the
 # latest epoch, not at the latest epoch itself: the board then draws the new points on the axes
-# as they are (live_board.js, extendLines), and the axis, with a whole draw, moves a few times a
-# minute instead of with every frame.
+# as they are (live_board.js, extendLines), and the axis (a relayout of its range, rangeUpdate)
+# moves a few times a minute instead of with every frame.
 NICE_ENDS = (1.0, 1.2, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0)
 ROOM = 1.1
 
