@@ -42,6 +42,17 @@ def test_figures_are_sent_as_plotly_s_own_encoder_writes_them():
     assert json.loads(figure_json(figure))["data"][0]["z"]["dtype"] == "f4"  # typed arrays stay typed
 
 
+def test_the_shared_template_is_sent_as_a_mark_and_any_other_as_it_is():
+    from playground.ui.live_board import TEMPLATE_MARK
+
+    plain = {"data": [], "layout": {"template": {"layout": {"paper_bgcolor": "black"}}}}
+    data = board_data("/s.js", [[(1.0, ["a", "b"])]], {"a": _fig([1, 2, 3]), "b": plain})
+    sent = {name: json.loads(chart["figure"]) for name, chart in data["charts"].items()}
+    assert sent["a"]["layout"]["template"] == TEMPLATE_MARK
+    assert sent["b"]["layout"]["template"] == {"layout": {"paper_bgcolor": "black"}}
+    assert sent["a"]["data"][0]["y"] == [1, 2, 3] and sent["a"]["layout"]["uirevision"]
+
+
 def test_fallback_draws_streamlit_elements_and_reports_events(monkeypatch):
     from streamlit.testing.v1 import AppTest
 
@@ -190,6 +201,30 @@ def pio_json(fig) -> str:
     import plotly.io as pio
 
     return pio.to_json(fig, validate=False)
+
+
+@pytest.mark.e2e
+def test_a_figure_sent_with_the_template_mark_is_drawn_as_with_the_template(page):
+    figure = _fig([1, 3, 2])
+    marked = board_data("/s.js", [[(1.0, ["a"])]], {"a": figure})["charts"]["a"]["figure"]
+    shown = page.evaluate("""async ([marked, full]) => {
+        const el = document.getElementById('plot');
+        await drawFrames(el, [[marked, false]]);
+        const first = el.layout.template;
+        await drawFrames(el, [[marked.replace('[1,3,2]', '[1,3,3]'), false]], true);
+        const fresh = document.createElement('div');
+        fresh.style.width = '400px';
+        document.body.appendChild(fresh);
+        const f = JSON.parse(full);
+        await Plotly.newPlot(fresh, f.data, f.layout);
+        const look = (gd) => [gd._fullLayout.plot_bgcolor, gd._fullLayout.xaxis.gridcolor, gd._fullLayout.colorway.join()];
+        const out = {board: look(el), plotly: look(fresh), kept: el.layout.template === first,
+                     same: JSON.stringify(el.layout.template) === JSON.stringify(f.layout.template)};
+        fresh.remove();
+        return out;
+    }""", [marked, pio_json(figure)])
+    assert '"template":"playground:' in marked.replace(" ", "")
+    assert shown["board"] == shown["plotly"] and shown["same"] and shown["kept"]
 
 
 def _png(rgb: tuple[int, int, int]) -> str:

@@ -16,6 +16,7 @@ plotly.py builds), served once per browser tab from the app's static folder
 """
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -28,7 +29,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from playground.ui.state import ss
-from playground.viz._common import figure_json
+from playground.viz._common import figure_json, shared_template
 
 # Streamlit serves <folder of app.py>/static at /app/static when static serving is on.
 STATIC_DIR = Path(__file__).resolve().parents[2] / "static"
@@ -136,7 +137,12 @@ CSS = """
 """
 ASSETS = Path(__file__).with_name("assets")
 LOAD_PLOTLY_JS = (ASSETS / "load_plotly.js").read_text(encoding="utf-8")  # loadPlotly(src), shared with style.py
-JS = LOAD_PLOTLY_JS + "\n" + (ASSETS / "live_board.js").read_text(encoding="utf-8")
+# The template every figure carries, in the board's JavaScript once: a figure is sent with
+# TEMPLATE_MARK in its place (7 KB of the ~20 KB a held chart's frame took, nine charts a frame
+# in a 4-run compare, four frames a second).
+TEMPLATE_MARK = "playground:shared-template"
+JS = LOAD_PLOTLY_JS + "\n" + (ASSETS / "live_board.js").read_text(encoding="utf-8").replace(
+    "__SHARED_TEMPLATE__", json.dumps(shared_template()[1])).replace("__TEMPLATE_MARK__", json.dumps(TEMPLATE_MARK))
 
 # isolate_styles=False: plotly.js puts its styles in the page's <head>, which a shadow root would hide.
 _component = st.components.v2.component("playground_live_board", html=HTML, css=CSS, js=JS,
@@ -244,11 +250,23 @@ def board_data(src: str, layout: Layout, figures: dict[str, go.Figure], hold: It
             continue
         figure = figures[name]
         kept = cache.get(name) if cache is not None else None
-        text = kept[1] if kept is not None and kept[0] is figure else figure_json(figure)
+        text = kept[1] if kept is not None and kept[0] is figure else figure_json(_marked(figure))
         if cache is not None:
             cache[name] = (figure, text)
         charts[name] = {"figure": text, "hold": name in hold, "extend": name in extend}
     return {"src": src, "layout": layout, "charts": charts, "config": config or {}}
+
+
+def _marked(figure: go.Figure | dict) -> dict:
+    """The figure as the board gets it: the shared template as TEMPLATE_MARK (the board's
+    JavaScript holds it); any other template as it is."""
+    plain = figure if isinstance(figure, dict) else figure.to_plotly_json()
+    layout = plain.get("layout") or {}
+    template = layout.get("template")
+    shared = shared_template()[0]
+    if template is not shared and template != shared:
+        return plain
+    return {**plain, "layout": {**layout, "template": TEMPLATE_MARK}}
 
 
 def _fallback_metrics(metrics: list[Metric], progress: tuple[float, str] | None) -> None:

@@ -118,6 +118,11 @@ def _template() -> dict:
     return json.loads(_template_json())
 
 
+def shared_template() -> tuple[dict, str]:
+    """The template every figure here carries (plotly_white): as a dict (never mutate it) and as JSON."""
+    return _template(), _template_json()
+
+
 def make_figure(
     data: list,
     layout: dict[str, Any] | None = None,

@@ -11,6 +11,18 @@ function decode(spec) {
   return Array.from({ length: rows }, (_, i) => flat.subarray(i * cols, (i + 1) * cols));
 }
 
+// The template every figure carries, which the server sends as TEMPLATE_MARK (live_board.py):
+// each chart parses its own copy once and keeps it, so frames share it by identity.
+const SHARED_TEMPLATE = __SHARED_TEMPLATE__;  // JSON text
+const TEMPLATE_MARK = __TEMPLATE_MARK__;
+
+function withTemplate(el, fig) {
+  if (fig && fig.layout && fig.layout.template === TEMPLATE_MARK) {
+    fig.layout.template = el.__template || (el.__template = JSON.parse(SHARED_TEMPLATE));
+  }
+  return fig;
+}
+
 function isSpec(v) {
   return v && typeof v === 'object' && typeof v.bdata === 'string' && DTYPES[v.dtype] !== undefined;
 }
@@ -19,6 +31,7 @@ function isSpec(v) {
 // arrays as changed when their identity changes (and then recomputes and redraws the whole
 // chart), so unchanged data keeps its old arrays and only what really changed is redrawn.
 function share(prev, next) {
+  if (prev === next) return prev;
   if (isSpec(next)) {
     if (prev && prev.__spec === next.bdata + '|' + next.shape) return prev;
     const out = decode(next);
@@ -286,7 +299,7 @@ async function draw(el, Plotly) {
       const { figure, hold, extend, fit } = next;
       el.__latest = null;
       if (figure === el.__source && el.__figure) continue;  // unchanged: nothing to draw
-      const fig = share(el.__figure, JSON.parse(figure));
+      const fig = share(el.__figure, withTemplate(el, JSON.parse(figure)));
       // `extend`: the new points on the lines as drawn. el.__figure stays what plotly drew (its
       // hover values) and el.__drawn is what the lines show, until a whole draw: when the lines
       // leave their axes, the layout changes in more than its axes' ranges (a best-epoch marker that
