@@ -228,7 +228,7 @@ def compare_epochs_per_second(spec: Spec, runs: int, seconds: float, mode: str =
     from playground.live import LiveRunner, lockstep
     from playground.pool import Pool
     from playground.viz import compare as compare_view
-    from playground.viz._common import figure_json
+    from playground.viz._common import board_json
 
     own = pool is None
     pool = pool or Pool(mode, size=size)
@@ -253,7 +253,7 @@ def compare_epochs_per_second(spec: Spec, runs: int, seconds: float, mode: str =
             for f, runner, label in zip(latest, runners, labels):
                 figures += compare_view.run_figures(f, runner.data, grid, hold=not slow, title=label)
             for figure in figures:
-                figure_json(figure)
+                board_json(figure)
             level = level and len({f.header.epoch for f in latest}) == 1
             frames += 1
             time.sleep(max(0.0, frame - (time.perf_counter() - tick)))

@@ -43,7 +43,7 @@ def test_figures_are_sent_as_plotly_s_own_encoder_writes_them():
 
 
 def test_the_shared_template_is_sent_as_a_mark_and_any_other_as_it_is():
-    from playground.ui.live_board import TEMPLATE_MARK
+    from playground.viz._common import TEMPLATE_MARK
 
     plain = {"data": [], "layout": {"template": {"layout": {"paper_bgcolor": "black"}}}}
     data = board_data("/s.js", [[(1.0, ["a", "b"])]], {"a": _fig([1, 2, 3]), "b": plain})

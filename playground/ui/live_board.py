@@ -29,7 +29,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from playground.ui.state import ss
-from playground.viz._common import figure_json, shared_template
+from playground.viz._common import TEMPLATE_MARK, board_json, shared_template_json
 
 # Streamlit serves <folder of app.py>/static at /app/static when static serving is on.
 STATIC_DIR = Path(__file__).resolve().parents[2] / "static"
@@ -138,11 +138,10 @@ CSS = """
 ASSETS = Path(__file__).with_name("assets")
 LOAD_PLOTLY_JS = (ASSETS / "load_plotly.js").read_text(encoding="utf-8")  # loadPlotly(src), shared with style.py
 # The template every figure carries, in the board's JavaScript once: a figure is sent with
-# TEMPLATE_MARK in its place (7 KB of the ~20 KB a held chart's frame took, nine charts a frame
-# in a 4-run compare, four frames a second).
-TEMPLATE_MARK = "playground:shared-template"
+# TEMPLATE_MARK in its place (viz._common.board_json; 7 KB of the ~20 KB a held chart's frame
+# took, nine charts a frame in a 4-run compare, four frames a second).
 JS = LOAD_PLOTLY_JS + "\n" + (ASSETS / "live_board.js").read_text(encoding="utf-8").replace(
-    "__SHARED_TEMPLATE__", json.dumps(shared_template()[1])).replace("__TEMPLATE_MARK__", json.dumps(TEMPLATE_MARK))
+    "__SHARED_TEMPLATE__", json.dumps(shared_template_json())).replace("__TEMPLATE_MARK__", json.dumps(TEMPLATE_MARK))
 
 # isolate_styles=False: plotly.js puts its styles in the page's <head>, which a shadow root would hide.
 _component = st.components.v2.component("playground_live_board", html=HTML, css=CSS, js=JS,
@@ -198,8 +197,9 @@ def live_board(key: str, layout: Layout, figures: dict[str, go.Figure], hold: It
     Charts named in `hold` keep their traces and take only the new layout (images, shapes).
     Charts named in `extend` (line charts whose new points fall on their axes as drawn, such as
     the loss curves with a `growing_range`) redraw only their lines while their layout is the
-    same but for the y ranges, and are drawn whole when the pointer comes over them (their
-    hover values); anything else is drawn whole. Send them extended while training plays only.
+    same but for the axes' ranges (relayouted), and are drawn whole when the pointer comes over
+    them (their hover values); anything else is drawn whole. Send them extended while training
+    plays only.
     `on_event` gets each click on a chart's point, toggle change and button press.
     `fit` sizes a chart to the window: {name: {"min", "reserve", "aspect"}} gives it the height
     min(width × aspect, window height − reserve), at least `min` px (the output grows on a
@@ -250,23 +250,11 @@ def board_data(src: str, layout: Layout, figures: dict[str, go.Figure], hold: It
             continue
         figure = figures[name]
         kept = cache.get(name) if cache is not None else None
-        text = kept[1] if kept is not None and kept[0] is figure else figure_json(_marked(figure))
+        text = kept[1] if kept is not None and kept[0] is figure else board_json(figure)
         if cache is not None:
             cache[name] = (figure, text)
         charts[name] = {"figure": text, "hold": name in hold, "extend": name in extend}
     return {"src": src, "layout": layout, "charts": charts, "config": config or {}}
-
-
-def _marked(figure: go.Figure | dict) -> dict:
-    """The figure as the board gets it: the shared template as TEMPLATE_MARK (the board's
-    JavaScript holds it); any other template as it is."""
-    plain = figure if isinstance(figure, dict) else figure.to_plotly_json()
-    layout = plain.get("layout") or {}
-    template = layout.get("template")
-    shared = shared_template()[0]
-    if template is not shared and template != shared:
-        return plain
-    return {**plain, "layout": {**layout, "template": TEMPLATE_MARK}}
 
 
 def _fallback_metrics(metrics: list[Metric], progress: tuple[float, str] | None) -> None:

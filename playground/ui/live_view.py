@@ -226,7 +226,7 @@ def render_live(exp: Experiment, outside_click: bool = False) -> None:
     # The once-a-second frames send the traces, whose new hover values the board sets in place.
     hold = () if slow_frame else tuple(f"{part}_chart" for part in held_parts(data.kind))
     # And while training plays the curves draw only their lines' new points, on axes that leave
-    # room for them (whole when the x axis grows, or under the pointer: live_board.js).
+    # room for them (a relayout when the x axis grows; whole under the pointer: live_board.js).
     board = dict(key=exp.key("live_board"), layout=layout, figures=figures, hold=hold,
                  extend=("curves_chart",) if runner.playing and not changed else (),
                  on_event=lambda event: _board_event(exp, event), fit={"output_chart": OUTPUT_FIT},

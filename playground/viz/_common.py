@@ -118,9 +118,25 @@ def _template() -> dict:
     return json.loads(_template_json())
 
 
-def shared_template() -> tuple[dict, str]:
-    """The template every figure here carries (plotly_white): as a dict (never mutate it) and as JSON."""
-    return _template(), _template_json()
+# What the live board gets in place of the template every figure here carries (plotly_white):
+# its JavaScript holds that template (live_board.py), 7 KB of each chart's every frame otherwise.
+TEMPLATE_MARK = "playground:shared-template"
+
+
+def shared_template_json() -> str:
+    """The template every figure here carries (plotly_white), as JSON."""
+    return _template_json()
+
+
+def board_json(figure: go.Figure | dict) -> str:
+    """`figure_json` of the figure as the live board gets it: the shared template as TEMPLATE_MARK,
+    any other template as it is. (to_plotly_json, as plotly's to_json did: it keeps numpy arrays
+    typed.)"""
+    fig = figure if isinstance(figure, dict) else figure.to_plotly_json()
+    layout = fig.get("layout") or {}
+    if layout.get("template") == _template():
+        fig = {**fig, "layout": {**layout, "template": TEMPLATE_MARK}}
+    return figure_json(fig)
 
 
 def make_figure(
