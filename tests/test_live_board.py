@@ -427,6 +427,29 @@ def test_a_new_epoch_axis_is_relayouted_and_the_lines_drawn_on_it_not_drawn_whol
 
 
 @pytest.mark.e2e
+def test_an_axis_that_loses_its_range_is_autoranged_again(page):
+    # Playing, the epoch axis has a range; paused, the figure leaves it to plotly (autorange).
+    # Under the figures' one uirevision, plotly kept the `autorange: false` it had filled in,
+    # and the paused curves showed epochs -1 to 6 of 550 (seen at 1280x720), or kept the old range.
+    playing = _loss_lines([1, 0.9, 0.8, 0.7] + [0.6] * 36, 1.1, x_end=50)
+    paused = json.loads(playing)
+    del paused["layout"]["xaxis"]["range"]
+    shown = page.evaluate("""async ([playing, paused]) => {
+        const el = document.getElementById('plot');
+        await drawFrames(el, [[playing, false, true], [paused, false, false]]);
+        const fresh = document.createElement('div');
+        fresh.style.width = '400px';
+        document.body.appendChild(fresh);
+        const f = JSON.parse(paused);
+        await Plotly.newPlot(fresh, f.data, f.layout);
+        const out = {board: el._fullLayout.xaxis.range, plotly: fresh._fullLayout.xaxis.range};
+        fresh.remove();
+        return out;
+    }""", [playing, json.dumps(paused)])
+    assert shown["board"] == shown["plotly"] and shown["board"][1] >= 39
+
+
+@pytest.mark.e2e
 def test_lines_under_the_pointer_are_drawn_whole_so_their_hover_values_are_the_latest(page):
     frames = [[_loss_lines([1, 0.9, 0.8, 0.7 - 0.1 * k], 1.1), False, True] for k in range(4)]
     shown = page.evaluate("""async (frames) => {

@@ -16,9 +16,24 @@ function decode(spec) {
 const SHARED_TEMPLATE = __SHARED_TEMPLATE__;  // JSON text
 const TEMPLATE_MARK = __TEMPLATE_MARK__;
 
-function withTemplate(el, fig) {
-  if (fig && fig.layout && fig.layout.template === TEMPLATE_MARK) {
-    fig.layout.template = el.__template || (el.__template = JSON.parse(SHARED_TEMPLATE));
+// A figure as sent (JSON), as the chart draws it: the shared template put back, and every axis
+// that the figure gives no range autoranged, as in a fresh plot, said explicitly. Every figure has
+// the same uirevision (a user's zoom outlives a frame), and under it plotly kept the `autorange:
+// false` it had filled in while the axis had a range: the epoch axis of the curves, ranged while
+// training plays and left to plotly once paused, showed epochs -1 to 6 of 550 (or kept its old
+// range: a range plotly filled in and one dropped look alike to relayoutUpdate). A user's zoom is
+// still kept: plotly keeps it where the axis was autoranged before it.
+function parseFigure(el, text) {
+  const fig = JSON.parse(text);
+  const layout = fig && fig.layout;
+  if (!layout) return fig;
+  if (layout.template === TEMPLATE_MARK) {
+    layout.template = el.__template || (el.__template = JSON.parse(SHARED_TEMPLATE));
+  }
+  for (const [k, v] of Object.entries(layout)) {
+    if (/^[xy]axis\d*$/.test(k) && v && typeof v === 'object' && v.range === undefined && v.autorange === undefined) {
+      v.autorange = true;
+    }
   }
   return fig;
 }
@@ -299,7 +314,7 @@ async function draw(el, Plotly) {
       const { figure, hold, extend, fit } = next;
       el.__latest = null;
       if (figure === el.__source && el.__figure) continue;  // unchanged: nothing to draw
-      const fig = share(el.__figure, withTemplate(el, JSON.parse(figure)));
+      const fig = share(el.__figure, parseFigure(el, figure));
       // `extend`: the new points on the lines as drawn. el.__figure stays what plotly drew (its
       // hover values) and el.__drawn is what the lines show, until a whole draw: when the lines
       // leave their axes, the layout changes in more than its axes' ranges (a best-epoch marker that
