@@ -111,6 +111,16 @@ def open_page(browser, url: str, width: int = 1600, height: int = 2000, init_scr
     return page
 
 
+# Counts the messages the page sends Streamlit (window.__sent): each rerun of the live views,
+# by their timer or a click, is one.
+COUNT_SENT = """(() => {
+    window.__sent = 0;
+    const send = WebSocket.prototype.send;
+    WebSocket.prototype.send = function (...args) { window.__sent++; return send.apply(this, args); };
+})()"""
+FEED = "/_playground/feed/"
+
+
 # The live board's metrics row: <div class="pg-metric" data-metric="Epoch">…<div class="pg-metric-value">.
 METRIC_VALUE = ".pg-metric-value"
 

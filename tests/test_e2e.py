@@ -12,7 +12,7 @@ from urllib.parse import parse_qs, urlencode, urlparse
 
 import pytest
 
-from browser import (ARTIFACTS, button, engine_state, metric, open_page,
+from browser import (ARTIFACTS, COUNT_SENT, FEED, button, engine_state, metric, open_page,
                      run_id, running_app, wait_engine)
 
 pytestmark = pytest.mark.e2e
@@ -180,6 +180,57 @@ def test_play_trains_live_and_pause_stops(browser, app):
     assert labels is not None and len(labels["board"]) == 4 + 9
     assert all(labels["plotly"]) and labels["board"] == labels["plotly"], labels
     page.screenshot(path=str(ARTIFACTS / "e2e-paused.png"))
+    page.close()
+
+
+
+
+def test_while_playing_the_board_fetches_its_frames_and_the_page_does_not_rerun(browser, app):
+    """Playing, each frame comes from the board's feed (playground/ui/feed.py), not from a rerun
+    of the live views (which re-rendered the whole page): the page asks Streamlit for nothing,
+    the feed is fetched about four times a second, and the board follows the engine. Paused,
+    the fetching stops and the board shows the engine's last epoch."""
+    url, state_dir = app
+    page = open_page(browser, url, 1440, 900, init_script=COUNT_SENT)
+    _ready(page)
+    rid = run_id(page)
+    fetched: list[float] = []
+    page.on("request", lambda request: fetched.append(time.monotonic()) if FEED in request.url else None)
+    _play_until_steps(page, state_dir, rid, 100)
+    page.wait_for_timeout(1000)
+    sent, fetches, before = page.evaluate("window.__sent"), len(fetched), engine_state(state_dir, rid)["epoch"]
+    shown = []
+    for _ in range(6):
+        page.wait_for_timeout(500)
+        shown.append(int(metric(page, "Epoch").replace(",", "")))
+        now = engine_state(state_dir, rid)["epoch"]
+        assert shown[-1] <= now, f"the board shows epoch {shown[-1]}, beyond the engine's {now}"
+    assert page.evaluate("window.__sent") - sent <= 1, "the live views reran while the board had a feed"
+    assert len(fetched) - fetches >= 6, f"{len(fetched) - fetches} frames fetched in 3 s"
+    assert shown[-1] > before and len(set(shown)) >= 4, (before, shown)  # the board followed the engine
+    _pause_and_check_stopped(page, state_dir, rid)
+    last = engine_state(state_dir, rid)["epoch"]
+    page.wait_for_function(f"""() => Number(document.querySelector('.pg-metric[data-metric=Epoch] .pg-metric-value')
+        .innerText.replace(/,/g, '')) === {last}""", timeout=30_000)
+    fetches = len(fetched)
+    page.wait_for_timeout(1500)
+    assert len(fetched) == fetches, "the board went on fetching frames after Pause"
+    page.close()
+
+
+def test_training_that_stops_by_itself_redraws_the_page(browser, app):
+    """Early stopping ends training while the board is fed: the feed says its frames are stale,
+    the page is drawn again with Play, and the board shows the epoch the engine stopped at."""
+    url, state_dir = app
+    page = open_page(browser, f"{url}/?patience=1", 1440, 900)
+    _ready(page)
+    rid = run_id(page)
+    button(page, "play").click()
+    stopped = wait_engine(state_dir, rid, lambda s: s["epoch"] > 0 and not s["playing"], 120,
+                          "early stopping's end of training")
+    page.wait_for_function("document.querySelector('.st-key-play').innerText.includes('Play')", timeout=30_000)
+    page.wait_for_function(f"""() => Number(document.querySelector('.pg-metric[data-metric=Epoch] .pg-metric-value')
+        .innerText.replace(/,/g, '')) === {stopped["epoch"]}""", timeout=30_000)
     page.close()
 
 

@@ -13,7 +13,7 @@ from urllib.parse import parse_qs
 
 import pytest
 
-from browser import ARTIFACTS, button, open_page, running_app
+from browser import ARTIFACTS, COUNT_SENT, FEED, button, open_page, running_app
 
 pytestmark = pytest.mark.e2e
 
@@ -130,4 +130,37 @@ def test_two_runs_play_in_lockstep_and_overlay(browser, tmp_path):
             const heads = [...t.querySelectorAll('th')].map(h => h.innerText), k = heads.indexOf('epoch');
             return [...t.querySelectorAll('tbody tr')].map(r => r.children[k].innerText); }}""")
         assert [int(e.replace(",", "")) for e in shown] == first, (shown, first)
+        page.close()
+
+
+def test_a_run_that_diverges_is_said_while_the_other_trains_on(browser, tmp_path):
+    """In a compare whose second run diverges, the page says which run diverged, the first run
+    trains on, and the board goes on fetching its frames from its feed: an error the page shows
+    already does not make each frame stale (which would rerun the page four times a second)."""
+    from urllib.parse import urlencode
+
+    from playground.compare import Run, to_query
+    from playground.spec import Spec
+
+    diverging = Spec.from_dict({"dataset": {"name": "plane"}, "init": "normal", "optimizer": {"lr": 10},
+                                "layers": [{"type": "dense", "units": 8, "activation": "relu"}] * 4})
+    query = urlencode(to_query([Run(Spec()), Run(diverging)]))
+    with running_app(state_dir=tmp_path) as url:
+        page = browser.new_page(viewport={"width": 1440, "height": 900})  # (a compare has no metrics row)
+        page.add_init_script(COUNT_SENT)
+        page.goto(f"{url}/?{query}")
+        page.locator(CURVES).wait_for(timeout=60_000)
+        fetched: list[float] = []
+        page.on("request", lambda request: fetched.append(time.monotonic()) if FEED in request.url else None)
+        ids = parse_qs(page.evaluate("location.search")[1:])["run"][0].split(",")
+        button(page, "play").click()
+        page.get_by_text("Run 2 (").filter(has_text="diverged").first.wait_for(timeout=60_000)
+        page.wait_for_timeout(1000)
+        epochs, fetches, sent = _epochs(tmp_path, ids), len(fetched), page.evaluate("window.__sent")
+        page.wait_for_timeout(2000)  # (Playwright hands over the page's events while it waits)
+        later = _epochs(tmp_path, ids)
+        assert later[0] > epochs[0], (epochs, later)   # run 1 trains on
+        assert later[1] == epochs[1], (epochs, later)  # run 2 stopped where it diverged
+        assert len(fetched) - fetches >= 4, f"{len(fetched) - fetches} frames fetched in 2 s"
+        assert page.evaluate("window.__sent") - sent <= 1, "the page reran while the error stayed"
         page.close()

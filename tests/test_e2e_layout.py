@@ -154,10 +154,16 @@ STALE_STYLES = """() => { window.__stale = [];
 def test_the_live_views_are_not_faded_while_they_refresh(browser, app_url):
     """Four reruns a second marked the live views stale every time: Streamlit's fade, an opacity
     transition, put each element on a layer of its own and back and repainted the whole page. The
-    page's CSS keeps them as they are: no transition and full opacity, while marked stale."""
-    page = open_page(browser, app_url, 1280, 720)
+    page's CSS keeps them as they are: no transition and full opacity, while marked stale. (The
+    2-D views fetch their frames from the board's feed instead; the image views, as here, and a
+    Lab experiment's still rerun every frame.)"""
+    from urllib.parse import urlencode
+
+    from playground.presets import image_spec
+
+    page = open_page(browser, f"{app_url}/?{urlencode(image_spec('digits').to_query())}", 1280, 720)
     try:
-        page.locator(f"{OUTPUT} .main-svg").first.wait_for(timeout=60_000)
+        page.locator(".st-key-image_board [data-chart=fmap_conv1_chart] .main-svg").first.wait_for(timeout=60_000)
         page.evaluate(STALE_STYLES)
         page.locator(".st-key-play button").first.click()
         page.wait_for_function("window.__stale.length >= 8", timeout=30_000)  # two seconds of frames

@@ -21,6 +21,7 @@ from playground.data import CustomData
 from playground.experiment import Experiment
 from playground.live import LiveRunner, lockstep
 from playground.lockstep import LanesExhausted
+from playground.ui import feed
 from playground.ui.live_board import live_board, plotly_js_url
 from playground.ui.state import (RUN_PREFIXES, _mode, claim, flash, new_runners, session_runs, ss,
                                  url_query)
@@ -220,7 +221,7 @@ def render_compare(runs: list[Experiment]) -> None:
     for i, (run, header) in enumerate(zip(runs, headers)):
         trouble = header.diverged or run.runner.status.get("error")
         if trouble:
-            st.error(f"Run {i + 1} ({labels[i]}): {trouble}", icon=":material/warning:")
+            feed.error(f"Run {i + 1} ({labels[i]}): {trouble}", icon=":material/warning:")
     # The furthest run's epoch: a run that diverged stops while the others train on to the budget.
     render_verdict(runs, slow, measured, max(h.epoch for h in headers))
     grid = compare_view.run_grid(len(runs), room=ss.get("lab") is None)

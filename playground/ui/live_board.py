@@ -21,6 +21,7 @@ import os
 import re
 import shutil
 import threading
+import time
 from pathlib import Path
 from typing import Any, Callable, Iterable, Union
 
@@ -28,6 +29,7 @@ import plotly
 import plotly.graph_objects as go
 import streamlit as st
 
+from playground.ui import feed
 from playground.ui.state import ss
 from playground.viz._common import TEMPLATE_MARK, board_json, shared_template_json
 
@@ -207,10 +209,15 @@ def live_board(key: str, layout: Layout, figures: dict[str, go.Figure], hold: It
     `metrics` (label, value, help) and `progress` (fraction, text) head the board, and `table`
     ({column: cells}) follows it: drawn by it, they cost no Streamlit elements, each of which
     re-renders much of the page in the browser on every frame.
+    Inside `feed.serving(url, every)` the board then fetches its frames from that feed while
+    training plays; inside `feed.capture()` (a frame the feed serves) the data is handed over
+    instead of drawn.
     """
     config = {**CHART_CONFIG, **(config or {})}
     src = plotly_js_url()
     if src is None:
+        if feed.captured() is not None:
+            raise feed.Stale("no static serving: the board is drawn by Streamlit")
         _fallback_metrics(metrics or [], progress)
         _fallback(layout, figures, on_event, config)
         if table:
@@ -233,6 +240,16 @@ def live_board(key: str, layout: Layout, figures: dict[str, go.Figure], hold: It
     data["table"] = table or {}
     if progress is not None:
         data["progress"] = {"value": float(progress[0]), "text": progress[1]}
+    # When the frame was built (ms): the board draws no frame older than the one it shows, when
+    # frames come both from reruns and from the feed.
+    data["seq"] = round(time.time() * 1000, 1)
+    out = feed.captured()
+    if out is not None:
+        out["data"] = data  # a frame for the feed (feed.py): the board is already on the page
+        return
+    follow = feed.followed()
+    if follow is not None:
+        data["feed"] = follow
     _component(key=key, data=data, on_event_change=changed)
 
 

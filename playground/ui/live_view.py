@@ -2,9 +2,12 @@
 gradient flow, activation health), beside the data column, on one screen.
 
 Drawn by one fragment. A click inside it (+/- on the diagram, a tab, a toggle) reruns only the
-fragment, not the page; while training plays the fragment reruns itself every FRAME_SECONDS,
-and while paused every HEARTBEAT_SECONDS, which tells the trainer pool the tab is still open
-(a closed tab stops asking and its trainer is freed within a minute).
+fragment, not the page. While training plays, the live board fetches a frame every
+FRAME_SECONDS from its feed (feed.py), built by the same code as the fragment's frames; where
+the frame holds other Streamlit elements (a Lab experiment's verdict, the image and sequence
+views) or there is no feed, the fragment reruns itself every FRAME_SECONDS instead. Otherwise it
+reruns every HEARTBEAT_SECONDS, which tells the trainer pool the tab is still open (a closed tab
+stops asking and its trainer is freed within a minute).
 """
 from __future__ import annotations
 
@@ -18,16 +21,17 @@ from playground.experiment import Experiment
 from playground.live import TrainerLost
 from playground.layers import infer_shapes
 from playground.spec import MAX_LAYERS, MAX_UNITS
-from playground.ui import builder
-from playground.ui.live_board import live_board
-from playground.ui.state import (LIVE_FRAGMENT, LIVE_FRAME, OUTSIDE_CLICK, claim, experiment, session_runs,
-                                 show_flashes, ss, url_query)
+from playground.ui import builder, feed
+from playground.ui.live_board import live_board, plotly_js_url
+from playground.ui.state import (LIVE_FRAGMENT, LIVE_FRAME, OUTSIDE_CLICK, claim, experiment, frame_lock,
+                                 session_runs, show_flashes, ss, url_query)
 from playground.viz import dashboard
 from playground.viz._common import plain, plain_figures, restyled
 from playground.viz.compare import held_parts
 
 FRAME_SECONDS = 0.25
 HEARTBEAT_SECONDS = 15.0
+FEED_TOKEN = "_board_feed"  # session state: the token of this session's feed (feed.py)
 QUEUED_SECONDS = 1.0  # a queued session's frame does not change: look for its turn once a second
 # While playing, the gradient and health panels and the hover values of the network and output
 # charts are rebuilt on every SLOW_EVERY-th frame (once a second); the metrics, the maps, the
@@ -159,9 +163,9 @@ def render_live(exp: Experiment, outside_click: bool = False) -> None:
     frame, data = runner.frame(detail=view.selected)
     header, snap = frame.header, frame.payload
     if header.diverged:
-        st.error(header.diverged, icon=":material/warning:")
+        feed.error(header.diverged, icon=":material/warning:")
     if runner.status.get("error"):
-        st.error(runner.status["error"])
+        feed.error(runner.status["error"])
     if view.selected is not None and snap.detail is None:
         view.selected = None  # the clicked neuron no longer exists (the network changed)
     view.frame_count += 1
@@ -235,30 +239,68 @@ def render_live(exp: Experiment, outside_click: bool = False) -> None:
     live_board(**board)
 
 
+def _feedable(runs: list[Experiment], current: Experiment) -> bool:
+    """Whether the live views' frames are the live board alone, which the feed serves (feed.py):
+    a compare or the 2-D views, playing, not queued, no Lab experiment open (its verdict and
+    views are Streamlit elements that refresh with the frames), the board not in its fallback."""
+    return (ss.get("lab") is None and (len(runs) > 1 or current.data.kind not in ("image", "sequence"))
+            and any(run.runner.playing for run in runs) and not any(run.runner.queued for run in runs)
+            and plotly_js_url() is not None and feed.install() is not None)
+
+
+def _feed_frame() -> None:
+    """One frame for the feed, under the session's frame lock: the board's data (captured by
+    live_board), or feed.Stale when the page must be drawn again by a rerun."""
+    runs, current = session_runs(), experiment()
+    for run in runs:
+        claim(run)
+    if not _feedable(runs, current):
+        raise feed.Stale("training stopped, or the views changed")
+    if len(runs) > 1:
+        from playground.ui.compare import render_compare
+
+        render_compare(runs)
+    else:
+        render_live(current)
+
+
 def live_fragment() -> None:
     """Draw the live views (one run's, or a compare's side by side); while playing, as a
-    fragment that refreshes itself."""
+    fragment that refreshes itself, or whose board fetches its frames from a feed."""
     runs = session_runs()
     playing = any(run.runner.playing for run in runs)
     queued = any(run.runner.queued for run in runs)
+    fed = _feedable(runs, experiment())
+    # Fed, the fragment reruns only as the heartbeat (and on clicks, and when the feed says the
+    # page is stale); each rerun re-rendered the whole page in the browser (feed.py).
+    every = QUEUED_SECONDS if queued else FRAME_SECONDS if playing and not fed else HEARTBEAT_SECONDS
 
-    @st.fragment(run_every=QUEUED_SECONDS if queued else FRAME_SECONDS if playing else HEARTBEAT_SECONDS,
-                 key=LIVE_FRAGMENT)
+    @st.fragment(run_every=every, key=LIVE_FRAGMENT)
     def frame() -> None:
-        runs, current = session_runs(), experiment()
-        outside_click = _outside_click()
-        for run in runs:
-            claim(run)
-        if playing != any(run.runner.playing for run in runs) or (
-                queued and not any(run.runner.queued for run in runs)):
-            # Training stopped by itself (divergence, idle), a queued Play got its turn, or a Play
-            # click was handled by a fragment run (seen under load: training, with Play still
-            # shown): redraw the whole page so the Play button, the URL and the refresh rate catch up.
-            st.rerun(scope="app")
-        # Its elements in one keyed container: the page's CSS does not fade them while Streamlit
-        # marks them stale, four times a second (playground/ui/style.py).
-        with st.container(key=LIVE_FRAME):
-            _draw_frame(runs, current, outside_click)
+        lock = frame_lock()
+        with lock:
+            runs, current = session_runs(), experiment()
+            outside_click = _outside_click()
+            for run in runs:
+                claim(run)
+            if playing != any(run.runner.playing for run in runs) or (
+                    queued and not any(run.runner.queued for run in runs)) or fed != _feedable(runs, current):
+                # Training stopped by itself (divergence, idle), a queued Play got its turn, a Play
+                # click was handled by a fragment run (seen under load: training, with Play still
+                # shown), or the views now need the fragment's own refresh instead of the feed (an
+                # image set picked while playing): redraw the whole page so the Play button, the URL
+                # and the refresh rate catch up.
+                st.rerun(scope="app")
+            served = feed.publish(ss.get(FEED_TOKEN), _feed_frame, lock) if fed else None
+            if served is None:
+                feed.withdraw(ss.pop(FEED_TOKEN, None))
+            else:
+                ss[FEED_TOKEN] = served[0]
+            feed.reset_errors()
+            # Its elements in one keyed container: the page's CSS does not fade them while Streamlit
+            # marks them stale (playground/ui/style.py).
+            with st.container(key=LIVE_FRAME), feed.serving(served and served[1], FRAME_SECONDS):
+                _draw_frame(runs, current, outside_click)
 
     frame()
 

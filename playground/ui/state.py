@@ -216,6 +216,12 @@ def claim(exp: Experiment) -> None:
             _OWNERS[run_id] = (session, exp.runner, now)
 
 
+def frame_lock() -> threading.RLock:
+    """The session's lock for a frame of the live views: held by the live fragment and by the
+    board's feed (feed.py), whose threads would otherwise build frames at once."""
+    return ss.setdefault("_frame_lock", threading.RLock())
+
+
 def url_query(exp: Experiment) -> dict[str, str]:
     """The address bar's query: every run of exp's compare (playground.compare), the open Lab
     experiment, and the ids of their trainers (comma-separated)."""

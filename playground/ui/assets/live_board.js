@@ -645,12 +645,16 @@ function tableRow(parent, table) {
   }));
 }
 
-export default function (component) {
-  const { parentElement, data, setTriggerValue } = component;
+// One frame of board data, from Streamlit (a rerun of the live views) or from the feed. A frame
+// older than the one drawn is dropped: Streamlit may hand the component its last data again
+// after the feed has drawn newer frames.
+function render(parentElement, root, data) {
+  if (typeof data.seq === 'number') {
+    if (typeof root.__seq === 'number' && data.seq < root.__seq) return;
+    root.__seq = data.seq;
+  }
   metricsRow(parentElement, data.metrics || [], data.progress);
   tableRow(parentElement, data.table);
-  const root = parentElement.querySelector('.pg-board');
-  root.__send = (event) => setTriggerValue('event', event);
   // The experiment's link: changes made in the live views do not reach the address bar otherwise.
   if (typeof data.query === 'string' && window.location.search !== '?' + data.query) {
     window.history.replaceState(window.history.state, '', window.location.pathname + '?' + data.query + window.location.hash);
@@ -691,4 +695,47 @@ export default function (component) {
   }).catch((error) => {
     root.textContent = 'The live charts could not be drawn: ' + error.message;
   });
+}
+
+// While training plays, the server names a feed (data.feed, playground/ui/feed.py): the board
+// fetches each frame from it, one request at a time, every `every` ms, instead of waiting for a
+// rerun of the live views (which re-rendered the whole page in React every frame). A feed that
+// answers "stale" (training stopped, an error to show) or fails hands over to Streamlit: the
+// board sends an event, and the rerun it causes draws the page as it is.
+function follow(parentElement, root, feed) {
+  const url = feed && feed.url;
+  if (root.__feedUrl === url) return;
+  root.__feedUrl = url;
+  const generation = root.__feedGeneration = (root.__feedGeneration || 0) + 1;
+  if (!url) return;
+  const every = feed.every || 250;
+  const live = () => root.__feedGeneration === generation && root.isConnected;
+  const tick = async () => {
+    if (!live()) return;
+    const start = performance.now();
+    let next;
+    try {
+      const response = await fetch(url, { cache: 'no-store' });
+      next = response.ok ? await response.json() : { stale: true };
+    } catch (error) {
+      next = { stale: true };
+    }
+    if (!live()) return;
+    if (next.stale) {
+      root.__feedUrl = null;
+      root.__send({ kind: 'feed', name: 'stale' });
+      return;
+    }
+    render(parentElement, root, next);
+    setTimeout(tick, Math.max(0, every - (performance.now() - start)));
+  };
+  setTimeout(tick, every);
+}
+
+export default function (component) {
+  const { parentElement, data, setTriggerValue } = component;
+  const root = parentElement.querySelector('.pg-board');
+  root.__send = (event) => setTriggerValue('event', event);
+  render(parentElement, root, data);
+  follow(parentElement, root, data.feed);
 }
