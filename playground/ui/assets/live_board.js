@@ -710,9 +710,12 @@ function follow(parentElement, root, feed) {
   if (!url) return;
   const every = feed.every || 250;
   const live = () => root.__feedGeneration === generation && root.isConnected;
+  // Each request is due `every` ms after the previous one was due, not after it went: timing
+  // each from when the last one went added every timer's lateness (3.9 frames a second, not 4).
+  // A request that is late (a slow answer) goes at once, the next a whole period later.
+  let due = performance.now() + every;
   const tick = async () => {
     if (!live()) return;
-    const start = performance.now();
     let next;
     try {
       const response = await fetch(url, { cache: 'no-store' });
@@ -727,7 +730,8 @@ function follow(parentElement, root, feed) {
       return;
     }
     render(parentElement, root, next);
-    setTimeout(tick, Math.max(0, every - (performance.now() - start)));
+    due = Math.max(due + every, performance.now());
+    setTimeout(tick, due - performance.now());
   };
   setTimeout(tick, every);
 }
