@@ -729,7 +729,7 @@ function follow(parentElement, root, feed) {
       root.__send({ kind: 'feed', name: 'stale' });
       return;
     }
-    render(parentElement, root, next);
+    if (!next.busy) render(parentElement, root, next);  // busy: a rerun is drawing this moment's frame
     due = Math.max(due + every, performance.now());
     setTimeout(tick, due - performance.now());
   };
