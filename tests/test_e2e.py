@@ -189,7 +189,7 @@ def test_while_playing_the_board_fetches_its_frames_and_the_page_does_not_rerun(
     """Playing, each frame comes from the board's feed (playground/ui/feed.py), not from a rerun
     of the live views (which re-rendered the whole page): the page asks Streamlit for nothing,
     the feed is fetched about four times a second, and the board follows the engine. Paused,
-    the fetching stops and the board shows the engine's last epoch."""
+    the fetching stops and the board shows the engine's last epoch. A closed tab's feed is dropped."""
     url, state_dir = app
     page = open_page(browser, url, 1440, 900, init_script=COUNT_SENT)
     _ready(page)
@@ -215,7 +215,32 @@ def test_while_playing_the_board_fetches_its_frames_and_the_page_does_not_rerun(
     fetches = len(fetched)
     page.wait_for_timeout(1500)
     assert len(fetched) == fetches, "the board went on fetching frames after Pause"
+    # Played again and its tab closed, the feed is dropped (with what it holds of the session).
+    urls: list[str] = []
+    page.on("request", lambda request: urls.append(request.url) if FEED in request.url else None)
+    button(page, "play").click()
+    page.wait_for_timeout(1000)
+    while not urls:
+        page.wait_for_timeout(250)
     page.close()
+    assert _status(urls[-1]) == 404, "a closed tab's feed still answered"
+
+
+def _status(url: str, timeout: float = 30.0) -> int:
+    """The HTTP status of GET url, waiting up to `timeout` for it to become 404."""
+    import urllib.error
+    import urllib.request
+
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=10) as response:
+                status = response.status
+        except urllib.error.HTTPError as exc:
+            status = exc.code
+        if status == 404 or time.monotonic() > deadline:
+            return status
+        time.sleep(0.5)
 
 
 def test_training_that_stops_by_itself_redraws_the_page(browser, app):
