@@ -30,6 +30,10 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
 
 import orjson
+import streamlit as st
+from streamlit.runtime import Runtime
+from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ctx
+from streamlit.runtime.scriptrunner_utils.script_run_context import SCRIPT_RUN_CONTEXT_ATTR_NAME
 
 ROUTE = "_playground/feed"
 IDLE_SECONDS = 30.0   # a feed nobody asked for this long belongs to a closed tab: dropped
@@ -94,7 +98,6 @@ def install() -> str | None:
 def _add_route() -> str | None:
     try:
         from starlette.routing import Route
-        import streamlit as st
 
         app = _streamlit_app()
         if app is None:
@@ -116,8 +119,6 @@ def publish(token: str | None, build: Callable[[], None], lock: threading.RLock)
     prefix = install()
     if prefix is None:
         return None
-    from streamlit.runtime.scriptrunner import get_script_run_ctx
-
     ctx = get_script_run_ctx()
     if ctx is None:
         return None
@@ -132,12 +133,6 @@ def withdraw(token: str | None) -> None:
     if token is not None:
         with _feeds_lock:
             _feeds.pop(token, None)
-
-
-def feeds() -> int:
-    """How many feeds are served (for tests and the benchmark)."""
-    with _feeds_lock:
-        return len(_feeds)
 
 
 @contextmanager
@@ -174,9 +169,7 @@ def followed() -> dict | None:
 
 def error(text: str, **kwargs: Any) -> None:
     """st.error in a frame Streamlit draws; in a feed's frame, an error the page does not show
-    yet makes the frame Stale (a rerun shows it). `shown_errors()` starts each fragment run."""
-    import streamlit as st
-
+    yet makes the frame Stale (a rerun shows it). `reset_errors()` starts each fragment run."""
     shown = st.session_state.setdefault(_SHOWN, set())
     if captured() is None:
         shown.add(text)
@@ -187,15 +180,11 @@ def error(text: str, **kwargs: Any) -> None:
 
 def reset_errors() -> None:
     """A new draw of the live views: the errors it shows are those it draws."""
-    import streamlit as st
-
     st.session_state[_SHOWN] = set()
 
 
 def _alive(feed: _Feed) -> bool:
     try:
-        from streamlit.runtime import Runtime
-
         return Runtime.exists() and Runtime.instance().is_active_session(feed.ctx.session_id)
     except Exception:  # noqa: BLE001
         return False
@@ -208,9 +197,6 @@ BUSY = b'{"busy": true}'  # no frame this time: the live views are being drawn b
 def _pull(token: str) -> bytes | None:
     """The feed's next frame as JSON, STALE when the page must rerun, BUSY while a rerun draws
     the live views, None if the feed is unknown."""
-    from streamlit.runtime.scriptrunner import add_script_run_ctx
-    from streamlit.runtime.scriptrunner_utils.script_run_context import SCRIPT_RUN_CONTEXT_ATTR_NAME
-
     with _feeds_lock:
         feed = _feeds.get(token)
     if feed is None or not _alive(feed):
