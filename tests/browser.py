@@ -61,12 +61,14 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_app(timeout: float = 60.0, state_dir: str | Path | None = None):
+def running_app(timeout: float = 60.0, state_dir: str | Path | None = None, base: str = ""):
     """Start `streamlit run app.py` headless; yield its base URL; stop it afterwards.
 
     With `state_dir`, the trainer pool writes its state files there (read them with `engine_state`).
+    With `base`, the app is served under that path (`server.baseUrlPath`).
     """
     port = free_port()
+    prefix = f"/{base.strip('/')}" if base.strip("/") else ""
     env = {**os.environ, "PLAYGROUND_WORKER": "process"}
     if state_dir is not None:
         env["PLAYGROUND_STATE_DIR"] = str(state_dir)
@@ -75,12 +77,12 @@ def running_app(timeout: float = 60.0, state_dir: str | Path | None = None):
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
          "--server.port", str(port), "--browser.gatherUsageStats", "false",
-         "--server.fileWatcherType", "none"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+         "--server.fileWatcherType", "none", "--server.baseUrlPath", base], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
         deadline = time.monotonic() + timeout
         while True:
             try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as r:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}{prefix}/_stcore/health", timeout=2) as r:
                     if r.read().decode().strip() == "ok":
                         break
             except OSError:
@@ -88,7 +90,7 @@ def running_app(timeout: float = 60.0, state_dir: str | Path | None = None):
             if proc.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"the app did not start; see {log.name}")
             time.sleep(0.3)
-        yield f"http://127.0.0.1:{port}"
+        yield f"http://127.0.0.1:{port}{prefix}"
     finally:
         proc.terminate()
         try:

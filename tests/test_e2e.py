@@ -226,6 +226,27 @@ def test_while_playing_the_board_fetches_its_frames_and_the_page_does_not_rerun(
     assert _status(urls[-1]) == 404, "a closed tab's feed still answered"
 
 
+def test_the_feed_works_under_a_base_url_path(browser, tmp_path):
+    """Served under a path (`server.baseUrlPath`, as behind a proxy), the board's feed is under
+    it too: playing, the frames come from it and the page does not rerun."""
+    with running_app(state_dir=tmp_path, base="lab/pg") as url:
+        assert url.endswith("/lab/pg")
+        page = open_page(browser, url, 1440, 900, init_script=COUNT_SENT)
+        _ready(page)
+        rid = run_id(page)
+        fetched: list[str] = []
+        page.on("request", lambda request: fetched.append(request.url) if FEED in request.url else None)
+        _play_until_steps(page, tmp_path, rid, 50)
+        page.wait_for_timeout(1000)
+        sent, epoch = page.evaluate("window.__sent"), metric(page, "Epoch")
+        page.wait_for_timeout(2000)
+        assert len(fetched) >= 6 and all(u.startswith(url + FEED) for u in fetched), fetched[:3]
+        assert page.evaluate("window.__sent") - sent <= 1, "the live views reran while the board had a feed"
+        assert metric(page, "Epoch") != epoch
+        _pause_and_check_stopped(page, tmp_path, rid)
+        page.close()
+
+
 def _status(url: str, timeout: float = 30.0) -> int:
     """The HTTP status of GET url, waiting up to `timeout` for it to become 404."""
     import urllib.error
