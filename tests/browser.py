@@ -22,6 +22,8 @@ import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
 
+from playground.ui.feed import ROUTE
+
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "tests" / "artifacts"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -120,7 +122,7 @@ COUNT_SENT = """(() => {
     const send = WebSocket.prototype.send;
     WebSocket.prototype.send = function (...args) { window.__sent++; return send.apply(this, args); };
 })()"""
-FEED = "/_playground/feed/"
+FEED = f"/{ROUTE}/"  # the board's feed (playground/ui/feed.py)
 
 
 # The live board's metrics row: <div class="pg-metric" data-metric="Epoch">…<div class="pg-metric-value">.
